@@ -1,0 +1,95 @@
+// A ByteSource over a file on disk (node:fs file handle), plus a bounded block cache.
+import { promises as fsp } from 'node:fs';
+import type { ByteSource } from './source';
+
+export class FileSource implements ByteSource {
+  private constructor(private readonly fh: fsp.FileHandle, readonly name: string, readonly size: number) {}
+
+  static async open(path: string): Promise<FileSource> {
+    const fh = await fsp.open(path, 'r');
+    try {
+      const st = await fh.stat();
+      // Block devices report size 0 through stat; fall back to seeking is not possible with
+      // FileHandle, so such sources are sized by the caller (not needed for image files).
+      return new FileSource(fh, path, st.size);
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(this.size, offset + length);
+    if (offset >= end) return new Uint8Array(0);
+    const buf = Buffer.allocUnsafe(end - offset);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await this.fh.read(buf, got, buf.length - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === buf.length ? buf : buf.subarray(0, got);
+  }
+
+  async close(): Promise<void> { await this.fh.close(); }
+}
+
+/**
+ * A bounded LRU cache of fixed-size blocks over another source. Metadata reads (descriptors,
+ * directories, SUSP areas) are small and clustered; file data is read through `readDirect`
+ * by streams so it does not evict metadata.
+ */
+export class CachedSource implements ByteSource {
+  private readonly blocks = new Map<number, Uint8Array>();
+  constructor(private readonly inner: ByteSource, private readonly blockSize = 64 * 1024, private readonly maxBlocks = 256) {}
+  get name(): string { return this.inner.name; }
+  get size(): number { return this.inner.size; }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(this.size, offset + length);
+    if (offset >= end) return new Uint8Array(0);
+    // Large reads bypass the cache (file contents).
+    if (end - offset > this.blockSize * 4) return this.inner.read(offset, end - offset);
+    const first = Math.floor(offset / this.blockSize);
+    const last = Math.floor((end - 1) / this.blockSize);
+    if (first === last) {
+      const b = await this.block(first);
+      const s = offset - first * this.blockSize;
+      return b.subarray(s, s + (end - offset));
+    }
+    const out = new Uint8Array(end - offset);
+    for (let i = first; i <= last; i++) {
+      const b = await this.block(i);
+      const bStart = i * this.blockSize;
+      const s = Math.max(offset, bStart), e = Math.min(end, bStart + b.length);
+      if (e > s) out.set(b.subarray(s - bStart, e - bStart), s - offset);
+    }
+    return out;
+  }
+
+  /** Reads without caching (bulk file data). */
+  readDirect(offset: number, length: number): Promise<Uint8Array> { return this.inner.read(offset, length); }
+
+  private async block(i: number): Promise<Uint8Array> {
+    const hit = this.blocks.get(i);
+    if (hit) {
+      this.blocks.delete(i);
+      this.blocks.set(i, hit);
+      return hit;
+    }
+    const b = await this.inner.read(i * this.blockSize, this.blockSize);
+    // Copy so the cache never pins a larger buffer.
+    const copy = new Uint8Array(b);
+    this.blocks.set(i, copy);
+    if (this.blocks.size > this.maxBlocks) {
+      const oldest = this.blocks.keys().next().value as number;
+      this.blocks.delete(oldest);
+    }
+    return copy;
+  }
+
+  /** Drops every cached block (after the underlying file changed). */
+  invalidate(): void { this.blocks.clear(); }
+
+  async close(): Promise<void> { this.blocks.clear(); await this.inner.close(); }
+}

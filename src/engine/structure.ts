@@ -1,0 +1,180 @@
+// The structure map: every on-disk structure the engine decodes, with its byte range and fields.
+// The sector editor draws it over the bytes; the validator checks it; `isowb info --structures`
+// prints it.
+
+export type FieldKind =
+  | 'number' | 'text' | 'date' | 'flags' | 'enum' | 'pointer' | 'length'
+  | 'checksum' | 'reserved' | 'bytes' | 'guid' | 'magic';
+
+export interface Field {
+  name: string;
+  /** Absolute byte offset in the image. */
+  offset: number;
+  length: number;
+  /** Raw bytes as hex (first 64 bytes for longer fields). */
+  raw: string;
+  /** Decoded value (JSON-safe). */
+  value: string | number | boolean | null;
+  /** Human-readable decoded value. */
+  display: string;
+  kind: FieldKind;
+  /** Spec reference, e.g. "ECMA-119 8.4.5". */
+  spec?: string;
+  /** Set when the field is inconsistent (both-endian mismatch, bad checksum, …). */
+  problem?: string;
+}
+
+export interface Structure {
+  /** Stable id within one image, e.g. "vd:16", "eltorito:entry:1", "dir:/boot". */
+  id: string;
+  /** Machine type, e.g. "pvd", "svd", "boot-record", "terminator", "path-table-l", "dir-record". */
+  type: string;
+  /** Display name, e.g. "Primary Volume Descriptor". */
+  name: string;
+  offset: number;
+  length: number;
+  /** Spec section for the structure as a whole. */
+  spec: string;
+  fields: Field[];
+  children: Structure[];
+  problems?: string[];
+  /** Where the structure points: an extent (LBA in 2048-byte blocks) and/or a path in the image. */
+  target?: { lba?: number; blocks?: number; path?: string };
+}
+
+export function toHex(b: Uint8Array, max = 64): string {
+  let s = '';
+  const n = Math.min(b.length, max);
+  for (let i = 0; i < n; i++) s += b[i].toString(16).padStart(2, '0');
+  return b.length > max ? s + '…' : s;
+}
+
+export interface Problem { message: string; offset: number; field: string }
+
+/**
+ * Reads fields out of a buffer and records each one (name, absolute offset, raw bytes, decoded
+ * value, spec) so a parser produces its part of the structure map as a side effect of parsing.
+ * `base` is the absolute image offset of buf[0].
+ */
+export class FieldReader {
+  readonly fields: Field[] = [];
+  readonly problems: Problem[] = [];
+  private readonly dv: DataView;
+
+  constructor(readonly buf: Uint8Array, readonly base: number, private readonly specPrefix = '') {
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  private spec(s?: string): string | undefined {
+    if (s === undefined) return undefined;
+    return this.specPrefix && !/^[A-Z]/.test(s) ? `${this.specPrefix} ${s}` : s;
+  }
+
+  private check(off: number, len: number, name: string): void {
+    if (off < 0 || off + len > this.buf.length) {
+      throw new RangeError(`field ${name} (${off}+${len}) outside buffer of ${this.buf.length}`);
+    }
+  }
+
+  /** Records a field with a value decoded by the caller. */
+  field(name: string, off: number, len: number, value: Field['value'], display?: string, kind: FieldKind = 'number', spec?: string, problem?: string): Field {
+    this.check(off, len, name);
+    const f: Field = {
+      name, offset: this.base + off, length: len,
+      raw: toHex(this.buf.subarray(off, off + len)),
+      value, display: display ?? String(value), kind,
+    };
+    const sp = this.spec(spec);
+    if (sp) f.spec = sp;
+    if (problem) {
+      f.problem = problem;
+      this.problems.push({ message: `${name}: ${problem}`, offset: this.base + off, field: name });
+    }
+    this.fields.push(f);
+    return f;
+  }
+
+  u8(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
+    this.check(off, 1, name);
+    const v = this.buf[off];
+    this.field(name, off, 1, v, String(v), kind, spec);
+    return v;
+  }
+  u16le(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
+    this.check(off, 2, name);
+    const v = this.dv.getUint16(off, true);
+    this.field(name, off, 2, v, String(v), kind, spec);
+    return v;
+  }
+  u16be(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
+    this.check(off, 2, name);
+    const v = this.dv.getUint16(off, false);
+    this.field(name, off, 2, v, String(v), kind, spec);
+    return v;
+  }
+  u32le(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
+    this.check(off, 4, name);
+    const v = this.dv.getUint32(off, true);
+    this.field(name, off, 4, v, String(v), kind, spec);
+    return v;
+  }
+  u32be(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
+    this.check(off, 4, name);
+    const v = this.dv.getUint32(off, false);
+    this.field(name, off, 4, v, String(v), kind, spec);
+    return v;
+  }
+  /** 64-bit little-endian; values above 2^53 are reported as a problem and clamped. */
+  u64le(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
+    this.check(off, 8, name);
+    const big = this.dv.getBigUint64(off, true);
+    const safe = big <= BigInt(Number.MAX_SAFE_INTEGER);
+    const v = safe ? Number(big) : Number.MAX_SAFE_INTEGER;
+    this.field(name, off, 8, v, big.toString(), kind, spec, safe ? undefined : 'value exceeds 2^53');
+    return v;
+  }
+  /** ECMA-119 7.2.3 both-byte-order 16-bit field (LE then BE). Mismatch → problem; LE wins. */
+  both16(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
+    this.check(off, 4, name);
+    const le = this.dv.getUint16(off, true), be = this.dv.getUint16(off + 2, false);
+    this.field(name, off, 4, le, le === be ? String(le) : `${le} (LE) / ${be} (BE)`, kind, spec ?? 'ECMA-119 7.2.3',
+      le === be ? undefined : `both-endian mismatch: little-endian ${le}, big-endian ${be}`);
+    return le;
+  }
+  /** ECMA-119 7.3.3 both-byte-order 32-bit field (LE then BE). Mismatch → problem; LE wins. */
+  both32(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
+    this.check(off, 8, name);
+    const le = this.dv.getUint32(off, true), be = this.dv.getUint32(off + 4, false);
+    this.field(name, off, 8, le, le === be ? String(le) : `${le} (LE) / ${be} (BE)`, kind, spec ?? 'ECMA-119 7.3.3',
+      le === be ? undefined : `both-endian mismatch: little-endian ${le}, big-endian ${be}`);
+    return le;
+  }
+  /** Text field: 'ascii' (a/d-characters, trailing spaces trimmed), 'ucs2be' (Joliet), 'utf16le' (GPT). */
+  str(name: string, off: number, len: number, enc: 'ascii' | 'ucs2be' | 'utf16le' = 'ascii', spec?: string): string {
+    this.check(off, len, name);
+    const v = decodeText(this.buf.subarray(off, off + len), enc);
+    this.field(name, off, len, v, JSON.stringify(v), 'text', spec);
+    return v;
+  }
+  bytes(name: string, off: number, len: number, spec?: string, kind: FieldKind = 'bytes'): Uint8Array {
+    this.check(off, len, name);
+    const b = this.buf.subarray(off, off + len);
+    this.field(name, off, len, toHex(b), toHex(b, 32), kind, spec);
+    return b;
+  }
+}
+
+/** Decodes a fixed-width text field and trims padding (spaces and NULs at the end). */
+export function decodeText(b: Uint8Array, enc: 'ascii' | 'ucs2be' | 'utf16le'): string {
+  let s: string;
+  if (enc === 'ascii') {
+    s = '';
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  } else {
+    s = '';
+    for (let i = 0; i + 1 < b.length; i += 2) {
+      s += String.fromCharCode(enc === 'ucs2be' ? (b[i] << 8) | b[i + 1] : b[i] | (b[i + 1] << 8));
+    }
+  }
+  return s.replace(/[\s\0]+$/u, '');
+}

@@ -1,0 +1,154 @@
+// Public data types of the image model (what `DiscImage` returns and `isowb --json` prints).
+
+export type Namespace = 'rr' | 'joliet' | 'iso9660';
+export type EntryType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
+
+export interface Extent {
+  /** Logical block address (in the volume's logical block size, 2048 in practice). */
+  lba: number;
+  /** Number of logical blocks the extent spans (ceil(length / blockSize)). */
+  blocks: number;
+  /** Data length in bytes of this extent. */
+  length: number;
+}
+
+export interface VolumeInfo {
+  systemId: string;
+  volumeId: string;
+  volumeSetId: string;
+  publisherId: string;
+  preparerId: string;
+  applicationId: string;
+  copyrightFileId: string;
+  abstractFileId: string;
+  bibliographicFileId: string;
+  blockSize: number;
+  volumeBlocks: number;
+  volumeSetSize: number;
+  volumeSequenceNumber: number;
+  /** ISO 8601 with offset, or null when the field is unset. */
+  created: string | null;
+  modified: string | null;
+  expires: string | null;
+  effective: string | null;
+  /** 1 = ECMA-119, 2 = ISO 9660:1999 (from the enhanced volume descriptor). */
+  fileStructureVersion: number;
+}
+
+export interface SessionInfo {
+  index: number;
+  /** LBA of the session's first volume descriptor set block (16 + start). */
+  startLba: number;
+  volumeBlocks: number;
+  volumeId: string;
+  created: string | null;
+}
+
+export type Platform = 'x86' | 'ppc' | 'mac' | 'efi' | number;
+export type Emulation = 'none' | 'floppy1.2' | 'floppy1.44' | 'floppy2.88' | 'hdd';
+
+export interface BootEntry {
+  /** 0 = initial/default entry, then section entries in catalog order. */
+  index: number;
+  /** Section index (0 for the default entry). */
+  section: number;
+  platform: Platform;
+  bootable: boolean;
+  emulation: Emulation;
+  loadSegment: number;
+  systemType: number;
+  sectorCount: number;
+  loadRba: number;
+  /** Section entry selection criteria type and bytes (hex), when present. */
+  selectionCriteria?: { type: number; data: string };
+  /** Size in bytes of the boot image as located (from the directory record, partition, or emulation size). */
+  imageSize: number;
+  /** How imageSize was determined. */
+  imageSizeSource: 'file' | 'emulation' | 'partition' | 'sector-count' | 'next-extent';
+  /** True when the boot image lies beyond the ISO volume (e.g. appended EFI partition). */
+  outsideVolume: boolean;
+  bootInfoTable: boolean;
+  grub2BootInfo: boolean;
+  /** Path of the file whose extent is the boot image, or null. */
+  path: string | null;
+  /** Section id string (from the section header), when present. */
+  idString?: string;
+}
+
+export interface ElToritoInfo {
+  /** LBA of the boot record volume descriptor. */
+  bootRecordLba: number;
+  catalogLba: number;
+  catalogPath: string | null;
+  validation: { platform: Platform; idString: string; checksumOk: boolean; keyOk: boolean };
+  entries: BootEntry[];
+}
+
+export interface MbrPartition {
+  index: number; // 1..4
+  bootable: boolean;
+  type: number;
+  typeName: string;
+  /** In 512-byte sectors, like fdisk. */
+  startLba: number;
+  sectors: number;
+}
+
+export interface MbrInfo {
+  signature: string; // disk signature as 0x%08x
+  partitions: MbrPartition[];
+  protective: boolean;
+  /** Recognised boot code: 'isohybrid', 'grub2', 'syslinux', 'none' (zeros), 'unknown'. */
+  bootCode: string;
+}
+
+export interface GptPartition {
+  index: number; // 1-based
+  typeGuid: string;
+  typeName: string;
+  guid: string;
+  name: string;
+  firstLba: number;
+  lastLba: number;
+  attributes: string; // hex
+}
+
+export interface GptInfo {
+  /** Bytes per block the header was found with: 512 or 2048. */
+  blockSize: number;
+  diskGuid: string;
+  headerCrcOk: boolean;
+  entriesCrcOk: boolean;
+  currentLba: number;
+  backupLba: number;
+  firstUsableLba: number;
+  lastUsableLba: number;
+  entriesLba: number;
+  entryCount: number;
+  entrySize: number;
+  backup: { found: boolean; headerCrcOk: boolean; entriesCrcOk: boolean; lba: number } | null;
+  partitions: GptPartition[];
+}
+
+export interface ApmPartition {
+  index: number;
+  name: string;
+  type: string;
+  /** In the map's block size. */
+  startBlock: number;
+  blocks: number;
+  status: string;
+}
+
+export interface ApmInfo {
+  blockSize: number;
+  partitions: ApmPartition[];
+}
+
+export interface SystemAreaInfo {
+  /** True when the first 32 KiB are all zero. */
+  empty: boolean;
+  mbr: MbrInfo | null;
+  gpt: GptInfo | null;
+  apm: ApmInfo | null;
+}
