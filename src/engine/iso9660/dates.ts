@@ -1,0 +1,56 @@
+// ECMA-119 dates: the 17-byte volume descriptor date-time (8.4.26.1) and the 7-byte
+// directory-record date-time (9.1.5). Both carry an offset from GMT in 15-minute steps.
+import type { FieldReader } from '../structure';
+
+export interface IsoDate {
+  /** The instant. */
+  date: Date;
+  /** ISO 8601 in the recorded zone, e.g. "2024-01-02T03:04:05.06+01:00". */
+  iso: string;
+  /** Recorded offset from GMT in minutes (-720..780). */
+  gmtOffsetMinutes: number;
+}
+
+function pad(n: number, w = 2): string { return String(n).padStart(w, '0'); }
+
+function build(y: number, mo: number, d: number, h: number, mi: number, s: number, cs: number, offQ: number): IsoDate | null {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || cs > 99) return null;
+  const off = (offQ > 127 ? offQ - 256 : offQ) * 15; // signed 8-bit count of 15-minute intervals
+  const utc = Date.UTC(y, mo - 1, d, h, mi, s, cs * 10) - off * 60_000;
+  const sign = off < 0 ? '-' : '+';
+  const a = Math.abs(off);
+  const frac = cs ? `.${pad(cs)}` : '';
+  const iso = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${frac}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+  return { date: new Date(utc), iso, gmtOffsetMinutes: off };
+}
+
+/** ECMA-119 8.4.26.1: "YYYYMMDDhhmmsscc" digits + offset byte. All-zero ("0000…", 0) → null (not specified). */
+export function parseDate17(b: Uint8Array, off: number): IsoDate | null {
+  let digits = '';
+  for (let i = 0; i < 16; i++) digits += String.fromCharCode(b[off + i]);
+  if (!/^\d{16}$/.test(digits) || /^0{16}$/.test(digits)) return null;
+  const n = (s: number, l: number) => parseInt(digits.slice(s, s + l), 10);
+  return build(n(0, 4), n(4, 2), n(6, 2), n(8, 2), n(10, 2), n(12, 2), n(14, 2), b[off + 16]);
+}
+
+/** ECMA-119 9.1.5: years since 1900, month, day, hour, minute, second, GMT offset. All-zero → null. */
+export function parseDate7(b: Uint8Array, off: number): IsoDate | null {
+  let zero = true;
+  for (let i = 0; i < 7; i++) if (b[off + i] !== 0) { zero = false; break; }
+  if (zero) return null;
+  return build(1900 + b[off], b[off + 1], b[off + 2], b[off + 3], b[off + 4], b[off + 5], 0, b[off + 6]);
+}
+
+/** Reads a 17-byte date as a recorded field. */
+export function date17Field(r: FieldReader, name: string, off: number, spec = 'ECMA-119 8.4.26.1'): IsoDate | null {
+  const d = parseDate17(r.buf, off);
+  r.field(name, off, 17, d ? d.iso : null, d ? d.iso : '(not specified)', 'date', spec);
+  return d;
+}
+
+/** Reads a 7-byte date as a recorded field. */
+export function date7Field(r: FieldReader, name: string, off: number, spec = 'ECMA-119 9.1.5'): IsoDate | null {
+  const d = parseDate7(r.buf, off);
+  r.field(name, off, 7, d ? d.iso : null, d ? d.iso : '(not specified)', 'date', spec);
+  return d;
+}
