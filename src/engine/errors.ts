@@ -1,7 +1,7 @@
 // One typed error hierarchy for the whole engine. Every error names the image, the structure and
 // the byte offset it concerns, so a user (or a script) can see what is wrong and where.
 
-export type IsoErrorCode = 'INVALID_ARGUMENT' | 'CORRUPT_IMAGE' | 'UNSUPPORTED' | 'INTERNAL' | 'NOT_FOUND';
+export type IsoErrorCode = 'INVALID_ARGUMENT' | 'CORRUPT_IMAGE' | 'UNSUPPORTED' | 'INTERNAL' | 'NOT_FOUND' | 'UNSAFE_PATH' | 'CANCELLED';
 
 export interface ErrorLocation {
   /** Image file name or URI, when known. */
@@ -55,6 +55,10 @@ export class NotFoundError extends IsoError { readonly code = 'NOT_FOUND' as con
 export class CorruptImageError extends IsoError { readonly code = 'CORRUPT_IMAGE' as const; }
 /** A valid feature this version does not implement. */
 export class UnsupportedFeatureError extends IsoError { readonly code = 'UNSUPPORTED' as const; }
+/** A write would land outside the chosen folder ("..", absolute names, symlink escapes). */
+export class UnsafePathError extends IsoError { readonly code = 'UNSAFE_PATH' as const; }
+/** The user cancelled a long operation. */
+export class CancelledError extends IsoError { readonly code = 'CANCELLED' as const; }
 /** A bug in ISO Workbench. */
 export class InternalError extends IsoError { readonly code = 'INTERNAL' as const; }
 

@@ -1,0 +1,351 @@
+// ISO Workbench benchmark: isowb vs. the usual disc-image tools on two generated images.
+//
+//   node out/bench/run.js [--runs N] [--only small|large] [--keep] [--peers-only] [--write-docs]
+//                         [--ops list,extract,cat] [--tools isowb,xorriso,...] [--timeout SECONDS]
+//
+// Every run is checked for correctness; a tool that fails or gives a wrong result is shown as
+// failed and never counts as the fastest peer.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { ensureLarge, ensureSmall, freeBytes, ImageKind, Manifest } from './generate';
+import { evictFromCache, median, RunResult, runMeasured, StdoutMode, TIME_BIN } from './measure';
+import { isowbTool, Op, peerTools, Tool } from './tools';
+import { sha256File, Verdict, verifyCat, verifyExtraction, verifyListing } from './verify';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CACHE = path.join(ROOT, 'bench', 'cache');
+const WORK = path.join(CACHE, 'work');
+const DIST = path.join(ROOT, 'dist', 'isowb.js');
+const DOCS = path.join(ROOT, 'docs', 'benchmarks.md');
+const RSS_TARGET_MB = 150;
+
+interface Options {
+  runs: number;
+  only?: ImageKind;
+  keep: boolean;
+  peersOnly: boolean;
+  writeDocs: boolean;
+  ops: Op[];
+  tools?: string[];
+  timeoutS: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--runs') o.runs = Math.max(1, parseInt(val(), 10));
+    else if (a === '--only') {
+      const v = val();
+      if (v !== 'small' && v !== 'large') throw new Error('--only takes small or large');
+      o.only = v;
+    } else if (a === '--keep') o.keep = true;
+    else if (a === '--peers-only') o.peersOnly = true;
+    else if (a === '--write-docs') o.writeDocs = true;
+    else if (a === '--ops') o.ops = val().split(',') as Op[];
+    else if (a === '--tools') o.tools = val().split(',');
+    else if (a === '--timeout') o.timeoutS = Number(val());
+    else if (a === '--help' || a === '-h') {
+      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(0, 7).join('\n'));
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+// ---------------------------------------------------------------- running one cell
+
+interface Cell {
+  op: Op;
+  tool: Tool;
+  command: string;
+  cold?: RunResult;
+  warm: RunResult[];
+  ok: boolean;
+  status: string; // 'ok' | 'failed: ...' | 'skipped: ...'
+  note: string;
+}
+
+function failureOf(r: RunResult): string | undefined {
+  if (r.timedOut) return 'timeout';
+  if (r.signal) return `killed by ${r.signal}`;
+  if (r.exitCode !== 0) return `exit ${r.exitCode}${r.stderrTail ? `: ${r.stderrTail.split('\n').pop()}` : ''}`;
+  return undefined;
+}
+
+function rmTree(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  // some extractors reproduce read-only modes; make the tree writable before removing it
+  spawnSync('chmod', ['-R', 'u+w', dir]);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function runCell(op: Op, tool: Tool, man: Manifest, opts: Options): Promise<Cell> {
+  const img = man.image;
+  const timeoutMs = opts.timeoutS * 1000;
+  const cell: Cell = { op, tool, command: tool.describe[op] ?? '', warm: [], ok: false, status: '', note: '' };
+  const big = op === 'cat' && man.catTarget.size > 256 * 1024 * 1024;
+  const notes = new Set<string>();
+
+  // One run: returns the verdict.
+  const once = async (n: number): Promise<[RunResult, Verdict]> => {
+    if (op === 'list') {
+      const out = path.join(WORK, `list-${tool.id}.txt`);
+      const r = await runMeasured(tool.list!(img), { kind: 'file', file: out }, timeoutMs, WORK);
+      const v = verifyListing(fs.readFileSync(out, 'utf8'), man);
+      fs.rmSync(out, { force: true });
+      return [r, v];
+    }
+    if (op === 'cat') {
+      const out = path.join(WORK, `cat-${tool.id}.bin`);
+      const mode: StdoutMode = big ? { kind: 'null' } : { kind: 'file', file: out };
+      const r = await runMeasured(tool.cat!(img, man.catTarget.path), mode, timeoutMs, WORK);
+      if (big) return [r, { ok: true, note: '' }]; // content checked by the verification run
+      const v = verifyCat(sha256File(out), fs.statSync(out).size, man);
+      fs.rmSync(out, { force: true });
+      return [r, v];
+    }
+    const dir = path.join(WORK, `extract-${tool.id}-${n}`);
+    rmTree(dir);
+    fs.mkdirSync(dir, { recursive: true });
+    const r = await runMeasured(tool.extract!(img, dir), { kind: 'null' }, timeoutMs, WORK);
+    const v = verifyExtraction(dir, man);
+    if (!(opts.keep && n === opts.runs)) rmTree(dir);
+    return [r, v];
+  };
+
+  try {
+    if (big) {
+      // Untimed verification run: content piped into this process and hashed.
+      const r = await runMeasured(tool.cat!(img, man.catTarget.path), { kind: 'hash' }, timeoutMs, WORK);
+      const f = failureOf(r);
+      const v = verifyCat(r.stdoutSha256, r.stdoutBytes, man);
+      if (f || !v.ok) {
+        cell.status = `failed: ${f ?? v.note}`;
+        return cell;
+      }
+    }
+    for (let n = 0; n <= opts.runs; n++) {
+      if (n === 0) evictFromCache(img); // the cold run: image evicted from the page cache first
+      const [r, v] = await once(n);
+      const f = failureOf(r);
+      if (n === 0) cell.cold = r;
+      else cell.warm.push(r);
+      if (f || !v.ok) {
+        cell.status = `failed: ${[f, v.ok ? '' : v.note].filter(Boolean).join('; ')}`;
+        return cell;
+      }
+      if (v.note) notes.add(v.note);
+      log(`    ${op} ${tool.id} run ${n === 0 ? 'cold' : n}: ${r.wallSeconds.toFixed(2)} s, ` +
+        `${r.peakRssKB === null ? '?' : (r.peakRssKB / 1024).toFixed(0)} MB`);
+    }
+    cell.ok = true;
+    cell.status = 'ok';
+    cell.note = [...notes].join('; ');
+  } catch (e) {
+    cell.status = `failed: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return cell;
+}
+
+// ---------------------------------------------------------------- reporting
+
+const OP_LABEL: Record<Op, string> = { list: 'list (recursive)', extract: 'extract all', cat: 'read one file' };
+
+function medianOf(c: Cell): number | undefined {
+  return c.ok && c.warm.length ? median(c.warm.map((r) => r.wallSeconds)) : undefined;
+}
+
+function peakMB(c: Cell): number | undefined {
+  const all = [...(c.cold ? [c.cold] : []), ...c.warm].map((r) => r.peakRssKB).filter((x): x is number => x !== null);
+  return all.length ? Math.max(...all) / 1024 : undefined;
+}
+
+function bestPeer(cells: Cell[], op: Op): number | undefined {
+  const t = cells.filter((c) => c.op === op && !c.tool.ours).map(medianOf).filter((x): x is number => x !== undefined);
+  return t.length ? Math.min(...t) : undefined;
+}
+
+interface ImageReport {
+  man: Manifest;
+  cells: Cell[];
+  skipped: string[];
+}
+
+function targetsOf(rep: ImageReport): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const ours = rep.cells.filter((c) => c.tool.ours);
+  if (!ours.length) return out;
+  for (const op of ['list', 'extract', 'cat'] as Op[]) {
+    const c = ours.find((x) => x.op === op);
+    if (!c) continue;
+    const m = medianOf(c);
+    const best = bestPeer(rep.cells, op);
+    let verdict: string;
+    if (m === undefined) verdict = `**missed** (isowb ${c.status})`;
+    else if (best === undefined) verdict = 'n/a (no correct peer)';
+    else verdict = `${m / best <= 1.0 ? 'met' : '**missed**'} (${(m / best).toFixed(2)}×)`;
+    out.push([`${OP_LABEL[op]} ≤ 1.0× fastest peer`, verdict]);
+  }
+  const rss = ours.map(peakMB).filter((x): x is number => x !== undefined);
+  if (rss.length) {
+    const mx = Math.max(...rss);
+    out.push([`peak RSS ≤ ${RSS_TARGET_MB} MB`, `${mx <= RSS_TARGET_MB ? 'met' : '**missed**'} (${mx.toFixed(0)} MB)`]);
+  }
+  return out;
+}
+
+function fmt(x: number | undefined, d = 2): string {
+  return x === undefined ? '—' : x.toFixed(d);
+}
+
+function rowsOf(rep: ImageReport): string[][] {
+  const rows: string[][] = [];
+  for (const op of ['list', 'extract', 'cat'] as Op[]) {
+    const cs = rep.cells.filter((c) => c.op === op);
+    const best = bestPeer(rep.cells, op);
+    for (const c of cs) {
+      const m = medianOf(c);
+      rows.push([
+        OP_LABEL[op], c.tool.ours ? `**${c.tool.id}**` : c.tool.id,
+        fmt(m), c.cold && c.ok ? fmt(c.cold.wallSeconds) : '—', fmt(peakMB(c), 0),
+        m !== undefined && best !== undefined ? `${(m / best).toFixed(2)}×` : '—',
+        c.ok ? (c.note ? `ok (${c.note})` : 'ok') : c.status.replace(/\|/g, '\\|'),
+      ]);
+    }
+  }
+  return rows;
+}
+
+const HEAD = ['operation', 'tool', 'median s (warm)', 'cold s', 'peak RSS MB', '× fastest peer', 'result'];
+
+function describeImage(m: Manifest): string {
+  const mb = (fs.statSync(m.image).size / 1e9).toFixed(2);
+  if (m.kind === 'small') {
+    return `small-files: ${m.files.length.toLocaleString('en')} files in ${m.dirs.length.toLocaleString('en')} directories, ` +
+      `${(m.totalBytes / 1e9).toFixed(2)} GB of file data, image ${mb} GB (Rock Ridge + Joliet + El Torito no-emulation); ` +
+      `read: \`${m.catTarget.path}\` (${m.catTarget.size} bytes, ${m.catTarget.path.split('/').length - 2} directories deep)`;
+  }
+  return `large-files: ${m.files.length} files (${m.files.map((f) => `${(f.size / 2 ** 20).toFixed(0)} MiB`).join(', ')}), ` +
+    `image ${mb} GB (-iso-level 3, multi-extent), sparse data; read: \`${m.catTarget.path}\` (${m.catTarget.size} bytes)`;
+}
+
+function consoleTable(rep: ImageReport): string {
+  const rows = [HEAD, ...rowsOf(rep).map((r) => r.map((x) => x.replace(/\*\*/g, '')))];
+  const w = HEAD.map((_, i) => Math.max(...rows.map((r) => Math.min(r[i].length, i === 6 ? 80 : 999))));
+  const line = (r: string[]) => r.map((x, i) => (i === 6 ? x.slice(0, 200) : x.padEnd(w[i]))).join('  ');
+  const out = [`\n== ${describeImage(rep.man)}`, line(rows[0]), ...rows.slice(1).map(line)];
+  for (const [k, v] of targetsOf(rep)) out.push(`target ${k}: ${v.replace(/\*\*/g, '')}`);
+  for (const s of rep.skipped) out.push(`skipped: ${s}`);
+  return out.join('\n');
+}
+
+function mdTable(rep: ImageReport): string {
+  const out = [`### ${rep.man.kind === 'small' ? 'Small files' : 'Large files'}`, '', describeImage(rep.man), ''];
+  out.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i >= 2 && i <= 5 ? '---:' : '---')).join('|')}|`);
+  for (const r of rowsOf(rep)) out.push(`| ${r.join(' | ')} |`);
+  const t = targetsOf(rep);
+  if (t.length) {
+    out.push('', '| ISO Workbench target | result |', '|---|---|');
+    for (const [k, v] of t) out.push(`| ${k} | ${v} |`);
+  }
+  for (const s of rep.skipped) out.push('', `Skipped: ${s}`);
+  return out.join('\n');
+}
+
+function machineInfo(tools: Tool[]): string[] {
+  const cpu = os.cpus()[0]?.model ?? '?';
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${os.cpus().length} CPUs (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${os.release()}`,
+    `- node ${process.version}`,
+    ...tools.map((t) => `- ${t.id}: ${t.version}`),
+  ];
+}
+
+function writeDocs(reports: ImageReport[], tools: Tool[], opts: Options): void {
+  const cmds = tools.map((t) => `| ${t.id} | ${(['list', 'extract', 'cat'] as Op[]).map((op) => (t.describe[op] ? `\`${t.describe[op]}\`` : '—')).join(' | ')} |`);
+  const body = [
+    '<!-- bench:results:start (generated by `npm run bench -- --write-docs`; edit outside these markers) -->',
+    `## Results`, '',
+    ...machineInfo(tools),
+    `- ${opts.runs} warm runs per cell (median shown) after one cold run (image evicted from the page cache first)`,
+    '',
+    ...reports.map(mdTable).flatMap((t) => [t, '']),
+    '#### Commands', '',
+    '| tool | list | extract | read one file |', '|---|---|---|---|', ...cmds,
+    '<!-- bench:results:end -->',
+  ].join('\n');
+  let text: string;
+  const start = '<!-- bench:results:start';
+  const end = '<!-- bench:results:end -->';
+  if (fs.existsSync(DOCS) && fs.readFileSync(DOCS, 'utf8').includes(start)) {
+    const old = fs.readFileSync(DOCS, 'utf8');
+    text = old.slice(0, old.indexOf(start)) + body + old.slice(old.indexOf(end) + end.length);
+  } else {
+    text = `# Benchmarks\n\n${body}\n`;
+  }
+  fs.writeFileSync(DOCS, text);
+  log(`wrote ${path.relative(ROOT, DOCS)}`);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(TIME_BIN)) {
+    throw new Error(`${TIME_BIN} (GNU time) is needed for peak RSS: apt-get install time`);
+  }
+  fs.mkdirSync(WORK, { recursive: true });
+
+  let tools = peerTools();
+  if (!opts.peersOnly) {
+    const ours = isowbTool(DIST);
+    if (!ours) throw new Error(`${path.relative(ROOT, DIST)} not found: run \`npm run build\` (or pass --peers-only)`);
+    tools.unshift(ours);
+  }
+  if (opts.tools) tools = tools.filter((t) => opts.tools!.includes(t.id));
+  log(`tools: ${tools.map((t) => t.version).join(' | ')}`);
+
+  const kinds: ImageKind[] = opts.only ? [opts.only] : ['small', 'large'];
+  const reports: ImageReport[] = [];
+  for (const kind of kinds) {
+    const man = kind === 'small' ? ensureSmall(CACHE, log, opts.keep) : ensureLarge(CACHE, log, opts.keep);
+    const rep: ImageReport = { man, cells: [], skipped: [] };
+    for (const op of opts.ops) {
+      if (op === 'extract') {
+        const need = man.totalBytes + 2 ** 30;
+        if (freeBytes(WORK) < need) {
+          rep.skipped.push(`extract: needs ${(need / 2 ** 30).toFixed(1)} GiB free in ${WORK}, ` +
+            `have ${(freeBytes(WORK) / 2 ** 30).toFixed(1)} GiB`);
+          continue;
+        }
+      }
+      for (const tool of tools) {
+        if (!tool[op]) continue;
+        log(`  ${kind}: ${op} with ${tool.id} ...`);
+        rep.cells.push(await runCell(op, tool, man, opts));
+        const c = rep.cells[rep.cells.length - 1];
+        if (!c.ok) log(`    ${c.status}`);
+      }
+    }
+    reports.push(rep);
+    console.log(consoleTable(rep));
+  }
+  if (opts.writeDocs) writeDocs(reports, tools, opts);
+  if (!opts.keep) fs.rmSync(WORK, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,227 @@
+// isowb — the command-line front end over the engine. A stable contract for scripts:
+// exit 0 ok, 1 error (message on stderr), 2 usage.
+import { DiscImage, type FileNode } from '../engine/image';
+import { extract } from '../engine/extract';
+import { IsoError } from '../engine/errors';
+import type { Namespace } from '../engine/types';
+import { formatInfo, infoJson, formatLsLine, lsJson } from './format';
+
+const VERSION = '0.1.0';
+
+const USAGE = `isowb ${VERSION} — read disc images (ISO 9660, Joliet, Rock Ridge, El Torito, MBR/GPT/APM)
+
+usage:
+  isowb info IMAGE [--json] [--structures] [--session N]
+  isowb ls IMAGE [PATH] [-R] [-l] [--json] [--namespace rr|joliet|iso9660] [--session N]
+  isowb cat IMAGE PATH [--namespace NS] [--session N]
+  isowb extract IMAGE [PATH...] -o DIR [--namespace NS] [--session N] [--quiet]
+  isowb sessions IMAGE [--json]
+  isowb --version | --help
+
+exit codes: 0 ok, 1 error (message on stderr), 2 usage`;
+
+class UsageError extends Error {}
+
+interface Parsed {
+  cmd: string;
+  args: string[];
+  flags: Set<string>;
+  opts: Map<string, string>;
+}
+
+const BOOL_FLAGS = new Set(['--json', '-R', '-l', '--structures', '--quiet', '-q', '--help', '-h', '--version']);
+const VALUE_OPTS = new Set(['--namespace', '-o', '--output', '--session']);
+
+function parse(argv: string[]): Parsed {
+  const args: string[] = [];
+  const flags = new Set<string>();
+  const opts = new Map<string, string>();
+  let cmd = '';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { args.push(...argv.slice(i + 1)); break; }
+    if (a.startsWith('-') && a.length > 1) {
+      const eq = a.indexOf('=');
+      const key = eq > 0 ? a.slice(0, eq) : a;
+      if (VALUE_OPTS.has(key)) {
+        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`${key} needs a value`);
+        opts.set(key === '--output' ? '-o' : key, v);
+      } else if (BOOL_FLAGS.has(a)) {
+        flags.add(a === '-q' ? '--quiet' : a === '-h' ? '--help' : a);
+      } else if (/^-[Rl]{2,}$/.test(a)) {
+        for (const c of a.slice(1)) flags.add(`-${c}`);
+      } else {
+        throw new UsageError(`unknown option ${a}`);
+      }
+    } else if (!cmd) cmd = a;
+    else args.push(a);
+  }
+  return { cmd, args, flags, opts };
+}
+
+function namespaceOpt(p: Parsed): Namespace | undefined {
+  const ns = p.opts.get('--namespace');
+  if (ns === undefined) return undefined;
+  if (ns !== 'rr' && ns !== 'joliet' && ns !== 'iso9660') throw new UsageError(`--namespace must be rr, joliet or iso9660 (got ${ns})`);
+  return ns;
+}
+
+function sessionOpt(p: Parsed): number | undefined {
+  const s = p.opts.get('--session');
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--session must be a positive integer (got ${s})`);
+  return n;
+}
+
+function allow(p: Parsed, flags: string[], opts: string[], minArgs: number, maxArgs: number): void {
+  for (const f of p.flags) if (!flags.includes(f)) throw new UsageError(`${p.cmd} does not take ${f}`);
+  for (const o of p.opts.keys()) if (!opts.includes(o)) throw new UsageError(`${p.cmd} does not take ${o}`);
+  if (p.args.length < minArgs) throw new UsageError(`${p.cmd}: missing ${minArgs === 1 ? 'IMAGE' : 'arguments'}`);
+  if (p.args.length > maxArgs) throw new UsageError(`${p.cmd}: too many arguments`);
+}
+
+/** Writes to stdout honouring back-pressure; resolves false when stdout was closed (EPIPE). */
+function out(s: string | Uint8Array): Promise<boolean> {
+  return new Promise(resolve => {
+    if (stdoutClosed) return resolve(false);
+    if (process.stdout.write(s)) resolve(true);
+    else process.stdout.once('drain', () => resolve(true));
+  });
+}
+let stdoutClosed = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') { stdoutClosed = true; process.exit(0); }
+  throw e;
+});
+
+async function withImage<T>(p: Parsed, fn: (img: DiscImage) => Promise<T>): Promise<T> {
+  const img = await DiscImage.openFile(p.args[0], { namespace: namespaceOpt(p), session: sessionOpt(p) });
+  try {
+    return await fn(img);
+  } finally {
+    await img.close();
+  }
+}
+
+async function cmdInfo(p: Parsed): Promise<void> {
+  allow(p, ['--json', '--structures'], ['--session'], 1, 1);
+  await withImage(p, async img => {
+    if (p.flags.has('--structures')) {
+      await out(JSON.stringify(await img.structures(), null, 1) + '\n');
+      return;
+    }
+    const data = await infoJson(img);
+    await out(p.flags.has('--json') ? JSON.stringify(data, null, 2) + '\n' : formatInfo(data));
+  });
+}
+
+async function cmdLs(p: Parsed): Promise<void> {
+  allow(p, ['--json', '-R', '-l'], ['--namespace', '--session'], 1, 2);
+  const json = p.flags.has('--json'), long = p.flags.has('-l'), recursive = p.flags.has('-R');
+  await withImage(p, async img => {
+    const start = await img.lookup(p.args[1] ?? '/');
+    let buf = '';
+    const emit = async (n: FileNode) => {
+      buf += json ? JSON.stringify(lsJson(n)) + '\n' : long ? formatLsLine(n) + '\n' : n.path + '\n';
+      if (buf.length > 256 * 1024) { const ok = await out(buf); buf = ''; if (!ok) return false; }
+      return true;
+    };
+    if (start.type !== 'dir') {
+      await emit(start);
+    } else if (recursive) {
+      await img.walk(start, emit);
+    } else {
+      for (const k of await img.readdir(start)) if (!(await emit(k))) break;
+    }
+    if (buf) await out(buf);
+  });
+}
+
+async function cmdCat(p: Parsed): Promise<void> {
+  allow(p, [], ['--namespace', '--session'], 2, 2);
+  await withImage(p, async img => {
+    const node = await img.lookup(p.args[1]);
+    if (node.type !== 'file') throw new UsageErrorAsRuntime(`${node.path} is a ${node.type === 'dir' ? 'directory' : node.type}, not a regular file`);
+    let pos = 0;
+    while (pos < node.size) {
+      const b = await img.read(node, pos, Math.min(4 * 1024 * 1024, node.size - pos));
+      if (b.length === 0) throw new UsageErrorAsRuntime(`${node.path}: image ends after ${pos} of ${node.size} bytes`);
+      if (!(await out(b))) return;
+      pos += b.length;
+    }
+  });
+}
+
+async function cmdExtract(p: Parsed): Promise<void> {
+  allow(p, ['--quiet'], ['-o', '--namespace', '--session'], 1, Infinity);
+  const dest = p.opts.get('-o');
+  if (!dest) throw new UsageError('extract needs -o DIR');
+  const tty = process.stderr.isTTY && !p.flags.has('--quiet');
+  await withImage(p, async img => {
+    const ac = new AbortController();
+    const onSig = () => ac.abort();
+    process.once('SIGINT', onSig);
+    const total = img.volume.volumeBlocks * img.volume.blockSize;
+    try {
+      const r = await extract(img, {
+        paths: p.args.slice(1), dest, signal: ac.signal,
+        onWarning: m => process.stderr.write(`isowb: warning: ${m}\n`),
+        onProgress: tty ? pr => process.stderr.write(`\r\x1b[K${pr.files} files, ${(pr.bytes / 1048576).toFixed(1)} MiB (of ≤${(total / 1048576).toFixed(0)} MiB)  ${pr.current.slice(-60)}`) : undefined,
+      });
+      if (tty) process.stderr.write(`\r\x1b[K${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks, ${(r.bytes / 1048576).toFixed(1)} MiB extracted to ${dest}\n`);
+      if (r.warnings.length > 0) process.exitCode = 1;
+    } finally {
+      process.off('SIGINT', onSig);
+    }
+  });
+}
+
+async function cmdSessions(p: Parsed): Promise<void> {
+  allow(p, ['--json'], [], 1, 1);
+  await withImage(p, async img => {
+    if (p.flags.has('--json')) { await out(JSON.stringify(img.sessions, null, 2) + '\n'); return; }
+    let s = 'idx  start LBA      blocks  created                     volume id\n';
+    for (const x of img.sessions) s += `${String(x.index).padStart(3)}  ${String(x.startLba).padStart(9)}  ${String(x.volumeBlocks).padStart(10)}  ${(x.created ?? '-').padEnd(26)}  ${x.volumeId}\n`;
+    await out(s);
+  });
+}
+
+/** An error the user caused at run time (exit 1, not 2). */
+class UsageErrorAsRuntime extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  let p: Parsed;
+  try {
+    p = parse(argv);
+    if (p.flags.has('--version')) { await out(`isowb ${VERSION}\n`); return 0; }
+    if (p.flags.has('--help') || p.cmd === 'help') { await out(USAGE + '\n'); return 0; }
+    if (!p.cmd) throw new UsageError('no command given');
+    const table: Record<string, (p: Parsed) => Promise<void>> = { info: cmdInfo, ls: cmdLs, cat: cmdCat, extract: cmdExtract, sessions: cmdSessions };
+    const fn = table[p.cmd];
+    if (!fn) throw new UsageError(`unknown command ${p.cmd}`);
+    await fn(p);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`isowb: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof IsoError || e instanceof UsageErrorAsRuntime) {
+      process.stderr.write(`isowb: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && err.syscall) {
+      process.stderr.write(`isowb: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`isowb: internal error: ${err?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(code => { process.exitCode = code; });
+}

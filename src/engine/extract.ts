@@ -1,0 +1,217 @@
+// Extraction of files from an image to a folder. Never writes outside the chosen folder: names
+// are checked component by component, parents are verified not to be symlinks, and the image's
+// own symlinks are created last so no write can pass through one.
+import { promises as fsp, constants as C } from 'node:fs';
+import * as nodePath from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CancelledError, InvalidArgumentError, IsoError, UnsafePathError } from './errors';
+import type { DiscImage, FileNode } from './image';
+
+export interface ExtractProgress {
+  files: number;
+  bytes: number;
+  /** Bytes of file data the selection holds, when known (after the plan pass). */
+  totalBytes: number;
+  current: string;
+}
+
+export interface ExtractOptions {
+  /** Paths inside the image to extract (default: everything). */
+  paths?: string[];
+  /** Destination folder (created when missing). */
+  dest: string;
+  signal?: AbortSignal;
+  onProgress?: (p: ExtractProgress) => void;
+  /** Restore owner and group (default: when running as root, like tar). */
+  preserveOwner?: boolean;
+  /** Called for each entry that could not be extracted (default: collected in the result). */
+  onWarning?: (message: string) => void;
+}
+
+export interface ExtractResult {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  special: number;
+  bytes: number;
+  warnings: string[];
+}
+
+const CHUNK = 1024 * 1024;
+const run = promisify(execFile);
+
+/** Checks one name from the image and returns it, or throws UnsafePathError. */
+export function safeComponent(name: string, imagePath: string): string {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || (nodePath.sep === '\\' && /[\\:]/.test(name))) {
+    throw new UnsafePathError(`refusing to extract ${JSON.stringify(imagePath)}: name ${JSON.stringify(name)} would leave the target folder`);
+  }
+  return name;
+}
+
+export async function extract(image: DiscImage, opts: ExtractOptions): Promise<ExtractResult> {
+  const dest = nodePath.resolve(opts.dest);
+  await fsp.mkdir(dest, { recursive: true });
+  const root = await fsp.realpath(dest);
+  const preserveOwner = opts.preserveOwner ?? (typeof process.getuid === 'function' && process.getuid() === 0);
+  const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, special: 0, bytes: 0, warnings: [] };
+  const warn = (m: string) => { result.warnings.push(m); opts.onWarning?.(m); };
+  const verified = new Set<string>([root]);
+  const dirFixups: Array<{ target: string; node: FileNode }> = [];
+  const links: Array<{ target: string; node: FileNode }> = [];
+  const progress: ExtractProgress = { files: 0, bytes: 0, totalBytes: 0, current: '' };
+  let lastReport = 0;
+  const report = (force = false) => {
+    if (!opts.onProgress) return;
+    const now = Date.now();
+    if (force || now - lastReport > 100) { lastReport = now; opts.onProgress({ ...progress }); }
+  };
+  const checkCancel = () => { if (opts.signal?.aborted) throw new CancelledError('extraction cancelled', { image: image.name }); };
+
+  /** Host path for an image path; every component is validated. */
+  const hostPath = (p: string): string => {
+    const parts = p.split('/').filter(x => x !== '');
+    for (const part of parts) safeComponent(part, p);
+    const t = nodePath.join(root, ...parts);
+    if (t !== root && !t.startsWith(root + nodePath.sep)) throw new UnsafePathError(`refusing to extract ${JSON.stringify(p)}: it resolves outside ${root}`);
+    return t;
+  };
+
+  /** Makes sure `dir` exists as a real directory under root, never following a symlink. */
+  const ensureDir = async (dir: string): Promise<void> => {
+    if (verified.has(dir)) return;
+    const parent = nodePath.dirname(dir);
+    if (parent !== dir) await ensureDir(parent);
+    let st;
+    try { st = await fsp.lstat(dir); } catch { st = null; }
+    if (st?.isSymbolicLink()) throw new UnsafePathError(`refusing to write through the symbolic link ${dir}`);
+    if (st && !st.isDirectory()) throw new UnsafePathError(`${dir} exists and is not a directory`);
+    if (!st) await fsp.mkdir(dir, { mode: 0o700 });
+    verified.add(dir);
+  };
+
+  const writeFile = async (node: FileNode, target: string): Promise<void> => {
+    await ensureDir(nodePath.dirname(target));
+    await removeExisting(target);
+    const fh = await fsp.open(target, C.O_WRONLY | C.O_CREAT | C.O_EXCL | (C.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      let pos = 0;
+      while (pos < node.size) {
+        checkCancel();
+        const b = await image.read(node, pos, Math.min(CHUNK, node.size - pos));
+        if (b.length === 0) { warn(`${node.path}: image ends after ${pos} of ${node.size} bytes; file is short`); break; }
+        let off = 0;
+        while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+        pos += b.length;
+        progress.bytes += b.length;
+        report();
+      }
+      await fh.chmod(node.mode & 0o7777);
+      if (preserveOwner) await fh.chown(node.uid, node.gid).catch(() => undefined);
+      if (node.mtime) await fh.utimes(node.atime ?? node.mtime, node.mtime);
+    } finally {
+      await fh.close();
+    }
+  };
+
+  const extractNode = async (node: FileNode): Promise<void> => {
+    checkCancel();
+    progress.current = node.path;
+    let target: string;
+    try {
+      target = hostPath(node.path);
+    } catch (e) {
+      if (e instanceof UnsafePathError) { warn(e.message); return; }
+      throw e;
+    }
+    try {
+      switch (node.type) {
+        case 'dir':
+          await ensureDir(target);
+          dirFixups.push({ target, node });
+          result.dirs++;
+          break;
+        case 'file':
+          await writeFile(node, target);
+          result.files++;
+          result.bytes += node.size;
+          progress.files++;
+          break;
+        case 'symlink':
+          links.push({ target, node });
+          break;
+        default:
+          await makeSpecial(node, target);
+      }
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      if (e instanceof UnsafePathError) { warn(e.message); return; }
+      if (e instanceof IsoError) { warn(`${node.path}: ${e.message}`); return; }
+      throw e;
+    }
+    report();
+  };
+
+  const makeSpecial = async (node: FileNode, target: string): Promise<void> => {
+    await ensureDir(nodePath.dirname(target));
+    await removeExisting(target);
+    if (process.platform !== 'linux') { warn(`${node.path}: ${node.type} not created on ${process.platform}`); return; }
+    const mode = (node.mode & 0o7777).toString(8);
+    if (node.type === 'fifo') {
+      await run('mkfifo', ['-m', mode, target]);
+    } else if ((node.type === 'char' || node.type === 'block') && preserveOwner) {
+      const dev = node.rdev ?? { major: 0, minor: 0 };
+      await run('mknod', ['-m', mode, target, node.type === 'char' ? 'c' : 'b', String(dev.major), String(dev.minor)]);
+    } else {
+      warn(`${node.path}: ${node.type} ${node.type === 'socket' ? 'cannot be extracted' : 'needs root to be created'}; skipped`);
+      return;
+    }
+    if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
+    if (node.mtime) await fsp.utimes(target, node.atime ?? node.mtime, node.mtime).catch(() => undefined);
+    result.special++;
+  };
+
+  const selection = opts.paths && opts.paths.length > 0 ? opts.paths : ['/'];
+  for (const p of selection) {
+    const node = await image.lookup(p);
+    if (node.type === 'dir') {
+      if (node.path !== '/') await extractNode(node);
+      else await ensureDir(root);
+      await image.walk(node, n => extractNode(n));
+    } else {
+      await extractNode(node);
+    }
+  }
+
+  // Symlinks last: nothing above can have written through one of them.
+  for (const { target, node } of links) {
+    checkCancel();
+    try {
+      await ensureDir(nodePath.dirname(target));
+      await removeExisting(target);
+      await fsp.symlink(node.target ?? '', target);
+      if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
+      if (node.mtime) await fsp.lutimes(target, node.atime ?? node.mtime, node.mtime).catch(() => undefined);
+      result.symlinks++;
+    } catch (e) {
+      if (e instanceof UnsafePathError) { warn(e.message); continue; }
+      throw e;
+    }
+  }
+  // Directory modes and times last, deepest first (a read-only directory blocks its children).
+  for (let i = dirFixups.length - 1; i >= 0; i--) {
+    const { target, node } = dirFixups[i];
+    await fsp.chmod(target, node.mode & 0o7777);
+    if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
+    if (node.mtime) await fsp.utimes(target, node.atime ?? node.mtime, node.mtime);
+  }
+  report(true);
+  return result;
+}
+
+async function removeExisting(target: string): Promise<void> {
+  let st;
+  try { st = await fsp.lstat(target); } catch { return; }
+  if (st.isDirectory()) throw new InvalidArgumentError(`${target} exists and is a directory`);
+  await fsp.unlink(target);
+}

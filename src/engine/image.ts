@@ -1,0 +1,736 @@
+// The image model: one object per opened disc image. It reads only what it is asked for —
+// descriptors at open, directories on demand (bounded cache), file data by streaming.
+import { Readable } from 'node:stream';
+import { CorruptImageError, DiagnosticSink, InvalidArgumentError, IsoError, NotFoundError, UnsupportedFeatureError, type Diagnostic } from './errors';
+import { CachedSource, FileSource } from './io/fileSource';
+import { readExact, type ByteSource } from './io/source';
+import { readDirectory, interleavedRanges, type DirectoryRecord } from './iso9660/directoryRecord';
+import { groupMultiExtent, stripVersion } from './iso9660/names';
+import { crossCheckPathTables, readPathTable } from './iso9660/pathTable';
+import { readVolumeDescriptorSet, type PrimaryVd, type VolumeDescriptor } from './iso9660/volumeDescriptor';
+import { detectSusp, readSuspArea } from './rockridge/susp';
+import { parseRockRidge, type RockRidge } from './rockridge/rrip';
+import { ZisofsReader } from './rockridge/zisofs';
+import { readBootCatalog } from './eltorito/bootCatalog';
+import { readElTorito } from './eltorito/index';
+import { readSystemArea } from './systemarea/index';
+import { listSessions } from './sessions';
+import type { Structure } from './structure';
+import type { ElToritoInfo, EntryType, Extent, Namespace, SessionInfo, SystemAreaInfo, VolumeInfo } from './types';
+
+const S_IFMT = 0o170000;
+const TYPE_BY_MODE: Record<number, EntryType> = {
+  0o140000: 'socket', 0o120000: 'symlink', 0o100000: 'file', 0o060000: 'block',
+  0o040000: 'dir', 0o020000: 'char', 0o010000: 'fifo',
+};
+const MODE_BY_TYPE: Record<EntryType, number> = {
+  socket: 0o140000, symlink: 0o120000, file: 0o100000, block: 0o060000, dir: 0o040000, char: 0o020000, fifo: 0o010000,
+};
+
+/** One entry of the tree in one namespace. */
+export interface FileNode {
+  name: string;
+  /** Absolute path inside the image ("/" for the root). */
+  path: string;
+  type: EntryType;
+  /** Size in bytes (uncompressed size for zisofs files). */
+  size: number;
+  /** Full st_mode (type bits + permissions). */
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  mtime: Date | null;
+  atime: Date | null;
+  ctime: Date | null;
+  /** Symlink target (Rock Ridge SL). */
+  target?: string;
+  /** Device numbers (Rock Ridge PN). */
+  rdev?: { major: number; minor: number };
+  /** File serial number (Rock Ridge PX, RRIP 1.12); equal for hard links. */
+  ino?: number;
+  hidden: boolean;
+  /** Extents as recorded (several for multi-extent files). */
+  extents: Extent[];
+  /** Absolute byte ranges holding the (possibly compressed) data, in order. */
+  ranges: Array<{ offset: number; length: number }>;
+  /** Present when the data is zisofs-compressed (Rock Ridge ZF). */
+  zisofs?: { compressedSize: number; log2BlockSize: number };
+  /** Rock Ridge SF: sparse file, reported but not expanded. */
+  sparse?: boolean;
+  /** Directory extent to list children from. */
+  dir?: { lba: number; length: number };
+  /** Absolute offset of the (first) directory record. */
+  recordOffset: number;
+  namespace: Namespace;
+}
+
+export interface OpenOptions {
+  /** Namespace to present; default Rock Ridge > Joliet > ISO 9660. */
+  namespace?: Namespace;
+  /** 1-based session index; default the newest. */
+  session?: number;
+  /** Cache size in 64 KiB blocks for metadata (default 256 = 16 MiB). */
+  cacheBlocks?: number;
+}
+
+interface NsContext {
+  ns: Namespace;
+  vd: PrimaryVd;
+  joliet: boolean;
+  suspSkip: number | null;
+  root: FileNode;
+}
+
+const MAX_CACHED_ENTRIES = 200_000;
+const READ_CHUNK = 1024 * 1024;
+
+export class DiscImage {
+  readonly diagnostics: DiagnosticSink;
+  private readonly contexts = new Map<Namespace, NsContext>();
+  private active: NsContext;
+  private dirCache = new Map<string, FileNode[]>();
+  private cachedEntries = 0;
+  private elToritoPromise?: Promise<{ info: ElToritoInfo | null; structures: Structure[] }>;
+  private systemAreaPromise?: Promise<{ info: SystemAreaInfo; structures: Structure[] }>;
+
+  private constructor(
+    readonly source: CachedSource,
+    readonly descriptors: VolumeDescriptor[],
+    readonly sessions: SessionInfo[],
+    readonly session: SessionInfo,
+    readonly udf: boolean,
+    contexts: NsContext[],
+    preferred: Namespace | undefined,
+    sink: DiagnosticSink,
+  ) {
+    this.diagnostics = sink;
+    for (const c of contexts) this.contexts.set(c.ns, c);
+    const order: Namespace[] = ['rr', 'joliet', 'iso9660'];
+    const pick = preferred ?? order.find(n => this.contexts.has(n))!;
+    const ctx = this.contexts.get(pick);
+    if (!ctx) throw new InvalidArgumentError(`namespace ${pick} is not present in this image (present: ${this.namespaces.join(', ')})`, { image: source.name });
+    this.active = ctx;
+  }
+
+  /** Opens an image file. */
+  static async openFile(path: string, opts: OpenOptions = {}): Promise<DiscImage> {
+    const fs = await FileSource.open(path);
+    try {
+      return await DiscImage.open(fs, opts);
+    } catch (e) {
+      await fs.close();
+      throw e;
+    }
+  }
+
+  /** Opens an image over any byte source; the image owns the source and closes it. */
+  static async open(src: ByteSource, opts: OpenOptions = {}): Promise<DiscImage> {
+    const sink = new DiagnosticSink();
+    const cached = src instanceof CachedSource ? src : new CachedSource(src, 64 * 1024, opts.cacheBlocks ?? 256);
+    try {
+      if (cached.size < 17 * 2048) {
+        throw new CorruptImageError(`too small for an ISO 9660 image (${cached.size} bytes; the volume descriptors start at byte 32768)`, { structure: 'volume descriptor set', offset: 32768 });
+      }
+      const udf = await detectUdf(cached);
+      const head = await cached.read(16 * 2048, 6);
+      if (String.fromCharCode(...head.subarray(1, 6)) !== 'CD001') {
+        if (udf) throw new UnsupportedFeatureError('this is a UDF-only image (no ISO 9660 volume descriptors); UDF reading is not supported yet', { structure: 'volume recognition sequence', offset: 32768 });
+        throw new CorruptImageError('no ISO 9660 volume descriptor ("CD001" missing); not an ISO 9660 image', { structure: 'volume descriptor set', offset: 32768 });
+      }
+      const newest = await readVolumeDescriptorSet(cached, 16, sink);
+      const newestPvd = newest.find((d): d is PrimaryVd => d.kind === 'primary')!;
+      const sessions = await listSessions(cached, newestPvd, sink);
+      let session = sessions[sessions.length - 1];
+      let vds = newest;
+      if (opts.session !== undefined) {
+        const s = sessions.find(x => x.index === opts.session);
+        if (!s) throw new InvalidArgumentError(`no session ${opts.session} (the image has ${sessions.length})`);
+        session = s;
+        if (s !== sessions[sessions.length - 1]) vds = await readVolumeDescriptorSet(cached, s.startLba + 16, sink);
+      }
+      const contexts = await buildContexts(cached, vds, sink);
+      return new DiscImage(cached, vds, sessions, session, udf, contexts, opts.namespace, sink);
+    } catch (e) {
+      throw e instanceof IsoError ? e.withImage(src.name) : e;
+    }
+  }
+
+  get name(): string { return this.source.name; }
+  get size(): number { return this.source.size; }
+  get namespaces(): Namespace[] { return (['rr', 'joliet', 'iso9660'] as Namespace[]).filter(n => this.contexts.has(n)); }
+  get namespace(): Namespace { return this.active.ns; }
+  get warnings(): Diagnostic[] { return this.diagnostics.items; }
+  get primary(): PrimaryVd { return this.contexts.get('iso9660')!.vd; }
+
+  /** Switches the presented namespace. */
+  setNamespace(ns: Namespace): void {
+    const c = this.contexts.get(ns);
+    if (!c) throw new InvalidArgumentError(`namespace ${ns} is not present in this image (present: ${this.namespaces.join(', ')})`, { image: this.name });
+    this.active = c;
+  }
+
+  get volume(): VolumeInfo {
+    const p = this.primary;
+    return {
+      systemId: p.systemId, volumeId: p.volumeId, volumeSetId: p.volumeSetId, publisherId: p.publisherId,
+      preparerId: p.preparerId, applicationId: p.applicationId, copyrightFileId: p.copyrightFileId,
+      abstractFileId: p.abstractFileId, bibliographicFileId: p.bibliographicFileId,
+      blockSize: p.logicalBlockSize, volumeBlocks: p.volumeSpaceSize, volumeSetSize: p.volumeSetSize,
+      volumeSequenceNumber: p.volumeSequenceNumber,
+      created: p.created?.iso ?? null, modified: p.modified?.iso ?? null,
+      expires: p.expires?.iso ?? null, effective: p.effective?.iso ?? null,
+      fileStructureVersion: this.descriptors.some(d => d.kind === 'enhanced') ? 2 : p.fileStructureVersion,
+    };
+  }
+
+  get root(): FileNode { return this.active.root; }
+
+  // ---- tree ---------------------------------------------------------------------------------
+
+  /** Children of a directory, in recorded order. */
+  async readdir(dirOrPath: FileNode | string): Promise<FileNode[]> {
+    const dir = typeof dirOrPath === 'string' ? await this.lookup(dirOrPath) : dirOrPath;
+    if (dir.type !== 'dir' || !dir.dir) throw new InvalidArgumentError(`not a directory: ${dir.path}`, { image: this.name });
+    const ctx = this.contexts.get(dir.namespace)!;
+    const key = `${ctx.ns}:${dir.dir.lba}:${dir.path}`;
+    const hit = this.dirCache.get(key);
+    if (hit) {
+      this.dirCache.delete(key);
+      this.dirCache.set(key, hit);
+      return hit;
+    }
+    const children = await this.listDirectory(ctx, dir);
+    this.remember(key, children);
+    return children;
+  }
+
+  private remember(key: string, children: FileNode[]): void {
+    this.dirCache.set(key, children);
+    this.cachedEntries += children.length;
+    while (this.cachedEntries > MAX_CACHED_ENTRIES && this.dirCache.size > 1) {
+      const [k, v] = this.dirCache.entries().next().value as [string, FileNode[]];
+      this.dirCache.delete(k);
+      this.cachedEntries -= v.length;
+    }
+  }
+
+  /** Resolves an absolute path ("/a/b") in the active namespace. */
+  async lookup(path: string): Promise<FileNode> {
+    const parts = splitPath(path, this.name);
+    let node = this.active.root;
+    for (let i = 0; i < parts.length; i++) {
+      if (node.type !== 'dir') throw new NotFoundError(`${'/' + parts.slice(0, i).join('/')} is not a directory`, { image: this.name });
+      const kids = await this.readdir(node);
+      const want = parts[i];
+      let next = kids.find(k => k.name === want);
+      if (!next && this.active.ns !== 'rr') {
+        const lower = want.toLowerCase();
+        next = kids.find(k => k.name.toLowerCase() === lower);
+      }
+      if (!next) throw new NotFoundError(`no such file or directory: /${parts.slice(0, i + 1).join('/')}`, { image: this.name });
+      node = next;
+    }
+    return node;
+  }
+
+  /** Like lookup, but returns null when the path does not exist. */
+  async stat(path: string): Promise<FileNode | null> {
+    try {
+      return await this.lookup(path);
+    } catch (e) {
+      if (e instanceof NotFoundError) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Walks the tree depth-first in recorded order, calling `visit` for every entry below `from`
+   * (not `from` itself). Directory loops (an extent that is its own ancestor) are reported and
+   * not followed.
+   */
+  async walk(from: FileNode, visit: (node: FileNode) => void | boolean | Promise<void | boolean>): Promise<void> {
+    const ancestors = new Set<number>();
+    const rec = async (dir: FileNode): Promise<boolean> => {
+      if (!dir.dir) return true;
+      if (ancestors.has(dir.dir.lba)) {
+        this.diagnostics.warn(`directory loop: ${dir.path} points back at an ancestor (LBA ${dir.dir.lba}); not followed`, 'directory record', dir.recordOffset);
+        return true;
+      }
+      ancestors.add(dir.dir.lba);
+      const kids = await this.readdir(dir);
+      for (const k of kids) {
+        if ((await visit(k)) === false) return false;
+        if (k.type === 'dir' && !(await rec(k))) return false;
+      }
+      ancestors.delete(dir.dir.lba);
+      return true;
+    };
+    await rec(from);
+  }
+
+  // ---- directory decoding -------------------------------------------------------------------
+
+  private async listDirectory(ctx: NsContext, dir: FileNode): Promise<FileNode[]> {
+    const bs = ctx.vd.logicalBlockSize;
+    const records = await readDirectory(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path }, this.diagnostics);
+    const real = records.filter(r => !(r.identifier.length === 1 && r.identifier[0] <= 1));
+    const out: FileNode[] = [];
+    const names = new Set<string>();
+    for (const group of groupMultiExtent(real)) {
+      const first = group[0];
+      if (first.associated) continue;
+      const node = await this.makeNode(ctx, dir, group);
+      if (!node) continue;
+      if (names.has(node.name)) {
+        this.diagnostics.warn(`duplicate name ${JSON.stringify(node.name)} in ${dir.path}`, 'directory record', first.offset);
+      }
+      names.add(node.name);
+      out.push(node);
+    }
+    if (ctx.ns === 'rr' && dir.path === '/') return this.hideRrMoved(ctx, out);
+    return out;
+  }
+
+  /** Hides the relocation directory ("rr_moved") when everything in it is shown elsewhere (RRIP 4.1.5). */
+  private async hideRrMoved(ctx: NsContext, kids: FileNode[]): Promise<FileNode[]> {
+    const i = kids.findIndex(k => k.type === 'dir' && /^\.?rr_moved$/i.test(k.name));
+    if (i < 0) return kids;
+    const moved = kids[i];
+    const records = await readDirectory(this.source, moved.dir!.lba, moved.dir!.length, ctx.vd.logicalBlockSize, { joliet: false, path: moved.path }, this.diagnostics);
+    for (const r of records) {
+      if (r.identifier.length === 1 && r.identifier[0] <= 1) continue;
+      const rr = await this.rockRidgeOf(ctx, r, moved.path);
+      if (!rr?.re) return kids; // it holds something real: keep it visible
+    }
+    return kids.filter((_, j) => j !== i);
+  }
+
+  private async rockRidgeOf(ctx: NsContext, r: DirectoryRecord, where: string): Promise<RockRidge | null> {
+    if (ctx.suspSkip === null || r.systemUse.length === 0) return null;
+    const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, `SUSP continuation area of ${where}`), ctx.vd.logicalBlockSize, this.diagnostics, where);
+    if (area.entries.length === 0) return null;
+    return parseRockRidge(area.entries, this.diagnostics, where);
+  }
+
+  private async makeNode(ctx: NsContext, parent: FileNode, group: DirectoryRecord[]): Promise<FileNode | null> {
+    const first = group[0];
+    const bs = ctx.vd.logicalBlockSize;
+    const isoName = stripVersion(first.name);
+    const provisionalPath = joinPath(parent.path, isoName);
+    let rr = ctx.ns === 'rr' ? await this.rockRidgeOf(ctx, first, provisionalPath) : null;
+    if (rr?.re) return null; // relocated directory: shown where its CL placeholder is
+    const name = rr?.nm ?? isoName;
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) {
+      this.diagnostics.warn(`unusable name ${JSON.stringify(name)} in ${parent.path}; entry skipped`, 'directory record', first.offset);
+      return null;
+    }
+    const path = joinPath(parent.path, name);
+    let dirExtent: { lba: number; length: number } | undefined;
+    let isDir = first.isDirectory;
+    if (rr?.cl !== undefined) {
+      // RRIP 4.1.5.1: a placeholder file standing for a directory relocated to rr_moved.
+      const moved = await this.relocated(ctx, rr.cl, path, first.offset);
+      if (moved) {
+        isDir = true;
+        dirExtent = { lba: rr.cl, length: moved.dataLength };
+        const movedRr = await this.rockRidgeOf(ctx, moved, path);
+        if (movedRr) rr = { ...movedRr, nm: rr.nm, cl: rr.cl, re: false };
+      }
+    } else if (isDir) {
+      dirExtent = { lba: first.extentLba, length: first.dataLength };
+    }
+    let type: EntryType = isDir ? 'dir' : 'file';
+    let mode = isDir ? 0o40555 : 0o100444;
+    if (rr?.px) {
+      const t = TYPE_BY_MODE[rr.px.mode & S_IFMT];
+      if (t && !(isDir && t !== 'dir')) { type = t; mode = rr.px.mode; } else mode = MODE_BY_TYPE[type] | (rr.px.mode & 0o7777);
+    }
+    if (rr?.sl !== undefined && !isDir) { type = 'symlink'; mode = MODE_BY_TYPE.symlink | (mode & 0o7777); }
+    const extents: Extent[] = group.map(r => ({ lba: r.extentLba, blocks: Math.ceil(r.dataLength / bs), length: r.dataLength }));
+    let ranges: Array<{ offset: number; length: number }> = [];
+    if (type === 'file') {
+      for (const r of group) {
+        if (r.dataLength === 0) continue;
+        ranges.push(...interleavedRanges(r.extentLba, r.extAttrLength, r.dataLength, r.fileUnitSize, r.interleaveGap, bs));
+      }
+      ranges = this.clampRanges(ranges, path, first.offset);
+    }
+    const recordedSize = group.reduce((a, r) => a + r.dataLength, 0);
+    const tf = rr?.tf;
+    const node: FileNode = {
+      name, path, type,
+      size: type === 'file' ? recordedSize : type === 'dir' ? (dirExtent?.length ?? 0) : 0,
+      mode,
+      nlink: rr?.px?.nlink ?? 1,
+      uid: rr?.px?.uid ?? 0,
+      gid: rr?.px?.gid ?? 0,
+      mtime: tf?.modified?.date ?? first.recorded?.date ?? null,
+      atime: tf?.accessed?.date ?? null,
+      ctime: tf?.attributes?.date ?? null,
+      hidden: first.hidden,
+      extents,
+      ranges,
+      recordOffset: first.offset,
+      namespace: ctx.ns,
+    };
+    if (dirExtent) node.dir = dirExtent;
+    if (type === 'symlink') node.target = rr?.sl ?? '';
+    if ((type === 'char' || type === 'block') && rr?.pn) node.rdev = devNumbers(rr.pn.high, rr.pn.low);
+    if (rr?.px?.ino !== undefined) node.ino = rr.px.ino;
+    if (rr?.sf) node.sparse = true;
+    if (rr?.zf && type === 'file') {
+      if (rr.zf.algorithm === 'pz') {
+        node.zisofs = { compressedSize: recordedSize, log2BlockSize: rr.zf.log2BlockSize };
+        node.size = rr.zf.uncompressedSize;
+      } else {
+        this.diagnostics.warn(`unknown compression ${JSON.stringify(rr.zf.algorithm)} on ${path}; raw bytes shown`, 'Rock Ridge ZF', first.systemUseOffset);
+      }
+    }
+    return node;
+  }
+
+  /** Reads the "." record of a relocated directory (RRIP CL target). */
+  private async relocated(ctx: NsContext, lba: number, path: string, at: number): Promise<DirectoryRecord | null> {
+    const bs = ctx.vd.logicalBlockSize;
+    if ((lba + 1) * bs > this.source.size) {
+      this.diagnostics.warn(`Rock Ridge CL of ${path} points beyond the image (LBA ${lba})`, 'Rock Ridge CL', at);
+      return null;
+    }
+    const recs = await readDirectory(this.source, lba, bs, bs, { joliet: false, path }, this.diagnostics);
+    const dot = recs[0];
+    if (!dot || !(dot.identifier.length === 1 && dot.identifier[0] === 0)) {
+      this.diagnostics.warn(`Rock Ridge CL of ${path} does not point at a directory (LBA ${lba})`, 'Rock Ridge CL', at);
+      return null;
+    }
+    return dot;
+  }
+
+  /** Keeps data ranges inside the image: a file whose extent runs past the end is cut (like 7-Zip) with a warning. */
+  private clampRanges(ranges: Array<{ offset: number; length: number }>, path: string, at: number): Array<{ offset: number; length: number }> {
+    const size = this.source.size;
+    let cut = false;
+    const out: Array<{ offset: number; length: number }> = [];
+    for (const r of ranges) {
+      if (r.offset >= size) { cut = true; continue; }
+      if (r.offset + r.length > size) { cut = true; out.push({ offset: r.offset, length: size - r.offset }); continue; }
+      out.push(r);
+    }
+    if (cut) this.diagnostics.warn(`data of ${path} extends beyond the end of the image; the file reads short`, 'directory record', at);
+    return out;
+  }
+
+  // ---- file data ----------------------------------------------------------------------------
+
+  /** Reads up to `length` bytes of a file's content at `offset` (decompressing zisofs). */
+  async read(node: FileNode, offset: number, length: number): Promise<Uint8Array> {
+    if (node.type !== 'file') throw new InvalidArgumentError(`not a regular file: ${node.path}`, { image: this.name });
+    if (offset < 0 || length < 0) throw new InvalidArgumentError(`bad range ${offset}+${length}`, { image: this.name });
+    const end = Math.min(node.size, offset + length);
+    if (offset >= end) return new Uint8Array(0);
+    if (node.zisofs) {
+      const z = await this.zisofsReader(node);
+      return z.read(offset, end - offset);
+    }
+    return this.readRanges(node.ranges, offset, end - offset);
+  }
+
+  private async readRanges(ranges: Array<{ offset: number; length: number }>, offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    let pos = 0; // position within the file of ranges[i]
+    let filled = 0;
+    for (const r of ranges) {
+      if (filled >= length) break;
+      const want = offset + filled;
+      if (want < pos + r.length) {
+        const inR = want - pos;
+        const n = Math.min(r.length - inR, length - filled);
+        const b = await this.source.readDirect(r.offset + inR, n);
+        out.set(b, filled);
+        filled += b.length;
+        if (b.length < n) break;
+      }
+      pos += r.length;
+    }
+    return filled === length ? out : out.subarray(0, filled);
+  }
+
+  private zisofsCache = new Map<string, Promise<ZisofsReader>>();
+  private zisofsReader(node: FileNode): Promise<ZisofsReader> {
+    const key = `${node.recordOffset}`;
+    let p = this.zisofsCache.get(key);
+    if (!p) {
+      const compressed = node.zisofs!.compressedSize;
+      p = ZisofsReader.open((o, l) => this.readRanges(node.ranges, o, Math.min(l, compressed - o)), compressed, `${this.name}: ${node.path}`);
+      p.catch(() => this.zisofsCache.delete(key));
+      if (this.zisofsCache.size > 32) this.zisofsCache.delete(this.zisofsCache.keys().next().value as string);
+      this.zisofsCache.set(key, p);
+    }
+    return p;
+  }
+
+  /** Streams a file's content (or a byte range of it, end exclusive) without buffering it whole. */
+  createReadStream(node: FileNode, start = 0, end = node.size): Readable {
+    if (node.type !== 'file') throw new InvalidArgumentError(`not a regular file: ${node.path}`, { image: this.name });
+    const self = this;
+    const stop = Math.min(end, node.size);
+    async function* gen(): AsyncGenerator<Uint8Array> {
+      let pos = start;
+      while (pos < stop) {
+        const b = await self.read(node, pos, Math.min(READ_CHUNK, stop - pos));
+        if (b.length === 0) break;
+        pos += b.length;
+        yield b;
+      }
+    }
+    return Readable.from(gen(), { objectMode: false, highWaterMark: 1 });
+  }
+
+  // ---- boot and system area -----------------------------------------------------------------
+
+  /** The system area (first 32 KiB): MBR, GPT, APM. */
+  async systemArea(): Promise<SystemAreaInfo> { return (await this.systemAreaFull()).info; }
+  private systemAreaFull(): Promise<{ info: SystemAreaInfo; structures: Structure[] }> {
+    this.systemAreaPromise ??= readSystemArea(this.source, this.diagnostics);
+    return this.systemAreaPromise;
+  }
+
+  /** El Torito boot information, or null when the image has no boot record. */
+  async elTorito(): Promise<ElToritoInfo | null> { return (await this.elToritoFull()).info; }
+  private elToritoFull(): Promise<{ info: ElToritoInfo | null; structures: Structure[] }> {
+    this.elToritoPromise ??= this.loadElTorito();
+    return this.elToritoPromise;
+  }
+
+  private async loadElTorito(): Promise<{ info: ElToritoInfo | null; structures: Structure[] }> {
+    const br = this.descriptors.find(d => d.kind === 'boot' && d.catalogLba !== null);
+    if (!br || br.kind !== 'boot' || br.catalogLba === null) return { info: null, structures: [] };
+    const catalogLba = br.catalogLba;
+    const sys = await this.systemArea();
+    let wanted: Set<number>;
+    try {
+      const cat = await readBootCatalog(this.source, catalogLba, new DiagnosticSink(50));
+      wanted = new Set([catalogLba, ...cat.entries.map(e => e.loadRba)]);
+    } catch {
+      wanted = new Set([catalogLba]);
+    }
+    const found = await this.filesAt(wanted);
+    try {
+      const r = await readElTorito(this.source, br.lba, catalogLba, this.primary.volumeSpaceSize, sys, lba => found.get(lba) ?? null, this.diagnostics);
+      return r;
+    } catch (e) {
+      if (e instanceof IsoError) {
+        this.diagnostics.error(e.detail, e.structure ?? 'El Torito boot catalog', e.offset);
+        return { info: null, structures: [] };
+      }
+      throw e;
+    }
+  }
+
+  /** Finds the files whose first extent starts at one of the given LBAs (stops early when all are found). */
+  async filesAt(lbas: Set<number>): Promise<Map<number, { path: string; size: number }>> {
+    const found = new Map<number, { path: string; size: number }>();
+    if (lbas.size === 0) return found;
+    await this.walk(this.active.root, n => {
+      if (n.type === 'file' && n.extents.length > 0 && lbas.has(n.extents[0].lba) && !found.has(n.extents[0].lba)) {
+        found.set(n.extents[0].lba, { path: n.path, size: n.size });
+        if (found.size === lbas.size) return false;
+      }
+      return true;
+    });
+    return found;
+  }
+
+  // ---- structure map ------------------------------------------------------------------------
+
+  /** Every top-level structure: system area, volume descriptors, path tables, root directory, El Torito. */
+  async structures(): Promise<Structure[]> {
+    const out: Structure[] = [];
+    out.push(...(await this.systemAreaFull()).structures);
+    for (const d of this.descriptors) out.push(d.structure);
+    for (const c of this.uniqueTrees()) {
+      const vd = c.vd;
+      if (vd.pathTableSize > 0) {
+        for (const [lba, le] of [[vd.lPathTableLba, true], [vd.mPathTableLba, false]] as const) {
+          if (lba === 0) continue;
+          try {
+            out.push((await readPathTable(this.source, lba, vd.pathTableSize, le, c.joliet, this.diagnostics)).structure);
+          } catch (e) {
+            if (!(e instanceof IsoError)) throw e;
+            this.diagnostics.error(e.detail, e.structure, e.offset);
+          }
+        }
+      }
+      out.push(await this.directoryStructure(c, c.root));
+    }
+    out.push(...(await this.elToritoFull()).structures);
+    return out.sort((a, b) => a.offset - b.offset);
+  }
+
+  /** The directory records of one directory as a structure (children: one per record). */
+  async directoryStructureOf(path: string): Promise<Structure> {
+    const node = await this.lookup(path);
+    return this.directoryStructure(this.active, node);
+  }
+
+  private async directoryStructure(ctx: NsContext, dir: FileNode): Promise<Structure> {
+    const bs = ctx.vd.logicalBlockSize;
+    const records = await readDirectory(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path }, this.diagnostics);
+    const children: Structure[] = [];
+    for (const r of records) {
+      const s = r.structure;
+      if (ctx.suspSkip !== null && r.systemUse.length > 0 && !ctx.joliet) {
+        const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, 'SUSP continuation area'), bs, this.diagnostics, dir.path);
+        children.push({ ...s, children: [...s.children, ...area.structures] });
+      } else children.push(s);
+    }
+    return {
+      id: `dir:${ctx.ns}:${dir.dir!.lba}`, type: 'directory', name: `Directory ${dir.path} (${ctx.joliet ? 'Joliet' : 'ISO 9660'})`,
+      offset: dir.dir!.lba * bs, length: dir.dir!.length, spec: 'ECMA-119 6.8.1 / 9.1', fields: [], children,
+      target: { lba: dir.dir!.lba, blocks: Math.ceil(dir.dir!.length / bs), path: dir.path },
+    };
+  }
+
+  private uniqueTrees(): NsContext[] {
+    const seen = new Set<number>();
+    const out: NsContext[] = [];
+    for (const c of this.contexts.values()) {
+      if (seen.has(c.vd.lba)) continue;
+      seen.add(c.vd.lba);
+      out.push(c);
+    }
+    return out;
+  }
+
+  /**
+   * Cross-checks the L and M path tables of each tree against the directory hierarchy
+   * (ECMA-119 6.9). Returns human-readable problems (also recorded as diagnostics).
+   */
+  async checkPathTables(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const c of this.uniqueTrees()) {
+      const vd = c.vd;
+      const label = c.joliet ? 'Joliet' : 'ISO 9660';
+      try {
+        const l = await readPathTable(this.source, vd.lPathTableLba, vd.pathTableSize, true, c.joliet, this.diagnostics);
+        const m = vd.mPathTableLba ? await readPathTable(this.source, vd.mPathTableLba, vd.pathTableSize, false, c.joliet, this.diagnostics) : null;
+        const dirs = await this.plainDirectoryMap(c);
+        for (const p of crossCheckPathTables(l.entries, m?.entries ?? null, dirs)) {
+          problems.push(`${label}: ${p}`);
+          this.diagnostics.warn(p, `${label} path table`, vd.lPathTableLba * vd.logicalBlockSize);
+        }
+      } catch (e) {
+        if (!(e instanceof IsoError)) throw e;
+        problems.push(`${label}: ${e.detail}`);
+        this.diagnostics.error(e.detail, e.structure, e.offset);
+      }
+    }
+    return problems;
+  }
+
+  /** path → extent LBA of every directory of a tree as recorded (no Rock Ridge relocation). */
+  private async plainDirectoryMap(c: NsContext): Promise<Map<string, number>> {
+    const ns: NsContext = c.ns === 'rr' ? { ...c, ns: 'iso9660', suspSkip: null, root: { ...c.root, namespace: 'iso9660' } } : c;
+    const out = new Map<string, number>([['/', ns.root.dir!.lba]]);
+    const seen = new Set<number>();
+    const rec = async (dir: FileNode, isoPath: string, depth: number): Promise<void> => {
+      if (!dir.dir || seen.has(dir.dir.lba) || depth > 1000) return;
+      seen.add(dir.dir.lba);
+      const kids = await this.listDirectory(ns, dir);
+      for (const k of kids) {
+        if (k.type !== 'dir') continue;
+        const p = isoPath === '/' ? `/${k.name}` : `${isoPath}/${k.name}`;
+        out.set(p, k.dir!.lba);
+        await rec(k, p, depth + 1);
+      }
+    };
+    await rec(ns.root, '/', 0);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.dirCache.clear();
+    await this.source.close();
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+async function detectUdf(src: ByteSource): Promise<boolean> {
+  // ECMA-167 2/8.3 volume recognition sequence: BEA01 … NSR02/NSR03 … TEA01 from LBA 16.
+  for (let lba = 16; lba < 16 + 64; lba++) {
+    if ((lba + 1) * 2048 > src.size) return false;
+    const b = await src.read(lba * 2048, 6);
+    const id = String.fromCharCode(...b.subarray(1, 6));
+    if (id === 'NSR02' || id === 'NSR03') return true;
+    if (id === 'TEA01') return false;
+    if (b[0] === 0 && id === '\0\0\0\0\0') return false;
+  }
+  return false;
+}
+
+async function buildContexts(src: CachedSource, vds: VolumeDescriptor[], sink: DiagnosticSink): Promise<NsContext[]> {
+  const pvd = vds.find((d): d is PrimaryVd => d.kind === 'primary')!;
+  if (pvd.logicalBlockSize !== 2048) {
+    sink.warn(`logical block size ${pvd.logicalBlockSize} (2048 expected)`, 'Primary Volume Descriptor', pvd.lba * 2048 + 128);
+    if (![512, 1024, 2048].includes(pvd.logicalBlockSize)) {
+      throw new UnsupportedFeatureError(`logical block size ${pvd.logicalBlockSize} is not supported`, { structure: 'Primary Volume Descriptor', offset: pvd.lba * 2048 + 128 });
+    }
+  }
+  const rootOf = (vd: PrimaryVd, ns: Namespace): FileNode => ({
+    name: '', path: '/', type: 'dir', size: vd.root.dataLength, mode: 0o40555, nlink: 1, uid: 0, gid: 0,
+    mtime: vd.root.recorded?.date ?? null, atime: null, ctime: null, hidden: false,
+    extents: [{ lba: vd.root.extentLba, blocks: Math.ceil(vd.root.dataLength / vd.logicalBlockSize), length: vd.root.dataLength }],
+    ranges: [], dir: { lba: vd.root.extentLba, length: vd.root.dataLength }, recordOffset: vd.root.offset, namespace: ns,
+  });
+  const out: NsContext[] = [];
+  const iso: NsContext = { ns: 'iso9660', vd: pvd, joliet: false, suspSkip: null, root: rootOf(pvd, 'iso9660') };
+  out.push(iso);
+  // Rock Ridge: SUSP "SP" in the root directory's "." record (SUSP 5.3), then RRIP entries (ER or PX/NM/…).
+  try {
+    const recs = await readDirectory(src, pvd.root.extentLba, Math.min(pvd.root.dataLength, pvd.logicalBlockSize), pvd.logicalBlockSize, { joliet: false, path: '/' }, sink);
+    const dot = recs[0];
+    const sp = dot ? detectSusp(dot.systemUse) : null;
+    if (dot && sp) {
+      const area = await readSuspArea(dot.systemUse, dot.systemUseOffset, 0, (o, l) => readExact(src, o, l, 'SUSP continuation area of /'), pvd.logicalBlockSize, sink, '/');
+      const rrSigs = new Set(['PX', 'NM', 'TF', 'RR', 'SL', 'PN', 'CL', 'PL', 'RE', 'ZF']);
+      const hasRr = area.entries.some(e => rrSigs.has(e.sig) || (e.sig === 'ER'));
+      if (hasRr) {
+        const rr: NsContext = { ns: 'rr', vd: pvd, joliet: false, suspSkip: sp.skip, root: rootOf(pvd, 'rr') };
+        const info = parseRockRidge(area.entries, sink, '/');
+        if (info.px) { rr.root.mode = 0o40000 | (info.px.mode & 0o7777); rr.root.uid = info.px.uid; rr.root.gid = info.px.gid; rr.root.nlink = info.px.nlink; }
+        if (info.tf?.modified) rr.root.mtime = info.tf.modified.date;
+        out.unshift(rr);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof IsoError)) throw e;
+    sink.error(`root directory unreadable: ${e.detail}`, e.structure, e.offset);
+  }
+  const svd = vds
+    .filter((d): d is PrimaryVd => d.kind === 'supplementary' && d.jolietLevel > 0)
+    .sort((a, b) => b.jolietLevel - a.jolietLevel)[0];
+  if (svd) out.splice(out.length - 1, 0, { ns: 'joliet', vd: svd, joliet: true, suspSkip: null, root: rootOf(svd, 'joliet') });
+  return out;
+}
+
+function splitPath(path: string, image: string): string[] {
+  if (typeof path !== 'string') throw new InvalidArgumentError('path must be a string', { image });
+  const parts = path.split('/').filter(p => p !== '' && p !== '.');
+  if (parts.some(p => p === '..')) throw new InvalidArgumentError(`".." is not allowed in image paths: ${path}`, { image });
+  return parts;
+}
+
+function joinPath(parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}
+
+/**
+ * RRIP 4.1.2: PN holds the high and low 32 bits of the dev_t. mkisofs and xorriso store glibc's
+ * 64-bit encoding (gnu_dev_makedev), decoded here.
+ */
+function devNumbers(high: number, low: number): { major: number; minor: number } {
+  const major = ((low >>> 8) & 0xfff) | ((high & 0xfffff000) >>> 0);
+  const minor = (low & 0xff) | ((low >>> 12) & 0xfff00) | ((high & 0xfff) * 0x100000);
+  return { major: major >>> 0, minor };
+}

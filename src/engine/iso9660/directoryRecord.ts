@@ -1,0 +1,322 @@
+// ECMA-119 9.1 Directory record (and 6.8 directory layout, 6.4.3 interleaving)
+import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
+import type { ByteSource } from '../io/source';
+import { FieldReader, type Field, type Structure } from '../structure';
+import { date7Field, type IsoDate } from './dates';
+
+/** Directory extents larger than this are treated as corrupt (no real directory comes close). */
+export const MAX_DIRECTORY_SIZE = 64 * 1024 * 1024;
+/** ECMA-119 6.1.2: logical sectors are 2048 bytes; directory records never cross one (6.8.1.1). */
+export const LOGICAL_SECTOR_SIZE = 2048;
+/** Fixed part of a directory record (9.1.1-9.1.10) before the file identifier. */
+export const DIR_RECORD_FIXED = 33;
+
+/** ECMA-119 9.1.6 File Flags bits. */
+export const FILE_FLAGS = {
+  hidden: 0x01,       // Existence
+  directory: 0x02,
+  associated: 0x04,   // Associated File
+  record: 0x08,       // Record format in the extended attribute record
+  protection: 0x10,
+  reserved: 0x60,
+  multiExtent: 0x80,
+} as const;
+
+export interface DirectoryRecord {
+  /** Absolute byte offset of the record in the image. */
+  offset: number;
+  length: number;
+  extAttrLength: number;
+  extentLba: number;
+  dataLength: number;
+  recorded: IsoDate | null;
+  flags: number;
+  hidden: boolean;
+  isDirectory: boolean;
+  associated: boolean;
+  recordFormat: boolean;
+  protection: boolean;
+  multiExtent: boolean;
+  fileUnitSize: number;
+  interleaveGap: number;
+  volumeSequenceNumber: number;
+  identifier: Uint8Array;
+  /** '.' for 0x00, '..' for 0x01, Joliet names decoded from UCS-2 BE, plain names latin1, version suffix kept. */
+  name: string;
+  /** Absolute offset of the System Use field (where SUSP / Rock Ridge entries start). */
+  systemUseOffset: number;
+  systemUse: Uint8Array;
+  structure: Structure;
+}
+
+export interface DirectoryRecordOptions {
+  joliet: boolean;
+  /** Path of the directory holding the record, for messages. */
+  path?: string;
+}
+
+function addProblem(r: FieldReader, f: Field, msg: string): void {
+  f.problem = f.problem ? `${f.problem}; ${msg}` : msg;
+  r.problems.push({ message: `${f.name}: ${msg}`, offset: f.offset, field: f.name });
+}
+
+function flagsDisplay(flags: number): string {
+  const names: string[] = [];
+  if (flags & FILE_FLAGS.hidden) names.push('hidden');
+  if (flags & FILE_FLAGS.directory) names.push('directory');
+  if (flags & FILE_FLAGS.associated) names.push('associated');
+  if (flags & FILE_FLAGS.record) names.push('record');
+  if (flags & FILE_FLAGS.protection) names.push('protection');
+  if (flags & FILE_FLAGS.reserved) names.push('reserved bits');
+  if (flags & FILE_FLAGS.multiExtent) names.push('multi-extent');
+  return `0x${flags.toString(16).padStart(2, '0')}${names.length ? ` (${names.join(', ')})` : ''}`;
+}
+
+/** Decodes a file identifier: 0x00 → '.', 0x01 → '..', Joliet UCS-2 BE, otherwise latin1. Nothing is trimmed. */
+export function decodeIdentifier(id: Uint8Array, joliet: boolean): string {
+  if (id.length === 1 && id[0] === 0) return '.';
+  if (id.length === 1 && id[0] === 1) return '..';
+  let s = '';
+  if (joliet) {
+    for (let i = 0; i + 1 < id.length; i += 2) s += String.fromCharCode((id[i] << 8) | id[i + 1]);
+  } else {
+    for (let i = 0; i < id.length; i++) s += String.fromCharCode(id[i]);
+  }
+  return s;
+}
+
+function where(opts: DirectoryRecordOptions): string {
+  return opts.path !== undefined ? `directory record in ${opts.path}` : 'directory record';
+}
+
+/**
+ * Parses the directory record starting at buf[off]. Returns null when buf[off] is 0 (the rest of
+ * the sector is padding) or off is at/after the end of buf. Throws CorruptImageError (with the
+ * absolute offset) when the record cannot be delimited: length < 34, record beyond buf, file
+ * identifier beyond the record. Pass one logical sector as `buf` to enforce 6.8.1.1.
+ */
+export function parseDirectoryRecord(buf: Uint8Array, off: number, absBase: number, opts: DirectoryRecordOptions, sink: DiagnosticSink): DirectoryRecord | null {
+  if (off < 0 || off >= buf.length || buf[off] === 0) return null;
+  return parseRecordCore(buf, off, absBase, opts, sink, undefined);
+}
+
+/**
+ * The root directory record embedded in a volume descriptor (ECMA-119 8.4.18): always 34 bytes.
+ * Parsed leniently — a wrong length byte or identifier length becomes a problem, not an error —
+ * because the descriptor around it is otherwise readable. `buf` must hold exactly those 34 bytes.
+ */
+export function parseRootRecord(buf34: Uint8Array, absBase: number, opts: DirectoryRecordOptions, sink: DiagnosticSink): DirectoryRecord {
+  if (buf34.length < 34) {
+    throw new CorruptImageError(`root directory record truncated (${buf34.length} of 34 bytes)`, { structure: 'root directory record', offset: absBase });
+  }
+  return parseRecordCore(buf34, 0, absBase, opts, sink, 34);
+}
+
+function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: DirectoryRecordOptions, sink: DiagnosticSink, forcedLength: number | undefined): DirectoryRecord {
+  const abs = absBase + off;
+  const ctx = where(opts);
+  const recordedLen = buf[off];
+  const len = forcedLength ?? recordedLen;
+  if (len < 34) {
+    throw new CorruptImageError(`record length ${len} is less than the minimum of 34`, { structure: ctx, offset: abs });
+  }
+  if (off + len > buf.length) {
+    throw new CorruptImageError(`record of ${len} bytes runs past the end of its logical sector (${buf.length - off} bytes left)`, { structure: ctx, offset: abs });
+  }
+  let lenFi = buf[off + 32];
+  let lenFiProblem: string | undefined;
+  if (DIR_RECORD_FIXED + lenFi > len) {
+    if (forcedLength === undefined) {
+      throw new CorruptImageError(`file identifier length ${lenFi} does not fit in a record of ${len} bytes`, { structure: ctx, offset: abs });
+    }
+    lenFiProblem = `identifier length ${lenFi} does not fit in the ${len}-byte record; using ${len - DIR_RECORD_FIXED}`;
+    lenFi = len - DIR_RECORD_FIXED;
+  }
+
+  const r = new FieldReader(buf.subarray(off, off + len), abs, 'ECMA-119');
+  r.field('Length of Directory Record', 0, 1, recordedLen, String(recordedLen), 'length', '9.1.1',
+    forcedLength !== undefined && recordedLen !== forcedLength ? `is ${recordedLen}, expected ${forcedLength}` : undefined);
+  const extAttrLength = r.u8('Extended Attribute Record Length', 1, '9.1.2', 'length');
+  const extentLba = r.both32('Location of Extent', 2, '9.1.3', 'pointer');
+  const dataLength = r.both32('Data Length', 10, '9.1.4', 'length');
+  const recorded = date7Field(r, 'Recording Date and Time', 18, 'ECMA-119 9.1.5');
+  const flags = buf[off + 25];
+  const flagsField = r.field('File Flags', 25, 1, flags, flagsDisplay(flags), 'flags', '9.1.6');
+  if (flags & FILE_FLAGS.reserved) addProblem(r, flagsField, 'reserved bits 5-6 are set');
+  if ((flags & FILE_FLAGS.directory) && (flags & FILE_FLAGS.multiExtent)) addProblem(r, flagsField, 'a directory cannot be multi-extent');
+  const fileUnitSize = r.u8('File Unit Size', 26, '9.1.7');
+  const interleaveGap = r.u8('Interleave Gap Size', 27, '9.1.8');
+  const volumeSequenceNumber = r.both16('Volume Sequence Number', 28, '9.1.9');
+  r.field('Length of File Identifier', 32, 1, buf[off + 32], String(buf[off + 32]), 'length', '9.1.10', lenFiProblem);
+
+  const identifier = buf.subarray(off + 33, off + 33 + lenFi);
+  const name = decodeIdentifier(identifier, opts.joliet);
+  if (lenFi > 0) {
+    const idField = r.field('File Identifier', 33, lenFi, name, JSON.stringify(name), 'text', opts.joliet ? 'Joliet 3 / ECMA-119 9.1.11' : '9.1.11');
+    if (opts.joliet && lenFi > 1 && (lenFi & 1)) addProblem(r, idField, `odd length ${lenFi} for a UCS-2 name; last byte ignored`);
+  } else if (forcedLength === undefined) {
+    r.problems.push({ message: 'File Identifier: length is 0', offset: abs + 32, field: 'Length of File Identifier' });
+  }
+  if (forcedLength !== undefined && !(lenFi === 1 && identifier[0] === 0)) {
+    r.problems.push({ message: 'File Identifier: the root directory record should have identifier 0x00', offset: abs + 33, field: 'File Identifier' });
+  }
+
+  // 9.1.12: one padding byte when LEN_FI is even, so the System Use field starts at an even offset.
+  let suStart = DIR_RECORD_FIXED + lenFi;
+  if ((lenFi & 1) === 0) {
+    if (suStart < len) {
+      const pad = buf[off + suStart];
+      r.field('Padding Field', suStart, 1, pad, String(pad), 'reserved', '9.1.12', pad !== 0 ? 'not zero' : undefined);
+      suStart++;
+    } else {
+      r.problems.push({ message: 'Padding Field: missing (identifier length is even)', offset: abs + suStart, field: 'Padding Field' });
+    }
+  }
+  const systemUse = buf.subarray(off + suStart, off + len);
+  if (systemUse.length > 0) r.bytes('System Use', suStart, systemUse.length, '9.1.13');
+
+  const isDirectory = (flags & FILE_FLAGS.directory) !== 0;
+  const target: NonNullable<Structure['target']> = { lba: extentLba, blocks: Math.ceil(dataLength / LOGICAL_SECTOR_SIZE) };
+  if (opts.path !== undefined && name !== '..') target.path = name === '.' ? opts.path : joinPath(opts.path, name);
+  const structure: Structure = {
+    id: `dirrec:${abs}`,
+    type: 'dir-record',
+    name: `Directory Record ${JSON.stringify(name)}`,
+    offset: abs,
+    length: len,
+    spec: 'ECMA-119 9.1',
+    fields: r.fields,
+    children: [],
+    target,
+  };
+  if (r.problems.length) {
+    structure.problems = r.problems.map((p) => p.message);
+    for (const p of r.problems) sink.warn(p.message, `${ctx} ${JSON.stringify(name)}`, p.offset);
+  }
+
+  return {
+    offset: abs, length: len, extAttrLength, extentLba, dataLength, recorded, flags,
+    hidden: (flags & FILE_FLAGS.hidden) !== 0,
+    isDirectory,
+    associated: (flags & FILE_FLAGS.associated) !== 0,
+    recordFormat: (flags & FILE_FLAGS.record) !== 0,
+    protection: (flags & FILE_FLAGS.protection) !== 0,
+    multiExtent: (flags & FILE_FLAGS.multiExtent) !== 0,
+    fileUnitSize, interleaveGap, volumeSequenceNumber, identifier, name,
+    systemUseOffset: abs + suStart, systemUse, structure,
+  };
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+function checkBlockSize(blockSize: number): void {
+  if (!Number.isInteger(blockSize) || blockSize < 512 || blockSize > 65536 || (blockSize & (blockSize - 1)) !== 0) {
+    throw new InvalidArgumentError(`logical block size ${blockSize} is not a power of two between 512 and 65536`);
+  }
+}
+
+/**
+ * Reads a directory extent and returns its records in order (including '.' and '..').
+ * `extentLba` is where the directory's records start (add the extended attribute record length
+ * when there is one). Records never cross a logical-sector boundary; a 0 byte pads to the next
+ * sector. A corrupt record → diagnostic naming the directory and absolute offset, and reading
+ * resumes at the next sector. Extent entirely beyond the image → CorruptImageError; partially
+ * beyond → diagnostic, and the sectors that exist are read.
+ */
+export async function readDirectory(src: ByteSource, extentLba: number, dataLength: number, blockSize: number, opts: DirectoryRecordOptions, sink: DiagnosticSink): Promise<DirectoryRecord[]> {
+  checkBlockSize(blockSize);
+  const label = `directory ${opts.path ?? `at LBA ${extentLba}`}`;
+  const start = extentLba * blockSize;
+  if (!Number.isSafeInteger(start) || extentLba < 0 || !Number.isSafeInteger(dataLength) || dataLength < 0) {
+    throw new InvalidArgumentError(`bad directory extent LBA ${extentLba} length ${dataLength}`, { image: src.name, structure: label });
+  }
+  if (dataLength > MAX_DIRECTORY_SIZE) {
+    throw new CorruptImageError(`directory data length ${dataLength} exceeds the limit of ${MAX_DIRECTORY_SIZE} bytes`, { image: src.name, structure: label, offset: start });
+  }
+  if (dataLength === 0) {
+    sink.warn('directory has data length 0 (not even "." and "..")', label, start);
+    return [];
+  }
+  if (start >= src.size) {
+    throw new CorruptImageError(`extent (${dataLength} bytes) lies beyond the end of the image (${src.size} bytes); the image may be truncated`, { image: src.name, structure: label, offset: start });
+  }
+  let want = dataLength;
+  if (start + dataLength > src.size) {
+    want = src.size - start;
+    sink.error(`extent runs past the end of the image: only ${want} of ${dataLength} bytes exist; reading those`, label, start);
+  }
+  const buf = await src.read(start, want);
+  if (buf.length < want) {
+    sink.error(`short read: got ${buf.length} of ${want} bytes`, label, start + buf.length);
+  }
+
+  const out: DirectoryRecord[] = [];
+  const end = start + buf.length;
+  let secAbs = start;
+  while (secAbs < end) {
+    const secEnd = Math.min(end, (Math.floor(secAbs / LOGICAL_SECTOR_SIZE) + 1) * LOGICAL_SECTOR_SIZE);
+    const sector = buf.subarray(secAbs - start, secEnd - start);
+    let pos = 0;
+    while (pos < sector.length) {
+      let rec: DirectoryRecord | null;
+      try {
+        rec = parseDirectoryRecord(sector, pos, secAbs, opts, sink);
+      } catch (e) {
+        if (!(e instanceof CorruptImageError)) throw e;
+        const more = secEnd < end ? '; skipping to the next sector' : '';
+        sink.error(`${e.detail}${more}`, label, e.offset ?? secAbs + pos);
+        break;
+      }
+      if (!rec) break; // zero padding to the end of the sector
+      out.push(rec);
+      pos += rec.length;
+    }
+    secAbs = secEnd;
+  }
+
+  if (out.length === 0) {
+    sink.error('directory holds no readable records', label, start);
+  } else if (out[0].name !== '.' || (out.length > 1 && out[1].name !== '..')) {
+    sink.warn('directory does not start with "." and ".." records (ECMA-119 6.8.2.2)', label, out[0].offset);
+  }
+  return out;
+}
+
+/**
+ * Byte ranges in the image holding a file section's data, in order (ECMA-119 6.4.3, 9.1.2,
+ * 9.1.7-9.1.8). A non-interleaved section is one range starting after the extended attribute
+ * record. An interleaved section alternates file units of `fileUnitSize` blocks with gaps of
+ * `interleaveGap` blocks; the extended attribute record takes the first `extAttrLength` blocks
+ * of the file units.
+ */
+export function interleavedRanges(extentLba: number, extAttrLength: number, dataLength: number, fileUnitSize: number, interleaveGap: number, blockSize: number): Array<{ offset: number; length: number }> {
+  checkBlockSize(blockSize);
+  if (dataLength <= 0) return [];
+  if (fileUnitSize === 0 || interleaveGap === 0) {
+    return [{ offset: (extentLba + extAttrLength) * blockSize, length: dataLength }];
+  }
+  const out: Array<{ offset: number; length: number }> = [];
+  let skip = extAttrLength; // blocks of the extended attribute record, recorded in the file units
+  let remaining = dataLength;
+  let unitLba = extentLba;
+  while (remaining > 0) {
+    let first = unitLba;
+    let blocks = fileUnitSize;
+    if (skip > 0) {
+      const s = Math.min(skip, blocks);
+      skip -= s; first += s; blocks -= s;
+    }
+    if (blocks > 0) {
+      const len = Math.min(remaining, blocks * blockSize);
+      const offset = first * blockSize;
+      const last = out[out.length - 1];
+      if (last && last.offset + last.length === offset) last.length += len;
+      else out.push({ offset, length: len });
+      remaining -= len;
+    }
+    unitLba += fileUnitSize + interleaveGap;
+  }
+  return out;
+}

@@ -1,0 +1,215 @@
+// ECMA-119 9.4 Path table record (6.9 path table, 6.9.1 order)
+import { CorruptImageError, type DiagnosticSink } from '../errors';
+import { readExact, type ByteSource } from '../io/source';
+import { FieldReader, type Structure } from '../structure';
+import { decodeIdentifier } from './directoryRecord';
+
+/** Path tables larger than this are treated as corrupt. */
+export const MAX_PATH_TABLE_SIZE = 16 * 1024 * 1024;
+
+export interface PathTableEntry {
+  /** Directory number, 1-based (the root is 1). */
+  index: number;
+  /** Directory identifier as recorded; '' for the root (identifier 0x00). */
+  name: string;
+  extentLba: number;
+  parentIndex: number;
+  extAttrLength: number;
+  /** Absolute byte offset of the entry. */
+  offset: number;
+}
+
+/**
+ * Reads one path table (type L: little-endian numbers, type M: big-endian). Joliet tables hold
+ * UCS-2 BE identifiers. Structural problems (truncated entry, identifier length 0, bad parent
+ * numbers) go to the structure's problems and the sink; parsing stops at the first entry that
+ * cannot be delimited. Size > 16 MiB or a table beyond the image end → CorruptImageError.
+ */
+export async function readPathTable(src: ByteSource, lba: number, size: number, littleEndian: boolean, joliet: boolean, sink: DiagnosticSink, blockSize = 2048): Promise<{ entries: PathTableEntry[]; structure: Structure }> {
+  const kind = littleEndian ? 'l' : 'm';
+  const label = `${littleEndian ? 'Type L' : 'Type M'} Path Table${joliet ? ' (Joliet)' : ''}`;
+  const start = lba * blockSize;
+  if (size > MAX_PATH_TABLE_SIZE) {
+    throw new CorruptImageError(`path table size ${size} exceeds the limit of ${MAX_PATH_TABLE_SIZE} bytes`, { image: src.name, structure: label, offset: start });
+  }
+  const buf = await readExact(src, start, size, label);
+  const structure: Structure = {
+    id: `pathtable-${kind}:${lba}`,
+    type: `path-table-${kind}`,
+    name: label,
+    offset: start,
+    length: size,
+    spec: 'ECMA-119 9.4',
+    fields: [],
+    children: [],
+  };
+  const problems: Array<{ message: string; offset: number }> = [];
+  const entries: PathTableEntry[] = [];
+  const specN = littleEndian ? '9.4.3 / 7.3.1' : '9.4.3 / 7.3.2';
+  const specP = littleEndian ? '9.4.4 / 7.2.1' : '9.4.4 / 7.2.2';
+
+  let pos = 0;
+  while (pos < size) {
+    const index = entries.length + 1;
+    const abs = start + pos;
+    if (size - pos < 8) {
+      problems.push({ message: `${size - pos} trailing bytes after entry ${index - 1} are too short for an entry`, offset: abs });
+      break;
+    }
+    const lenDi = buf[pos];
+    if (lenDi === 0) {
+      problems.push({ message: `entry ${index}: directory identifier length is 0; the rest of the table is not readable`, offset: abs });
+      break;
+    }
+    if (pos + 8 + lenDi > size) {
+      problems.push({ message: `entry ${index}: ${8 + lenDi} bytes run past the end of the table (${size - pos} bytes left)`, offset: abs });
+      break;
+    }
+    const entryLen = Math.min(size - pos, 8 + lenDi + (lenDi & 1));
+    const r = new FieldReader(buf.subarray(pos, pos + entryLen), abs, 'ECMA-119');
+    r.u8('Length of Directory Identifier', 0, '9.4.1', 'length');
+    const extAttrLength = r.u8('Extended Attribute Record Length', 1, '9.4.2', 'length');
+    const extentLba = littleEndian ? r.u32le('Location of Extent', 2, specN, 'pointer') : r.u32be('Location of Extent', 2, specN, 'pointer');
+    const parentIndex = littleEndian ? r.u16le('Parent Directory Number', 6, specP, 'pointer') : r.u16be('Parent Directory Number', 6, specP, 'pointer');
+    const id = buf.subarray(pos + 8, pos + 8 + lenDi);
+    const rawName = decodeIdentifier(id, joliet);
+    const name = rawName === '.' ? '' : rawName;
+    r.field('Directory Identifier', 8, lenDi, name, name === '' ? '(root)' : JSON.stringify(name), 'text', joliet ? 'Joliet 3 / ECMA-119 9.4.5' : '9.4.5');
+    if (lenDi & 1) {
+      if (entryLen > 8 + lenDi) r.field('Padding Field', 8 + lenDi, 1, buf[pos + 8 + lenDi], String(buf[pos + 8 + lenDi]), 'reserved', '9.4.6');
+      else r.problems.push({ message: 'Padding Field: missing at the end of the table', offset: abs + 8 + lenDi, field: 'Padding Field' });
+    }
+    if (index === 1) {
+      if (name !== '') r.problems.push({ message: 'Directory Identifier: the first entry should be the root (identifier 0x00)', offset: abs + 8, field: 'Directory Identifier' });
+      if (parentIndex !== 1) r.problems.push({ message: `Parent Directory Number: the root's parent should be 1, is ${parentIndex}`, offset: abs + 6, field: 'Parent Directory Number' });
+    } else {
+      if (name === '') r.problems.push({ message: 'Directory Identifier: only the root may have identifier 0x00', offset: abs + 8, field: 'Directory Identifier' });
+      if (parentIndex < 1 || parentIndex >= index) {
+        r.problems.push({ message: `Parent Directory Number: ${parentIndex} does not name an earlier entry (6.9.1)`, offset: abs + 6, field: 'Parent Directory Number' });
+      } else if (entries.length > 0 && parentIndex < entries[entries.length - 1].parentIndex) {
+        r.problems.push({ message: `Parent Directory Number: entries are not ordered by parent number (6.9.1): ${parentIndex} after ${entries[entries.length - 1].parentIndex}`, offset: abs + 6, field: 'Parent Directory Number' });
+      }
+    }
+    const child: Structure = {
+      id: `pathtable-${kind}:${lba}:${index}`,
+      type: 'path-table-entry',
+      name: `Path Table Record ${index}${name === '' ? ' (root)' : ` ${JSON.stringify(name)}`}`,
+      offset: abs,
+      length: entryLen,
+      spec: 'ECMA-119 9.4',
+      fields: r.fields,
+      children: [],
+      target: { lba: extentLba },
+    };
+    if (r.problems.length) {
+      child.problems = r.problems.map((p) => p.message);
+      for (const p of r.problems) problems.push({ message: `entry ${index}: ${p.message}`, offset: p.offset });
+    }
+    structure.children.push(child);
+    entries.push({ index, name, extentLba, parentIndex, extAttrLength, offset: abs });
+    pos += entryLen;
+  }
+  if (size === 0) problems.push({ message: 'path table is empty (size 0)', offset: start });
+  if (problems.length) {
+    structure.problems = problems.map((p) => p.message);
+    for (const p of problems) sink.warn(p.message, label, p.offset);
+  }
+  return { entries, structure };
+}
+
+/** Resolves every entry to its full path; returns the paths and the entries that could not be resolved. */
+export function resolvePathTable(entries: PathTableEntry[]): { paths: Map<string, number>; problems: string[] } {
+  const byIndex = new Map<number, PathTableEntry>();
+  for (const e of entries) if (!byIndex.has(e.index)) byIndex.set(e.index, e);
+  const resolved = new Map<number, string | null>();
+  const problems: string[] = [];
+
+  const resolve = (start: PathTableEntry): string | null => {
+    const chain: PathTableEntry[] = [];
+    const seen = new Set<number>();
+    let cur: PathTableEntry | undefined = start;
+    let base: string | null = null;
+    while (cur) {
+      const known = resolved.get(cur.index);
+      if (known !== undefined) { base = known; break; }
+      if (cur.index === 1) { base = '/'; resolved.set(1, '/'); break; }
+      if (seen.has(cur.index)) {
+        problems.push(`path table entry ${start.index} (${JSON.stringify(start.name)}): parent chain loops at entry ${cur.index}`);
+        base = null; break;
+      }
+      seen.add(cur.index);
+      chain.push(cur);
+      const parent = byIndex.get(cur.parentIndex);
+      if (!parent) {
+        problems.push(`path table entry ${cur.index} (${JSON.stringify(cur.name)}): parent ${cur.parentIndex} does not exist`);
+        base = null; break;
+      }
+      cur = parent;
+    }
+    // Walk back down, assigning paths (or null when the chain is broken).
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const e = chain[i];
+      if (base !== null && e.name !== '') base = base === '/' ? `/${e.name}` : `${base}/${e.name}`;
+      else base = null;
+      resolved.set(e.index, base);
+    }
+    return base;
+  };
+
+  const paths = new Map<string, number>();
+  for (const e of entries) {
+    const p = resolve(e);
+    if (p === null) continue;
+    if (paths.has(p)) {
+      if (e.index !== 1) problems.push(`path table entry ${e.index}: duplicate path ${p}`);
+      continue;
+    }
+    paths.set(p, e.extentLba);
+  }
+  return { paths, problems };
+}
+
+/** Full path ("/", "/BOOT", "/BOOT/GRUB") → extent LBA; entries with broken or looping parent chains are left out. */
+export function pathTablePaths(entries: PathTableEntry[]): Map<string, number> {
+  return resolvePathTable(entries).paths;
+}
+
+const MAX_MESSAGES = 200;
+
+/**
+ * Compares the L table with the M table (entry by entry) and the L table with the directory
+ * tree (`dirs`: path → extent LBA, paths spelled as in the path table). Returns human-readable
+ * problems (at most ~200).
+ */
+export function crossCheckPathTables(l: PathTableEntry[], m: PathTableEntry[] | null, dirs: Map<string, number>): string[] {
+  const out: string[] = [];
+  let dropped = 0;
+  const add = (s: string): void => { if (out.length < MAX_MESSAGES) out.push(s); else dropped++; };
+
+  if (m) {
+    if (l.length !== m.length) add(`the L path table has ${l.length} entries, the M path table ${m.length}`);
+    const n = Math.min(l.length, m.length);
+    for (let i = 0; i < n; i++) {
+      const a = l[i], b = m[i];
+      const diffs: string[] = [];
+      if (a.name !== b.name) diffs.push(`name ${JSON.stringify(a.name)} vs ${JSON.stringify(b.name)}`);
+      if (a.extentLba !== b.extentLba) diffs.push(`extent ${a.extentLba} vs ${b.extentLba}`);
+      if (a.parentIndex !== b.parentIndex) diffs.push(`parent ${a.parentIndex} vs ${b.parentIndex}`);
+      if (a.extAttrLength !== b.extAttrLength) diffs.push(`extended attribute length ${a.extAttrLength} vs ${b.extAttrLength}`);
+      if (diffs.length) add(`path table entry ${a.index}: L and M differ: ${diffs.join(', ')}`);
+    }
+  }
+
+  const { paths, problems } = resolvePathTable(l);
+  for (const p of problems) add(p);
+  for (const [path, lba] of dirs) {
+    const t = paths.get(path);
+    if (t === undefined) add(`directory ${path} is missing from the path table`);
+    else if (t !== lba) add(`directory ${path}: the path table says LBA ${t}, the directory tree says LBA ${lba}`);
+  }
+  for (const path of paths.keys()) {
+    if (!dirs.has(path)) add(`the path table lists ${path}, which is not in the directory tree`);
+  }
+  if (dropped) out.push(`… and ${dropped} more path table problems`);
+  return out;
+}

@@ -1,0 +1,196 @@
+// Transparent reading of zisofs-compressed file content (zisofs by H. Peter Anvin, as written by
+// mkzftree and libisofs/xorriso; zisofs2 by libisofs). Only the blocks a read needs are inflated,
+// a pointer-table window and two decoded blocks are cached, every inflate is capped at one block.
+import { inflateSync } from 'node:zlib';
+import { CorruptImageError, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
+import { MAX_SINGLE_READ } from '../io/source';
+
+export type ReadRange = (offset: number /* within the compressed file */, length: number) => Promise<Uint8Array>;
+
+/** zisofs file header magic (zisofs format, "LEGACY" in zisofs2_format.txt). */
+export const ZISOFS_MAGIC = [0x37, 0xe4, 0x53, 0x96, 0xc9, 0xdb, 0xd6, 0x07];
+/** zisofs2 file header magic. */
+export const ZISOFS2_MAGIC = [0xef, 0x22, 0x55, 0xa1, 0xbc, 0x1b, 0x95, 0xa0];
+
+const ZISOFS2_ALGORITHMS: Record<number, string> = { 1: 'PZ (zlib)', 2: 'XZ', 3: 'L4 (LZ4)', 4: 'ZD (Zstandard)', 5: 'B2 (bzip2)' };
+/** Pointers fetched per table read (bounded memory however large the file). */
+const PTR_WINDOW = 1024;
+
+function hasMagic(b: Uint8Array, m: number[]): boolean {
+  if (b.length < m.length) return false;
+  for (let i = 0; i < m.length; i++) if (b[i] !== m[i]) return false;
+  return true;
+}
+
+/** True when the first bytes of a file carry the zisofs or zisofs2 header magic. */
+export function looksLikeZisofs(first16: Uint8Array): boolean {
+  return hasMagic(first16, ZISOFS_MAGIC) || hasMagic(first16, ZISOFS2_MAGIC);
+}
+
+export class ZisofsReader {
+  /** Uncompressed size. */
+  readonly size: number;
+  readonly blockSize: number;
+  /** 1 = zisofs (32-bit pointers), 2 = zisofs2 (64-bit pointers). */
+  readonly version: 1 | 2;
+  readonly headerSize: number;
+  readonly blockCount: number;
+
+  private readonly ptrSize: number;
+  private ptrWindow: { first: number; values: number[] } | null = null;
+  private readonly cache: Array<{ index: number; data: Uint8Array }> = [];
+
+  private constructor(
+    private readonly readRange: ReadRange, readonly compressedSize: number, private readonly where: string,
+    private readonly absBase: number | undefined,
+    h: { version: 1 | 2; size: number; log2: number; headerSize: number },
+  ) {
+    this.version = h.version;
+    this.size = h.size;
+    this.blockSize = 2 ** h.log2;
+    this.headerSize = h.headerSize;
+    this.ptrSize = h.version === 2 ? 8 : 4;
+    this.blockCount = Math.ceil(h.size / this.blockSize);
+  }
+
+  private loc(structure: string, fileOffset: number): { structure: string; offset?: number } {
+    return { structure: `${structure} of ${this.where}`, offset: this.absBase === undefined ? undefined : this.absBase + fileOffset };
+  }
+
+  /**
+   * Reads and validates the header (zisofs: magic, u32le size, header size/4, log2 block size, 2
+   * reserved; zisofs2: magic, version, header size/4, algorithm, log2 block size, u64le size) and
+   * the first and last block pointers. `absBase` (absolute image offset of the file data, if
+   * contiguous) only improves error locations.
+   */
+  static async open(read: ReadRange, compressedSize: number, where: string, absBase?: number): Promise<ZisofsReader> {
+    const hdrLoc = { structure: `zisofs header of ${where}`, offset: absBase };
+    if (!Number.isSafeInteger(compressedSize) || compressedSize < 16) {
+      throw new CorruptImageError(`compressed size ${compressedSize} is too small for a zisofs header`, hdrLoc);
+    }
+    const h = await read(0, Math.min(24, compressedSize));
+    if (h.length < 16) throw new CorruptImageError(`zisofs header truncated (${h.length} bytes)`, hdrLoc);
+    const dv = new DataView(h.buffer, h.byteOffset, h.byteLength);
+    let version: 1 | 2, size: number, log2: number, headerSize: number;
+    if (hasMagic(h, ZISOFS_MAGIC)) {
+      version = 1;
+      size = dv.getUint32(8, true);
+      headerSize = h[12] * 4;
+      log2 = h[13];
+      if (headerSize < 16) throw new CorruptImageError(`zisofs header size ${headerSize} is smaller than the 16-byte header`, hdrLoc);
+    } else if (hasMagic(h, ZISOFS2_MAGIC)) {
+      version = 2;
+      if (h.length < 24) throw new CorruptImageError(`zisofs2 header truncated (${h.length} bytes)`, hdrLoc);
+      if (h[8] !== 0) throw new UnsupportedFeatureError(`zisofs2 header version ${h[8]} is not supported (only 0)`, hdrLoc);
+      headerSize = h[9] * 4;
+      const alg = h[10];
+      log2 = h[11];
+      if (alg !== 1) {
+        throw new UnsupportedFeatureError(`zisofs2 compression algorithm ${ZISOFS2_ALGORITHMS[alg] ?? `#${alg}`} is not supported (only PZ/zlib)`, hdrLoc);
+      }
+      if (headerSize < 24) throw new CorruptImageError(`zisofs2 header size ${headerSize} is smaller than the 24-byte header`, hdrLoc);
+      const big = dv.getBigUint64(12, true);
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new UnsupportedFeatureError(`zisofs2 uncompressed size ${big} exceeds 2^53`, hdrLoc);
+      size = Number(big);
+    } else {
+      throw new CorruptImageError('file is marked zisofs-compressed (ZF) but has no zisofs header magic', hdrLoc);
+    }
+    // zisofs / zisofs2 allow block sizes 2^15, 2^16, 2^17 only.
+    if (log2 < 15 || log2 > 17) throw new CorruptImageError(`zisofs log2 block size ${log2} is out of range (15..17)`, hdrLoc);
+    const z = new ZisofsReader(read, compressedSize, where, absBase, { version, size, log2, headerSize });
+    const tableEnd = headerSize + (z.blockCount + 1) * z.ptrSize;
+    if (tableEnd > compressedSize) {
+      throw new CorruptImageError(`zisofs block pointer table (${z.blockCount + 1} pointers) does not fit in the ${compressedSize}-byte compressed file; uncompressed size ${size} is implausible or the data is truncated`, hdrLoc);
+    }
+    const first = await z.pointer(0);
+    const last = await z.pointer(z.blockCount);
+    if (first < tableEnd || last < first) {
+      throw new CorruptImageError(`zisofs block pointers are inconsistent (first ${first}, last ${last}, table ends at ${tableEnd})`, z.loc('zisofs block pointer table', headerSize));
+    }
+    if (last > compressedSize) {
+      throw new CorruptImageError(`zisofs data ends at byte ${last} but the compressed file has only ${compressedSize} bytes (truncated)`, z.loc('zisofs block pointer table', headerSize));
+    }
+    return z;
+  }
+
+  /** Block pointer i (0..blockCount), read through a bounded window of the table. */
+  private async pointer(i: number): Promise<number> {
+    const w = this.ptrWindow;
+    if (w && i >= w.first && i < w.first + w.values.length) return w.values[i - w.first];
+    const first = Math.floor(i / PTR_WINDOW) * PTR_WINDOW;
+    const count = Math.min(PTR_WINDOW, this.blockCount + 1 - first);
+    const off = this.headerSize + first * this.ptrSize;
+    const b = await this.readRange(off, count * this.ptrSize);
+    if (b.length < count * this.ptrSize) {
+      throw new CorruptImageError(`zisofs block pointer table truncated (${b.length} of ${count * this.ptrSize} bytes)`, this.loc('zisofs block pointer table', off));
+    }
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const values: number[] = [];
+    for (let k = 0; k < count; k++) {
+      if (this.ptrSize === 4) values.push(dv.getUint32(k * 4, true));
+      else {
+        const v = dv.getBigUint64(k * 8, true);
+        values.push(v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v));
+      }
+    }
+    this.ptrWindow = { first, values };
+    return values[i - first];
+  }
+
+  /** Uncompressed length of block i. */
+  private blockLength(i: number): number {
+    return Math.min(this.blockSize, this.size - i * this.blockSize);
+  }
+
+  private async block(i: number): Promise<Uint8Array> {
+    const hit = this.cache.find(c => c.index === i);
+    if (hit) return hit.data;
+    const start = await this.pointer(i);
+    const end = await this.pointer(i + 1);
+    const want = this.blockLength(i);
+    const loc = this.loc(`zisofs block ${i}`, start);
+    let data: Uint8Array;
+    if (end < start) throw new CorruptImageError(`zisofs block pointers decrease (${start} → ${end})`, loc);
+    if (end > this.compressedSize) throw new CorruptImageError(`zisofs block ${i} ends at byte ${end}, beyond the ${this.compressedSize}-byte compressed file`, loc);
+    if (end === start) {
+      data = new Uint8Array(want); // zero-length block: all zeros
+    } else {
+      // zlib never expands a block by more than a few bytes per 16 KiB; anything larger is corrupt.
+      if (end - start > this.blockSize + 1024) throw new CorruptImageError(`zisofs block ${i} has implausible compressed length ${end - start}`, loc);
+      const comp = await this.readRange(start, end - start);
+      if (comp.length < end - start) throw new CorruptImageError(`zisofs block ${i} truncated (${comp.length} of ${end - start} bytes)`, loc);
+      try {
+        data = inflateSync(comp, { maxOutputLength: this.blockSize });
+      } catch (e) {
+        throw new CorruptImageError(`zisofs block ${i} does not inflate: ${(e as Error).message}`, loc);
+      }
+      if (data.length !== want) throw new CorruptImageError(`zisofs block ${i} inflates to ${data.length} bytes, expected ${want}`, loc);
+    }
+    this.cache.push({ index: i, data });
+    if (this.cache.length > 2) this.cache.shift();
+    return data;
+  }
+
+  /** Reads up to `length` uncompressed bytes at `offset` (fewer at the end of the file). */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new InvalidArgumentError(`bad read range offset=${offset} length=${length}`, { structure: `zisofs data of ${this.where}` });
+    }
+    if (length > MAX_SINGLE_READ) {
+      throw new InvalidArgumentError(`refusing to read ${length} bytes at once (limit ${MAX_SINGLE_READ})`, { structure: `zisofs data of ${this.where}` });
+    }
+    const end = Math.min(this.size, offset + length);
+    if (offset >= end) return new Uint8Array(0);
+    const out = new Uint8Array(end - offset);
+    let pos = offset;
+    while (pos < end) {
+      const i = Math.floor(pos / this.blockSize);
+      const b = await this.block(i);
+      const inBlock = pos - i * this.blockSize;
+      const n = Math.min(b.length - inBlock, end - pos);
+      out.set(b.subarray(inBlock, inBlock + n), pos - offset);
+      pos += n;
+    }
+    return out;
+  }
+}
