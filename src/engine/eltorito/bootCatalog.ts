@@ -177,6 +177,10 @@ export async function readBootCatalog(src: ByteSource, catalogLba: number, sink:
         sink.warn(`section ${section} announces ${count} entries but only ${n} precede the next ${se[0] === 0x44 ? 'extension' : 'header'}`, 'El Torito section header', off);
         break;
       }
+      if (se.every((b) => b === 0)) {
+        sink.warn(`section ${section} announces ${count} entries but only ${n} precede an empty (all-zero) entry`, 'El Torito section header', off);
+        break;
+      }
       if (se[0] !== 0x88 && se[0] !== 0x00) {
         sink.warn(`section ${section} announces ${count} entries but entry ${n + 1} has indicator ${hex(se[0])}; section reading stops here`, 'El Torito section entry', soff);
         break;

@@ -82,7 +82,9 @@ export async function readElTorito(src: ByteSource, bootRecordLba: number, catal
     for (const p of problems) sink.warn(p, where, start);
 
     let head = start < src.size ? await src.read(start, HEAD) : new Uint8Array(0);
-    if (loc.imageSize > 0 && head.length > loc.imageSize) head = head.subarray(0, loc.imageSize);
+    // A size from a file, partition or emulation bounds the image; a sector count is only what the
+    // firmware loads first (GRUB's eltorito.img loads 4 sectors but patches byte 2548), so not then.
+    if (loc.imageSizeSource !== 'sector-count' && loc.imageSize > 0 && head.length > loc.imageSize) head = head.subarray(0, loc.imageSize);
     const pvd = bootRecordLba - 1;
     const bootInfoTable = hasBootInfoTable(head, e.loadRba, 16) || (pvd !== 16 && pvd > 0 && hasBootInfoTable(head, e.loadRba, pvd));
     const grub2BootInfo = hasGrub2BootInfo(head, e.loadRba);

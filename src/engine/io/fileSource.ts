@@ -1,6 +1,9 @@
 // A ByteSource over a file on disk (node:fs file handle), plus a bounded block cache.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readSync } from 'node:fs';
 import type { ByteSource } from './source';
+
+/** Reads up to this size are synchronous (see FileSource.read). */
+const SYNC_READ_LIMIT = 256 * 1024;
 
 export class FileSource implements ByteSource {
   private constructor(private readonly fh: fsp.FileHandle, readonly name: string, readonly size: number) {}
@@ -18,15 +21,29 @@ export class FileSource implements ByteSource {
     }
   }
 
+  /**
+   * Small reads (metadata, small files) are done synchronously: a thread-pool round trip costs
+   * more than the read itself when the data is in the page cache, and tens of thousands of them
+   * dominate listing and extraction. Large reads (streamed file data) stay asynchronous so the
+   * event loop is never blocked for long.
+   */
   async read(offset: number, length: number): Promise<Uint8Array> {
     const end = Math.min(this.size, offset + length);
     if (offset >= end) return new Uint8Array(0);
     const buf = Buffer.allocUnsafe(end - offset);
     let got = 0;
-    while (got < buf.length) {
-      const { bytesRead } = await this.fh.read(buf, got, buf.length - got, offset + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
+    if (buf.length <= SYNC_READ_LIMIT) {
+      while (got < buf.length) {
+        const n = readSync(this.fh.fd, buf, got, buf.length - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } else {
+      while (got < buf.length) {
+        const { bytesRead } = await this.fh.read(buf, got, buf.length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
     }
     return got === buf.length ? buf : buf.subarray(0, got);
   }

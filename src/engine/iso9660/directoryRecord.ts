@@ -269,7 +269,11 @@ export async function readDirectory(src: ByteSource, extentLba: number, dataLeng
         sink.error(`${e.detail}${more}`, label, e.offset ?? secAbs + pos);
         break;
       }
-      if (!rec) break; // zero padding to the end of the sector
+      if (!rec) { // zero padding to the end of the sector
+        const junk = sector.subarray(pos).findIndex((x) => x !== 0);
+        if (junk >= 0) sink.warn('non-zero bytes in the padding after the last record of a sector (records there are ignored)', label, secAbs + pos + junk);
+        break;
+      }
       out.push(rec);
       pos += rec.length;
     }

@@ -51,7 +51,7 @@ function parseHeader(block: Uint8Array, lba: number, bs: number, which: 'primary
   const headerSize = r.u32le('HeaderSize', 12, HSPEC, 'length');
   const sizeOk = headerSize >= 92 && headerSize <= bs;
   if (!sizeOk) flag(r, 'HeaderSize', `header size ${headerSize} outside 92..${bs}`);
-  const stored = block[16] | (block[17] << 8) | (block[18] << 16) | (block[19] * 0x1000000);
+  const stored = new DataView(block.buffer, block.byteOffset, block.byteLength).getUint32(16, true);
   let headerCrcOk = false;
   let computed = 0;
   if (sizeOk) {
