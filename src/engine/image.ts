@@ -82,7 +82,7 @@ interface NsContext {
   root: FileNode;
 }
 
-const MAX_CACHED_ENTRIES = 200_000;
+const MAX_CACHED_ENTRIES = 50_000;
 const READ_CHUNK = 1024 * 1024;
 
 export class DiscImage {
@@ -273,7 +273,7 @@ export class DiscImage {
 
   private async listDirectory(ctx: NsContext, dir: FileNode): Promise<FileNode[]> {
     const bs = ctx.vd.logicalBlockSize;
-    const records = await readDirectory(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path }, this.diagnostics);
+    const records = await readDirectory(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path, structures: false }, this.diagnostics);
     const real = records.filter(r => !(r.identifier.length === 1 && r.identifier[0] <= 1));
     const out: FileNode[] = [];
     const names = new Set<string>();
@@ -297,7 +297,7 @@ export class DiscImage {
     const i = kids.findIndex(k => k.type === 'dir' && /^\.?rr_moved$/i.test(k.name));
     if (i < 0) return kids;
     const moved = kids[i];
-    const records = await readDirectory(this.source, moved.dir!.lba, moved.dir!.length, ctx.vd.logicalBlockSize, { joliet: false, path: moved.path }, this.diagnostics);
+    const records = await readDirectory(this.source, moved.dir!.lba, moved.dir!.length, ctx.vd.logicalBlockSize, { joliet: false, path: moved.path, structures: false }, this.diagnostics);
     for (const r of records) {
       if (r.identifier.length === 1 && r.identifier[0] <= 1) continue;
       const rr = await this.rockRidgeOf(ctx, r, moved.path);
@@ -338,7 +338,8 @@ export class DiscImage {
         if (movedRr) rr = { ...movedRr, nm: rr.nm, cl: rr.cl, re: false };
       }
     } else if (isDir) {
-      dirExtent = { lba: first.extentLba, length: first.dataLength };
+      // Records start after the extended attribute record, if any (ECMA-119 9.1.2).
+      dirExtent = { lba: first.extentLba + first.extAttrLength, length: first.dataLength };
     }
     let type: EntryType = isDir ? 'dir' : 'file';
     let mode = isDir ? 0o40555 : 0o100444;
@@ -397,7 +398,7 @@ export class DiscImage {
       this.diagnostics.warn(`Rock Ridge CL of ${path} points beyond the image (LBA ${lba})`, 'Rock Ridge CL', at);
       return null;
     }
-    const recs = await readDirectory(this.source, lba, bs, bs, { joliet: false, path }, this.diagnostics);
+    const recs = await readDirectory(this.source, lba, bs, bs, { joliet: false, path, structures: false }, this.diagnostics);
     const dot = recs[0];
     if (!dot || !(dot.identifier.length === 1 && dot.identifier[0] === 0)) {
       this.diagnostics.warn(`Rock Ridge CL of ${path} does not point at a directory (LBA ${lba})`, 'Rock Ridge CL', at);
@@ -681,7 +682,7 @@ async function buildContexts(src: CachedSource, vds: VolumeDescriptor[], sink: D
     name: '', path: '/', type: 'dir', size: vd.root.dataLength, mode: 0o40555, nlink: 1, uid: 0, gid: 0,
     mtime: vd.root.recorded?.date ?? null, atime: null, ctime: null, hidden: false,
     extents: [{ lba: vd.root.extentLba, blocks: Math.ceil(vd.root.dataLength / vd.logicalBlockSize), length: vd.root.dataLength }],
-    ranges: [], dir: { lba: vd.root.extentLba, length: vd.root.dataLength }, recordOffset: vd.root.offset, namespace: ns,
+    ranges: [], dir: { lba: vd.root.extentLba + vd.root.extAttrLength, length: vd.root.dataLength }, recordOffset: vd.root.offset, namespace: ns,
   });
   const out: NsContext[] = [];
   const iso: NsContext = { ns: 'iso9660', vd: pvd, joliet: false, suspSkip: null, root: rootOf(pvd, 'iso9660') };

@@ -61,7 +61,12 @@ export class FieldReader {
   readonly problems: Problem[] = [];
   private readonly dv: DataView;
 
-  constructor(readonly buf: Uint8Array, readonly base: number, private readonly specPrefix = '') {
+  /**
+   * With `record` false the reader only decodes: no Field objects, no hex — for hot paths
+   * (listing 100,000 directory records) where nobody will look at the structure map. Problems
+   * are still collected.
+   */
+  constructor(readonly buf: Uint8Array, readonly base: number, private readonly specPrefix = '', readonly record = true) {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
@@ -79,6 +84,11 @@ export class FieldReader {
   /** Records a field with a value decoded by the caller. */
   field(name: string, off: number, len: number, value: Field['value'], display?: string, kind: FieldKind = 'number', spec?: string, problem?: string): Field {
     this.check(off, len, name);
+    if (!this.record) {
+      if (problem) this.problems.push({ message: `${name}: ${problem}`, offset: this.base + off, field: name });
+      // A throwaway field: callers may annotate it, nobody keeps it.
+      return { name, offset: this.base + off, length: len, raw: '', value, display: '', kind, problem };
+    }
     const f: Field = {
       name, offset: this.base + off, length: len,
       raw: toHex(this.buf.subarray(off, off + len)),
@@ -97,31 +107,31 @@ export class FieldReader {
   u8(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 1, name);
     const v = this.buf[off];
-    this.field(name, off, 1, v, String(v), kind, spec);
+    if (this.record) this.field(name, off, 1, v, undefined, kind, spec);
     return v;
   }
   u16le(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 2, name);
     const v = this.dv.getUint16(off, true);
-    this.field(name, off, 2, v, String(v), kind, spec);
+    if (this.record) this.field(name, off, 2, v, undefined, kind, spec);
     return v;
   }
   u16be(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 2, name);
     const v = this.dv.getUint16(off, false);
-    this.field(name, off, 2, v, String(v), kind, spec);
+    if (this.record) this.field(name, off, 2, v, undefined, kind, spec);
     return v;
   }
   u32le(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 4, name);
     const v = this.dv.getUint32(off, true);
-    this.field(name, off, 4, v, String(v), kind, spec);
+    if (this.record) this.field(name, off, 4, v, undefined, kind, spec);
     return v;
   }
   u32be(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 4, name);
     const v = this.dv.getUint32(off, false);
-    this.field(name, off, 4, v, String(v), kind, spec);
+    if (this.record) this.field(name, off, 4, v, undefined, kind, spec);
     return v;
   }
   /** 64-bit little-endian; values above 2^53 are reported as a problem and clamped. */
@@ -137,7 +147,7 @@ export class FieldReader {
   both16(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 4, name);
     const le = this.dv.getUint16(off, true), be = this.dv.getUint16(off + 2, false);
-    this.field(name, off, 4, le, le === be ? String(le) : `${le} (LE) / ${be} (BE)`, kind, spec ?? 'ECMA-119 7.2.3',
+    if (this.record || le !== be) this.field(name, off, 4, le, le === be ? String(le) : `${le} (LE) / ${be} (BE)`, kind, spec ?? 'ECMA-119 7.2.3',
       le === be ? undefined : `both-endian mismatch: little-endian ${le}, big-endian ${be}`);
     return le;
   }
@@ -145,7 +155,7 @@ export class FieldReader {
   both32(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 8, name);
     const le = this.dv.getUint32(off, true), be = this.dv.getUint32(off + 4, false);
-    this.field(name, off, 8, le, le === be ? String(le) : `${le} (LE) / ${be} (BE)`, kind, spec ?? 'ECMA-119 7.3.3',
+    if (this.record || le !== be) this.field(name, off, 8, le, le === be ? String(le) : `${le} (LE) / ${be} (BE)`, kind, spec ?? 'ECMA-119 7.3.3',
       le === be ? undefined : `both-endian mismatch: little-endian ${le}, big-endian ${be}`);
     return le;
   }
@@ -153,13 +163,13 @@ export class FieldReader {
   str(name: string, off: number, len: number, enc: 'ascii' | 'ucs2be' | 'utf16le' = 'ascii', spec?: string): string {
     this.check(off, len, name);
     const v = decodeText(this.buf.subarray(off, off + len), enc);
-    this.field(name, off, len, v, JSON.stringify(v), 'text', spec);
+    if (this.record) this.field(name, off, len, v, JSON.stringify(v), 'text', spec);
     return v;
   }
   bytes(name: string, off: number, len: number, spec?: string, kind: FieldKind = 'bytes'): Uint8Array {
     this.check(off, len, name);
     const b = this.buf.subarray(off, off + len);
-    this.field(name, off, len, toHex(b), toHex(b, 32), kind, spec);
+    if (this.record) this.field(name, off, len, toHex(b), toHex(b, 32), kind, spec);
     return b;
   }
 }

@@ -53,6 +53,8 @@ export interface DirectoryRecordOptions {
   joliet: boolean;
   /** Path of the directory holding the record, for messages. */
   path?: string;
+  /** Build the structure map (fields with raw bytes); false on hot paths. Default true. */
+  structures?: boolean;
 }
 
 function addProblem(r: FieldReader, f: Field, msg: string): void {
@@ -133,7 +135,7 @@ function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: Di
     lenFi = len - DIR_RECORD_FIXED;
   }
 
-  const r = new FieldReader(buf.subarray(off, off + len), abs, 'ECMA-119');
+  const r = new FieldReader(buf.subarray(off, off + len), abs, 'ECMA-119', opts.structures !== false);
   r.field('Length of Directory Record', 0, 1, recordedLen, String(recordedLen), 'length', '9.1.1',
     forcedLength !== undefined && recordedLen !== forcedLength ? `is ${recordedLen}, expected ${forcedLength}` : undefined);
   const extAttrLength = r.u8('Extended Attribute Record Length', 1, '9.1.2', 'length');
