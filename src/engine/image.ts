@@ -308,7 +308,7 @@ export class DiscImage {
 
   private async rockRidgeOf(ctx: NsContext, r: DirectoryRecord, where: string): Promise<RockRidge | null> {
     if (ctx.suspSkip === null || r.systemUse.length === 0) return null;
-    const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, `SUSP continuation area of ${where}`), ctx.vd.logicalBlockSize, this.diagnostics, where);
+    const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, `SUSP continuation area of ${where}`), ctx.vd.logicalBlockSize, this.diagnostics, where, { structures: false });
     if (area.entries.length === 0) return null;
     return parseRockRidge(area.entries, this.diagnostics, where);
   }
@@ -381,7 +381,7 @@ export class DiscImage {
     if (rr?.px?.ino !== undefined) node.ino = rr.px.ino;
     if (rr?.sf) node.sparse = true;
     if (rr?.zf && type === 'file') {
-      if (rr.zf.algorithm === 'pz') {
+      if ((rr.zf.algorithm === 'pz' && rr.zf.version === 1) || (rr.zf.algorithm === 'PZ' && rr.zf.version === 2)) {
         node.zisofs = { compressedSize: recordedSize, log2BlockSize: rr.zf.log2BlockSize };
         node.size = rr.zf.uncompressedSize;
       } else {
@@ -462,7 +462,7 @@ export class DiscImage {
     let p = this.zisofsCache.get(key);
     if (!p) {
       const compressed = node.zisofs!.compressedSize;
-      p = ZisofsReader.open((o, l) => this.readRanges(node.ranges, o, Math.min(l, compressed - o)), compressed, `${this.name}: ${node.path}`);
+      p = ZisofsReader.open((o, l) => this.readRanges(node.ranges, o, Math.min(l, compressed - o)), compressed, `${this.name}: ${node.path}`, node.ranges[0]?.offset ?? 0);
       p.catch(() => this.zisofsCache.delete(key));
       if (this.zisofsCache.size > 32) this.zisofsCache.delete(this.zisofsCache.keys().next().value as string);
       this.zisofsCache.set(key, p);

@@ -59,7 +59,10 @@ export interface Problem { message: string; offset: number; field: string }
 export class FieldReader {
   readonly fields: Field[] = [];
   readonly problems: Problem[] = [];
-  private readonly dv: DataView;
+  private dataView?: DataView;
+  private get dv(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
 
   /**
    * With `record` false the reader only decodes: no Field objects, no hex — for hot paths
@@ -67,7 +70,6 @@ export class FieldReader {
    * are still collected.
    */
   constructor(readonly buf: Uint8Array, readonly base: number, private readonly specPrefix = '', readonly record = true) {
-    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   private spec(s?: string): string | undefined {

@@ -4,24 +4,33 @@ import type { FieldReader } from '../structure';
 
 export interface IsoDate {
   /** The instant. */
-  date: Date;
+  readonly date: Date;
   /** ISO 8601 in the recorded zone, e.g. "2024-01-02T03:04:05.06+01:00". */
-  iso: string;
+  readonly iso: string;
   /** Recorded offset from GMT in minutes (-720..780). */
-  gmtOffsetMinutes: number;
+  readonly gmtOffsetMinutes: number;
 }
 
 function pad(n: number, w = 2): string { return String(n).padStart(w, '0'); }
+
+/** An IsoDate whose ISO 8601 text is only built when asked for (listings need only the instant). */
+class RecordedDate implements IsoDate {
+  constructor(readonly date: Date, readonly gmtOffsetMinutes: number, private readonly p: readonly number[]) {}
+  get iso(): string {
+    const [y, mo, d, h, mi, s, cs] = this.p;
+    const off = this.gmtOffsetMinutes;
+    const a = Math.abs(off);
+    const frac = cs ? `.${pad(cs)}` : '';
+    return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${frac}${off < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+  }
+  toJSON(): string { return this.iso; }
+}
 
 function build(y: number, mo: number, d: number, h: number, mi: number, s: number, cs: number, offQ: number): IsoDate | null {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || cs > 99) return null;
   const off = (offQ > 127 ? offQ - 256 : offQ) * 15; // signed 8-bit count of 15-minute intervals
   const utc = Date.UTC(y, mo - 1, d, h, mi, s, cs * 10) - off * 60_000;
-  const sign = off < 0 ? '-' : '+';
-  const a = Math.abs(off);
-  const frac = cs ? `.${pad(cs)}` : '';
-  const iso = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${frac}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
-  return { date: new Date(utc), iso, gmtOffsetMinutes: off };
+  return new RecordedDate(new Date(utc), off, [y, mo, d, h, mi, s, cs]);
 }
 
 /** ECMA-119 8.4.26.1: "YYYYMMDDhhmmsscc" digits + offset byte. All-zero ("0000…", 0) → null (not specified). */

@@ -49,6 +49,7 @@ function short(sig: string, len: number, need: number): string {
 }
 
 function fmtOctal(r: FieldReader): void {
+  if (!r.record) return;
   const f = r.fields[r.fields.length - 1];
   if (typeof f.value === 'number') f.display = `0${f.value.toString(8)}`;
 }
@@ -88,7 +89,7 @@ function decodeComponents(r: FieldReader, e: SuspEntry, spec: string): Out<{ fla
       break;
     }
     const content = e.data.subarray(pos + 2, pos + 2 + cl);
-    if (cl) r.field('Component Content', pos + 2, cl, decodeBytes(content), JSON.stringify(decodeBytes(content)), 'text', spec);
+    if (cl && r.record) r.field('Component Content', pos + 2, cl, decodeBytes(content), JSON.stringify(decodeBytes(content)), 'text', spec);
     comps.push({ flags: cf, content });
     pos += 2 + cl;
   }
@@ -100,7 +101,7 @@ function decodeNm(r: FieldReader, e: SuspEntry): Out<{ flags: number; content: U
   if (e.data.length < 1) return { problem: short('NM', e.length, 5) };
   const flags = r.u8('Flags', 0, `${RRIP} 4.1.4`, 'flags');
   const content = e.data.subarray(1);
-  if (content.length) r.field('Name Content', 1, content.length, decodeBytes(content), JSON.stringify(decodeBytes(content)), 'text', `${RRIP} 4.1.4`);
+  if (content.length && r.record) r.field('Name Content', 1, content.length, decodeBytes(content), JSON.stringify(decodeBytes(content)), 'text', `${RRIP} 4.1.4`);
   return { value: { flags, content } };
 }
 
@@ -316,9 +317,10 @@ export function parseRockRidge(entries: SuspEntry[], sink: DiagnosticSink, where
     }
     const expectVersion = e.sig === 'Z2' ? 2 : e.sig === 'ZF' ? (e.version === 2 ? 2 : 1) : 1;
     if (e.version !== expectVersion) warn(e, `${e.sig} entry has version ${e.version} (expected ${expectVersion})`);
-    // Fields are recorded here only as a by-product; readSuspArea builds the structure map.
-    const out = decodeAny(new FieldReader(e.data, e.offset + 4), e);
+    const r = new FieldReader(e.data, e.offset + 4, '', false); // decode only; readSuspArea builds the structure map
+    const out = decodeAny(r, e);
     if (out.problem) warn(e, out.problem);
+    for (const p of r.problems) sink.warn(`${where}: ${e.sig} entry: ${p.message}`, `${e.sig} entry of ${where}`, p.offset);
     if (out.value === undefined) continue;
     switch (e.sig) {
       case 'PX': if (!dup(e)) rr.px = out.value as Px; break;

@@ -105,11 +105,14 @@ interface Pending { lba: number; offset: number; length: number; at: number }
  * its CE entries point to (SUSP 5.1). Stops an area at ST (5.4), leaves PD (5.2) out of `entries`,
  * decodes ER (5.5). Loop-safe: each (lba, offset) is read once, at most MAX_CONTINUATIONS areas and
  * MAX_SUSP_BYTES bytes in total. Problems go to `sink`; reading continues where it can.
+ * `options.structures: false` skips building the structure map (hot paths such as listings).
  */
 export async function readSuspArea(
   systemUse: Uint8Array, systemUseAbsOffset: number, skip: number, readAt: ReadAt,
   blockSize: number, sink: DiagnosticSink, where: string,
+  options: { structures?: boolean } = {},
 ): Promise<SuspArea> {
+  const record = options.structures !== false;
   const area: SuspArea = { entries: [], structures: [], continuations: [], extensions: [] };
   const structName = `System Use area of ${where}`;
   const visited = new Set<string>();
@@ -140,20 +143,19 @@ export async function readSuspArea(
       }
       const version = buf[pos + 3];
       const entry: SuspEntry = { sig, version, length: len, data: buf.slice(pos + 4, pos + len), offset: at };
-      const st = entryStructure(buf.subarray(pos, pos + len), entry, where);
-      area.structures.push(st);
-      if (st.problems) for (const p of st.problems) sink.warn(`${label}: ${p}`, structName, at);
+      const st = entryStructure(buf.subarray(pos, pos + len), entry, where, record);
+      if (record) area.structures.push(st);
+      // Problems of RRIP/ZF/AL entries are reported by parseRockRidge; report only SUSP ones here.
+      if (st.problems && SUSP_NAMES[sig]) for (const p of st.problems) sink.warn(`${label}: ${p}`, structName, at);
       if (sig !== 'PD') area.entries.push(entry);
 
       if (sig === 'CE') {
-        if (len < 28) {
-          sink.warn(`${label}: CE entry too short (${len} bytes, needs 28); ignored`, structName, at);
-        } else {
-          const r = new FieldReader(entry.data, at + 4);
+        if (len >= 28) { // a shorter CE is reported through its structure's problems and ignored
+          const r = new FieldReader(entry.data, at + 4, SUSP, false);
           ces.push({ lba: r.both32('lba', 0), offset: r.both32('offset', 8), length: r.both32('length', 16), at });
         }
       } else if (sig === 'ER') {
-        const ref = decodeEr(new FieldReader(entry.data, at + 4));
+        const ref = decodeEr(new FieldReader(entry.data, at + 4, SUSP, false));
         if (ref) area.extensions.push(ref);
       } else if (sig === 'ST') {
         break;
@@ -222,12 +224,12 @@ export async function readSuspArea(
 }
 
 /** The structure-map entry for one System Use entry (header fields + decoded body). */
-function entryStructure(raw: Uint8Array, e: SuspEntry, where: string): Structure {
-  const hdr = new FieldReader(raw, e.offset, SUSP);
+function entryStructure(raw: Uint8Array, e: SuspEntry, where: string, record: boolean): Structure {
+  const hdr = new FieldReader(raw, e.offset, SUSP, record);
   hdr.field('Signature Word', 0, 2, e.sig, JSON.stringify(e.sig), 'magic', '4.1');
   hdr.u8('Length', 2, '4.1', 'length');
   hdr.u8('System Use Entry Version', 3, '4.1');
-  const body = new FieldReader(e.data, e.offset + 4, SUSP);
+  const body = new FieldReader(e.data, e.offset + 4, SUSP, record);
   const problems: string[] = [];
   let name: string, spec: string;
   let target: Structure['target'];
@@ -236,7 +238,7 @@ function entryStructure(raw: Uint8Array, e: SuspEntry, where: string): Structure
     [name, spec] = known;
     const need: Record<string, number> = { CE: 24, SP: 3, ES: 1 };
     if ((need[e.sig] ?? 0) > e.data.length) {
-      problems.push(`${e.sig} entry too short (${e.length} bytes)`);
+      problems.push(`${e.sig} entry too short (${e.length} bytes, needs ${need[e.sig] + 4}); ignored`);
     } else if (e.sig === 'CE') {
       const lba = body.both32('Location of Continuation of System Use Area', 0, '5.1', 'pointer');
       body.both32('Offset to Start of Continuation', 8, '5.1', 'pointer');
