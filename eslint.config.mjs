@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/fixtures/cache/**', '.vscode-host/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/fixtures/cache/**', 'bench/cache/**', '.vscode-host/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

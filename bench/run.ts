@@ -2,6 +2,7 @@
 //
 //   node out/bench/run.js [--runs N] [--only small|large] [--keep] [--peers-only] [--write-docs]
 //                         [--ops list,extract,cat] [--tools isowb,xorriso,...] [--timeout SECONDS]
+//                         [--extract-dir DIR] [--isowb PATH/TO/isowb.js]
 //
 // Every run is checked for correctness; a tool that fails or gives a wrong result is shown as
 // failed and never counts as the fastest peer.
@@ -30,10 +31,14 @@ interface Options {
   ops: Op[];
   tools?: string[];
   timeoutS: number;
+  /** Parent of the extraction directories (default: a fresh directory in /dev/shm if it has room). */
+  extractDir?: string;
+  /** The bundled CLI to measure (default dist/isowb.js). */
+  isowb: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900 };
+  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900, isowb: DIST };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -52,6 +57,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--ops') o.ops = val().split(',') as Op[];
     else if (a === '--tools') o.tools = val().split(',');
     else if (a === '--timeout') o.timeoutS = Number(val());
+    else if (a === '--extract-dir') o.extractDir = path.resolve(val());
+    else if (a === '--isowb') o.isowb = path.resolve(val());
     else if (a === '--help' || a === '-h') {
       console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(0, 7).join('\n'));
       process.exit(0);
@@ -63,6 +70,29 @@ function parseArgs(argv: string[]): Options {
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 // ---------------------------------------------------------------- running one cell
+
+const SHM = '/dev/shm';
+let shmRoot: string | undefined;
+
+/** Extraction goes to tmpfs when it fits (with room to spare for the page cache): the numbers then
+ *  measure the tools, not the disk's metadata and write-back speed. */
+function extractRoot(man: Manifest, opts: Options): string {
+  if (opts.extractDir) return opts.extractDir;
+  const fits = fs.existsSync(SHM) && freeBytes(SHM) > man.totalBytes + 2 * 2 ** 30 &&
+    os.freemem() > man.totalBytes * 2 + 2 * 2 ** 30;
+  if (!fits) return WORK;
+  if (!shmRoot) {
+    shmRoot = fs.mkdtempSync(path.join(SHM, 'isowb-bench-'));
+    process.on('exit', () => fs.rmSync(shmRoot as string, { recursive: true, force: true }));
+    process.on('SIGINT', () => process.exit(130));
+  }
+  return shmRoot;
+}
+
+function extractWhere(man: Manifest, opts: Options): string {
+  const r = extractRoot(man, opts);
+  return r.startsWith(SHM) ? `tmpfs (${SHM})` : r;
+}
 
 interface Cell {
   op: Op;
@@ -114,7 +144,7 @@ async function runCell(op: Op, tool: Tool, man: Manifest, opts: Options): Promis
       fs.rmSync(out, { force: true });
       return [r, v];
     }
-    const dir = path.join(WORK, `extract-${tool.id}-${n}`);
+    const dir = path.join(extractRoot(man, opts), `extract-${tool.id}-${n}`);
     rmTree(dir);
     fs.mkdirSync(dir, { recursive: true });
     const r = await runMeasured(tool.extract!(img, dir), { kind: 'null' }, timeoutMs, WORK);
@@ -135,6 +165,7 @@ async function runCell(op: Op, tool: Tool, man: Manifest, opts: Options): Promis
       }
     }
     for (let n = 0; n <= opts.runs; n++) {
+      spawnSync('sync'); // no write-back of earlier runs (or of other processes) bleeding into this one
       if (n === 0) evictFromCache(img); // the cold run: image evicted from the page cache first
       const [r, v] = await once(n);
       const f = failureOf(r);
@@ -179,6 +210,7 @@ interface ImageReport {
   man: Manifest;
   cells: Cell[];
   skipped: string[];
+  extractTo?: string;
 }
 
 function targetsOf(rep: ImageReport): Array<[string, string]> {
@@ -204,8 +236,9 @@ function targetsOf(rep: ImageReport): Array<[string, string]> {
   return out;
 }
 
-function fmt(x: number | undefined, d = 2): string {
-  return x === undefined ? '—' : x.toFixed(d);
+function fmt(x: number | undefined, d?: number): string {
+  if (x === undefined) return '—';
+  return x.toFixed(d ?? (x < 1 ? 3 : 2));
 }
 
 function rowsOf(rep: ImageReport): string[][] {
@@ -246,6 +279,7 @@ function consoleTable(rep: ImageReport): string {
   const out = [`\n== ${describeImage(rep.man)}`, line(rows[0]), ...rows.slice(1).map(line)];
   for (const [k, v] of targetsOf(rep)) out.push(`target ${k}: ${v.replace(/\*\*/g, '')}`);
   for (const s of rep.skipped) out.push(`skipped: ${s}`);
+  if (rep.extractTo) out.push(`extraction target: ${rep.extractTo}`);
   return out.join('\n');
 }
 
@@ -259,7 +293,14 @@ function mdTable(rep: ImageReport): string {
     for (const [k, v] of t) out.push(`| ${k} | ${v} |`);
   }
   for (const s of rep.skipped) out.push('', `Skipped: ${s}`);
+  if (rep.extractTo) out.push('', `Extraction target: ${rep.extractTo}.`);
   return out.join('\n');
+}
+
+function gitState(): string {
+  const head = spawnSync('git', ['-C', ROOT, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).stdout?.trim();
+  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).stdout?.trim();
+  return `working tree at ${head || '?'}${dirty ? ', src/ modified' : ''}`;
 }
 
 function machineInfo(tools: Tool[]): string[] {
@@ -268,7 +309,8 @@ function machineInfo(tools: Tool[]): string[] {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${os.cpus().length} CPUs (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${os.release()}`,
     `- node ${process.version}`,
-    ...tools.map((t) => `- ${t.id}: ${t.version}`),
+    ...tools.map((t) => `- ${t.version.startsWith(t.id) ? t.version : `${t.id}: ${t.version}`}` +
+      (t.ours ? ` (${gitState()})` : '')),
   ];
 }
 
@@ -309,8 +351,8 @@ async function main(): Promise<void> {
 
   let tools = peerTools();
   if (!opts.peersOnly) {
-    const ours = isowbTool(DIST);
-    if (!ours) throw new Error(`${path.relative(ROOT, DIST)} not found: run \`npm run build\` (or pass --peers-only)`);
+    const ours = isowbTool(opts.isowb);
+    if (!ours) throw new Error(`${opts.isowb} not found: run \`npm run build\` (or pass --peers-only)`);
     tools.unshift(ours);
   }
   if (opts.tools) tools = tools.filter((t) => opts.tools!.includes(t.id));
@@ -324,11 +366,14 @@ async function main(): Promise<void> {
     for (const op of opts.ops) {
       if (op === 'extract') {
         const need = man.totalBytes + 2 ** 30;
-        if (freeBytes(WORK) < need) {
-          rep.skipped.push(`extract: needs ${(need / 2 ** 30).toFixed(1)} GiB free in ${WORK}, ` +
-            `have ${(freeBytes(WORK) / 2 ** 30).toFixed(1)} GiB`);
+        const where = extractRoot(man, opts);
+        if (freeBytes(where) < need) {
+          rep.skipped.push(`extract: needs ${(need / 2 ** 30).toFixed(1)} GiB free in ${where}, ` +
+            `have ${(freeBytes(where) / 2 ** 30).toFixed(1)} GiB`);
           continue;
         }
+        rep.extractTo = extractWhere(man, opts);
+        log(`  extracting into ${rep.extractTo}`);
       }
       for (const tool of tools) {
         if (!tool[op]) continue;

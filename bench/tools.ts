@@ -42,7 +42,7 @@ export function isowbTool(dist: string): Tool | undefined {
     extract: (img, dir) => [node, dist, 'extract', img, '-o', dir],
     cat: (img, p) => [node, dist, 'cat', img, p],
     describe: { list: 'isowb ls IMG -R', extract: 'isowb extract IMG -o DIR', cat: 'isowb cat IMG PATH' },
-    version: v.status === 0 ? `isowb ${v.stdout.trim()}` : 'isowb (no --version)',
+    version: v.status === 0 ? v.stdout.trim() : 'isowb (no --version)',
   };
 }
 

@@ -122,8 +122,9 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
         progress.bytes += b.length;
         report();
       }
-      fs.fchmodSync(fd, node.mode & 0o7777);
+      // Owner first: chown clears the set-user/group-ID bits, chmod then restores them.
       if (preserveOwner) { try { fs.fchownSync(fd, node.uid, node.gid); } catch { /* not permitted: keep ours */ } }
+      fs.fchmodSync(fd, node.mode & 0o7777);
       if (node.mtime) fs.futimesSync(fd, node.atime ?? node.mtime, node.mtime);
     } finally {
       fs.closeSync(fd);
@@ -183,10 +184,14 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       return;
     }
     if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
+    await fsp.chmod(target, node.mode & 0o7777);
     if (node.mtime) await fsp.utimes(target, node.atime ?? node.mtime, node.mtime).catch(() => undefined);
     result.special++;
   };
 
+  // Problems the image model reports while we read (entries skipped for unusable names,
+  // duplicate names, data beyond the end of the image) are problems of this extraction too.
+  const firstDiagnostic = image.diagnostics.items.length;
   const selection = opts.paths && opts.paths.length > 0 ? opts.paths : ['/'];
   for (const p of selection) {
     const node = await image.lookup(p);
@@ -210,16 +215,19 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       if (node.mtime) await fsp.lutimes(target, node.atime ?? node.mtime, node.mtime).catch(() => undefined);
       result.symlinks++;
     } catch (e) {
-      if (e instanceof UnsafePathError) { warn(e.message); continue; }
+      if (e instanceof IsoError) { warn(`${node.path}: ${e.message}`); continue; }
       throw e;
     }
   }
   // Directory modes and times last, deepest first (a read-only directory blocks its children).
   for (let i = dirFixups.length - 1; i >= 0; i--) {
     const { target, node } = dirFixups[i];
-    await fsp.chmod(target, node.mode & 0o7777);
     if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
+    await fsp.chmod(target, node.mode & 0o7777);
     if (node.mtime) await fsp.utimes(target, node.atime ?? node.mtime, node.mtime);
+  }
+  for (const d of image.diagnostics.items.slice(firstDiagnostic)) {
+    warn(`${d.structure ? `${d.structure}: ` : ''}${d.message}${d.offset !== undefined ? ` (byte ${d.offset})` : ''}`);
   }
   report(true);
   return result;

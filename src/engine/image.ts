@@ -473,12 +473,12 @@ export class DiscImage {
   /** Streams a file's content (or a byte range of it, end exclusive) without buffering it whole. */
   createReadStream(node: FileNode, start = 0, end = node.size): Readable {
     if (node.type !== 'file') throw new InvalidArgumentError(`not a regular file: ${node.path}`, { image: this.name });
-    const self = this;
     const stop = Math.min(end, node.size);
+    const read = (pos: number, n: number) => this.read(node, pos, n);
     async function* gen(): AsyncGenerator<Uint8Array> {
       let pos = start;
       while (pos < stop) {
-        const b = await self.read(node, pos, Math.min(READ_CHUNK, stop - pos));
+        const b = await read(pos, Math.min(READ_CHUNK, stop - pos));
         if (b.length === 0) break;
         pos += b.length;
         yield b;
