@@ -20,6 +20,7 @@ if ! step compile-tests npx tsc -p tsconfig.test.json; then
 fi
 specs=()
 compgen -G 'out/test/unit/**/*.test.js' >/dev/null || compgen -G 'out/test/unit/*.test.js' >/dev/null && specs+=('out/test/unit/**/*.test.js')
+compgen -G 'out/test/engine/*.test.js' >/dev/null && specs+=('out/test/engine/**/*.test.js')
 compgen -G 'out/test/e2e/*.test.js' >/dev/null && specs+=('out/test/e2e/**/*.test.js')
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
