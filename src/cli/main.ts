@@ -145,12 +145,11 @@ async function cmdCat(p: Parsed): Promise<void> {
     const node = await img.lookup(p.args[1]);
     if (node.type !== 'file') throw new UsageErrorAsRuntime(`${node.path} is a ${node.type === 'dir' ? 'directory' : node.type}, not a regular file`);
     let pos = 0;
-    while (pos < node.size) {
-      const b = await img.read(node, pos, Math.min(4 * 1024 * 1024, node.size - pos));
-      if (b.length === 0) throw new UsageErrorAsRuntime(`${node.path}: image ends after ${pos} of ${node.size} bytes`);
+    for await (const b of img.chunks(node)) {
       if (!(await out(b))) return;
       pos += b.length;
     }
+    if (pos < node.size) throw new UsageErrorAsRuntime(`${node.path}: image ends after ${pos} of ${node.size} bytes`);
   });
 }
 

@@ -39,7 +39,13 @@ export interface ExtractResult {
   warnings: string[];
 }
 
-const CHUNK = 1024 * 1024;
+const CHUNK = 4 * 1024 * 1024;
+const fsWrite = promisify(fs.write);
+
+function writeAll(fd: number, b: Uint8Array): void {
+  let off = 0;
+  while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+}
 const run = promisify(execFile);
 
 /** Checks one name from the image and returns it, or throws UnsafePathError. */
@@ -112,16 +118,25 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     const fd = await openNew(target);
     try {
       let pos = 0;
-      while (pos < node.size) {
-        checkCancel();
-        const b = await image.read(node, pos, Math.min(CHUNK, node.size - pos));
-        if (b.length === 0) { warn(`${node.path}: image ends after ${pos} of ${node.size} bytes; file is short`); break; }
-        let off = 0;
-        while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
-        pos += b.length;
+      if (node.size <= CHUNK) {
+        // Small file: one read, one write.
+        const b = node.size > 0 ? await image.read(node, 0, node.size) : new Uint8Array(0);
+        writeAll(fd, b);
+        pos = b.length;
         progress.bytes += b.length;
-        report();
+      } else {
+        // Large file: the next chunk is read while this one is written; asynchronous writes
+        // keep the event loop free for cancellation and progress.
+        for await (const b of image.chunks(node, 0, node.size, CHUNK)) {
+          checkCancel();
+          let off = 0;
+          while (off < b.length) off += (await fsWrite(fd, b, off, b.length - off)).bytesWritten;
+          pos += b.length;
+          progress.bytes += b.length;
+          report();
+        }
       }
+      if (pos < node.size) warn(`${node.path}: image ends after ${pos} of ${node.size} bytes; file is short`);
       // Owner first: chown clears the set-user/group-ID bits, chmod then restores them.
       if (preserveOwner) { try { fs.fchownSync(fd, node.uid, node.gid); } catch { /* not permitted: keep ours */ } }
       fs.fchmodSync(fd, node.mode & 0o7777);

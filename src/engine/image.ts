@@ -83,7 +83,7 @@ interface NsContext {
 }
 
 const MAX_CACHED_ENTRIES = 50_000;
-const READ_CHUNK = 1024 * 1024;
+const READ_CHUNK = 4 * 1024 * 1024;
 
 export class DiscImage {
   readonly diagnostics: DiagnosticSink;
@@ -188,8 +188,11 @@ export class DiscImage {
 
   // ---- tree ---------------------------------------------------------------------------------
 
-  /** Children of a directory, in recorded order. */
-  async readdir(dirOrPath: FileNode | string): Promise<FileNode[]> {
+  /**
+   * Children of a directory, in recorded order. Results are kept in a bounded cache unless
+   * `cache` is false (whole-tree walks visit each directory once; caching them only costs memory).
+   */
+  async readdir(dirOrPath: FileNode | string, cache = true): Promise<FileNode[]> {
     const dir = typeof dirOrPath === 'string' ? await this.lookup(dirOrPath) : dirOrPath;
     if (dir.type !== 'dir' || !dir.dir) throw new InvalidArgumentError(`not a directory: ${dir.path}`, { image: this.name });
     const ctx = this.contexts.get(dir.namespace)!;
@@ -201,7 +204,7 @@ export class DiscImage {
       return hit;
     }
     const children = await this.listDirectory(ctx, dir);
-    this.remember(key, children);
+    if (cache) this.remember(key, children);
     return children;
   }
 
@@ -258,7 +261,7 @@ export class DiscImage {
         return true;
       }
       ancestors.add(dir.dir.lba);
-      const kids = await this.readdir(dir);
+      const kids = await this.readdir(dir, false);
       for (const k of kids) {
         if ((await visit(k)) === false) return false;
         if (k.type === 'dir' && !(await rec(k))) return false;
@@ -437,6 +440,15 @@ export class DiscImage {
   }
 
   private async readRanges(ranges: Array<{ offset: number; length: number }>, offset: number, length: number): Promise<Uint8Array> {
+    // The common case — the wanted bytes lie inside one range — needs no copy.
+    let pos0 = 0;
+    for (const r of ranges) {
+      if (offset < pos0 + r.length) {
+        if (offset + length <= pos0 + r.length) return this.source.readDirect(r.offset + offset - pos0, length);
+        break;
+      }
+      pos0 += r.length;
+    }
     const out = new Uint8Array(length);
     let pos = 0; // position within the file of ranges[i]
     let filled = 0;
@@ -470,21 +482,33 @@ export class DiscImage {
     return p;
   }
 
-  /** Streams a file's content (or a byte range of it, end exclusive) without buffering it whole. */
-  createReadStream(node: FileNode, start = 0, end = node.size): Readable {
+  /**
+   * The content of a file (or of bytes [start, end)) in chunks, reading the next chunk while
+   * the caller consumes the current one, so disk reads and the consumer's writes overlap.
+   */
+  async *chunks(node: FileNode, start = 0, end = node.size, chunkSize = READ_CHUNK): AsyncGenerator<Uint8Array> {
     if (node.type !== 'file') throw new InvalidArgumentError(`not a regular file: ${node.path}`, { image: this.name });
     const stop = Math.min(end, node.size);
-    const read = (pos: number, n: number) => this.read(node, pos, n);
-    async function* gen(): AsyncGenerator<Uint8Array> {
-      let pos = start;
-      while (pos < stop) {
-        const b = await read(pos, Math.min(READ_CHUNK, stop - pos));
-        if (b.length === 0) break;
-        pos += b.length;
-        yield b;
-      }
+    let pos = start;
+    const next = (): Promise<Uint8Array> | null => {
+      if (pos >= stop) return null;
+      const n = Math.min(chunkSize, stop - pos);
+      const p = this.read(node, pos, n);
+      pos += n;
+      return p;
+    };
+    let pending = next();
+    while (pending) {
+      const b = await pending;
+      pending = b.length > 0 ? next() : null;
+      if (b.length === 0) break;
+      yield b;
     }
-    return Readable.from(gen(), { objectMode: false, highWaterMark: 1 });
+  }
+
+  /** Streams a file's content (or a byte range of it, end exclusive) without buffering it whole. */
+  createReadStream(node: FileNode, start = 0, end = node.size): Readable {
+    return Readable.from(this.chunks(node, start, end), { objectMode: false, highWaterMark: 1 });
   }
 
   // ---- boot and system area -----------------------------------------------------------------
@@ -631,21 +655,25 @@ export class DiscImage {
 
   /** path → extent LBA of every directory of a tree as recorded (no Rock Ridge relocation). */
   private async plainDirectoryMap(c: NsContext): Promise<Map<string, number>> {
-    const ns: NsContext = c.ns === 'rr' ? { ...c, ns: 'iso9660', suspSkip: null, root: { ...c.root, namespace: 'iso9660' } } : c;
-    const out = new Map<string, number>([['/', ns.root.dir!.lba]]);
+    const bs = c.vd.logicalBlockSize;
+    const rootLba = c.vd.root.extentLba + c.vd.root.extAttrLength;
+    const out = new Map<string, number>([['/', rootLba]]);
     const seen = new Set<number>();
-    const rec = async (dir: FileNode, isoPath: string, depth: number): Promise<void> => {
-      if (!dir.dir || seen.has(dir.dir.lba) || depth > 1000) return;
-      seen.add(dir.dir.lba);
-      const kids = await this.listDirectory(ns, dir);
-      for (const k of kids) {
-        if (k.type !== 'dir') continue;
-        const p = isoPath === '/' ? `/${k.name}` : `${isoPath}/${k.name}`;
-        out.set(p, k.dir!.lba);
-        await rec(k, p, depth + 1);
+    // Only directory records are followed and nothing but (path, LBA) is kept: this walks
+    // every directory of a 100,000-file image without building a node per file.
+    const rec = async (lba: number, length: number, path: string, depth: number): Promise<void> => {
+      if (seen.has(lba) || depth > 1000) return;
+      seen.add(lba);
+      const records = await readDirectory(this.source, lba, length, bs, { joliet: c.joliet, path, structures: false }, this.diagnostics);
+      for (const r of records) {
+        if (!r.isDirectory || (r.identifier.length === 1 && r.identifier[0] <= 1)) continue;
+        const p = path === '/' ? `/${stripVersion(r.name)}` : `${path}/${stripVersion(r.name)}`;
+        const childLba = r.extentLba + r.extAttrLength;
+        out.set(p, childLba);
+        await rec(childLba, r.dataLength, p, depth + 1);
       }
     };
-    await rec(ns.root, '/', 0);
+    await rec(rootLba, c.vd.root.dataLength, '/', 0);
     return out;
   }
 

@@ -63,6 +63,11 @@ export class FieldReader {
   private get dv(): DataView {
     return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
+  // Plain byte arithmetic for the hot 16/32-bit reads (no DataView per reader).
+  private le16(o: number): number { const b = this.buf; return b[o] | (b[o + 1] << 8); }
+  private be16(o: number): number { const b = this.buf; return (b[o] << 8) | b[o + 1]; }
+  private le32(o: number): number { const b = this.buf; return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000; }
+  private be32(o: number): number { const b = this.buf; return b[o] * 0x1000000 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]); }
 
   /**
    * With `record` false the reader only decodes: no Field objects, no hex — for hot paths
@@ -114,25 +119,25 @@ export class FieldReader {
   }
   u16le(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 2, name);
-    const v = this.dv.getUint16(off, true);
+    const v = this.le16(off);
     if (this.record) this.field(name, off, 2, v, undefined, kind, spec);
     return v;
   }
   u16be(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 2, name);
-    const v = this.dv.getUint16(off, false);
+    const v = this.be16(off);
     if (this.record) this.field(name, off, 2, v, undefined, kind, spec);
     return v;
   }
   u32le(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 4, name);
-    const v = this.dv.getUint32(off, true);
+    const v = this.le32(off);
     if (this.record) this.field(name, off, 4, v, undefined, kind, spec);
     return v;
   }
   u32be(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 4, name);
-    const v = this.dv.getUint32(off, false);
+    const v = this.be32(off);
     if (this.record) this.field(name, off, 4, v, undefined, kind, spec);
     return v;
   }
@@ -148,7 +153,7 @@ export class FieldReader {
   /** ECMA-119 7.2.3 both-byte-order 16-bit field (LE then BE). Mismatch → problem; LE wins. */
   both16(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 4, name);
-    const le = this.dv.getUint16(off, true), be = this.dv.getUint16(off + 2, false);
+    const le = this.le16(off), be = this.be16(off + 2);
     if (this.record || le !== be) this.field(name, off, 4, le, le === be ? String(le) : `${le} (LE) / ${be} (BE)`, kind, spec ?? 'ECMA-119 7.2.3',
       le === be ? undefined : `both-endian mismatch: little-endian ${le}, big-endian ${be}`);
     return le;
@@ -156,7 +161,7 @@ export class FieldReader {
   /** ECMA-119 7.3.3 both-byte-order 32-bit field (LE then BE). Mismatch → problem; LE wins. */
   both32(name: string, off: number, spec?: string, kind: FieldKind = 'number'): number {
     this.check(off, 8, name);
-    const le = this.dv.getUint32(off, true), be = this.dv.getUint32(off + 4, false);
+    const le = this.le32(off), be = this.be32(off + 4);
     if (this.record || le !== be) this.field(name, off, 8, le, le === be ? String(le) : `${le} (LE) / ${be} (BE)`, kind, spec ?? 'ECMA-119 7.3.3',
       le === be ? undefined : `both-endian mismatch: little-endian ${le}, big-endian ${be}`);
     return le;

@@ -2,9 +2,8 @@
 // images built here with xorriso / genisoimage / grub-mkrescue, checked against xorriso's
 // -report_el_torito and dumpet.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { CorruptImageError, DiagnosticSink } from '../../src/engine/errors';
 import { FileSource } from '../../src/engine/io/fileSource';
@@ -14,6 +13,7 @@ import { hasBootInfoTable, hasGrub2BootInfo } from '../../src/engine/eltorito/bo
 import { readElTorito, type FileAtLba } from '../../src/engine/eltorito/index';
 import { readSystemArea } from '../../src/engine/systemarea/index';
 import type { SystemAreaInfo } from '../../src/engine/types';
+import { makeBootTree, sh } from './bootTree';
 
 // ---- hand-made catalog bytes ---------------------------------------------------------------
 
@@ -294,10 +294,6 @@ describe('boot image location (hand-made)', () => {
 
 // ---- real images ---------------------------------------------------------------------------
 
-function sh(cmd: string, args: string[], cwd?: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 interface XorrisoBoot { n: number; pltf: string; bootable: boolean; emul: string; ldSeg: number; hdpt: number; ldsiz: number; lba: number }
 interface XorrisoReport { catalogLba: number; catPath: string | null; images: XorrisoBoot[]; paths: Map<number, string>; opts: Map<number, string>; hdsiz: Map<number, number>; blks: Map<number, number> }
 
@@ -395,15 +391,7 @@ describe('El Torito on real images', function () {
   this.timeout(120_000);
   let dir = '';
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-eltorito-'));
-    fs.mkdirSync(path.join(dir, 'tree/isolinux'), { recursive: true });
-    fs.mkdirSync(path.join(dir, 'tree/boot'), { recursive: true });
-    fs.copyFileSync('/usr/lib/ISOLINUX/isolinux.bin', path.join(dir, 'tree/isolinux/isolinux.bin'));
-    fs.writeFileSync(path.join(dir, 'tree/hello.txt'), 'hello\n');
-    // A 1.44 MB FAT image used as the EFI boot image and as a floppy-emulation image.
-    sh('dd', ['if=/dev/zero', `of=${path.join(dir, 'efi.img')}`, 'bs=1024', 'count=1440']);
-    sh('mformat', ['-i', path.join(dir, 'efi.img'), '-f', '1440', '::']);
-    fs.copyFileSync(path.join(dir, 'efi.img'), path.join(dir, 'tree/boot/efi.img'));
+    dir = makeBootTree('isowb-eltorito-');
   });
   after(() => { fs.rmSync(dir, { recursive: true, force: true }); });
 

@@ -2,9 +2,8 @@
 // hybrid images built here with xorriso / isohybrid / grub-mkrescue, checked against sfdisk
 // (fdisk) and xorriso -report_system_area.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { DiagnosticSink } from '../../src/engine/errors';
 import { FileSource } from '../../src/engine/io/fileSource';
@@ -15,6 +14,7 @@ import { formatGuid, gptTypeName } from '../../src/engine/systemarea/guids';
 import { readSystemArea } from '../../src/engine/systemarea/index';
 import { classifyBootCode, parseMbr } from '../../src/engine/systemarea/mbr';
 import type { SystemAreaInfo } from '../../src/engine/types';
+import { makeBootTree, sh } from './bootTree';
 import { crc32 } from '../../src/engine/util/crc32';
 
 // ---- hand-made bytes -----------------------------------------------------------------------
@@ -356,10 +356,6 @@ describe('readSystemArea (hand-made)', () => {
 
 // ---- real images ---------------------------------------------------------------------------
 
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 interface SfdiskPart { start: number; size: number; type: string; uuid?: string; name?: string; bootable?: boolean }
 function sfdisk(img: string): { label: string; id: string; partitions: SfdiskPart[]; firstlba?: number; lastlba?: number } {
   return (JSON.parse(sh('sfdisk', ['-J', img])) as { partitiontable: { label: string; id: string; partitions: SfdiskPart[]; firstlba?: number; lastlba?: number } }).partitiontable;
@@ -423,14 +419,7 @@ describe('system area of real images', function () {
   this.timeout(120_000);
   let dir = '';
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-sysarea-'));
-    fs.mkdirSync(path.join(dir, 'tree/isolinux'), { recursive: true });
-    fs.mkdirSync(path.join(dir, 'tree/boot'), { recursive: true });
-    fs.copyFileSync('/usr/lib/ISOLINUX/isolinux.bin', path.join(dir, 'tree/isolinux/isolinux.bin'));
-    fs.writeFileSync(path.join(dir, 'tree/hello.txt'), 'hello\n');
-    sh('dd', ['if=/dev/zero', `of=${path.join(dir, 'efi.img')}`, 'bs=1024', 'count=1440']);
-    sh('mformat', ['-i', path.join(dir, 'efi.img'), '-f', '1440', '::']);
-    fs.copyFileSync(path.join(dir, 'efi.img'), path.join(dir, 'tree/boot/efi.img'));
+    dir = makeBootTree('isowb-sysarea-');
   });
   after(() => { fs.rmSync(dir, { recursive: true, force: true }); });
 

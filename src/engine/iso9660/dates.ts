@@ -15,9 +15,13 @@ function pad(n: number, w = 2): string { return String(n).padStart(w, '0'); }
 
 /** An IsoDate whose ISO 8601 text is only built when asked for (listings need only the instant). */
 class RecordedDate implements IsoDate {
-  constructor(readonly date: Date, readonly gmtOffsetMinutes: number, private readonly p: readonly number[]) {}
+  constructor(
+    readonly date: Date, readonly gmtOffsetMinutes: number,
+    private readonly y: number, private readonly mo: number, private readonly d: number,
+    private readonly h: number, private readonly mi: number, private readonly s: number, private readonly cs: number,
+  ) {}
   get iso(): string {
-    const [y, mo, d, h, mi, s, cs] = this.p;
+    const { y, mo, d, h, mi, s, cs } = this;
     const off = this.gmtOffsetMinutes;
     const a = Math.abs(off);
     const frac = cs ? `.${pad(cs)}` : '';
@@ -30,7 +34,7 @@ function build(y: number, mo: number, d: number, h: number, mi: number, s: numbe
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || cs > 99) return null;
   const off = (offQ > 127 ? offQ - 256 : offQ) * 15; // signed 8-bit count of 15-minute intervals
   const utc = Date.UTC(y, mo - 1, d, h, mi, s, cs * 10) - off * 60_000;
-  return new RecordedDate(new Date(utc), off, [y, mo, d, h, mi, s, cs]);
+  return new RecordedDate(new Date(utc), off, y, mo, d, h, mi, s, cs);
 }
 
 /** ECMA-119 8.4.26.1: "YYYYMMDDhhmmsscc" digits + offset byte. All-zero ("0000…", 0) → null (not specified). */
@@ -53,13 +57,13 @@ export function parseDate7(b: Uint8Array, off: number): IsoDate | null {
 /** Reads a 17-byte date as a recorded field. */
 export function date17Field(r: FieldReader, name: string, off: number, spec = 'ECMA-119 8.4.26.1'): IsoDate | null {
   const d = parseDate17(r.buf, off);
-  r.field(name, off, 17, d ? d.iso : null, d ? d.iso : '(not specified)', 'date', spec);
+  if (r.record) r.field(name, off, 17, d ? d.iso : null, d ? d.iso : '(not specified)', 'date', spec);
   return d;
 }
 
 /** Reads a 7-byte date as a recorded field. */
 export function date7Field(r: FieldReader, name: string, off: number, spec = 'ECMA-119 9.1.5'): IsoDate | null {
   const d = parseDate7(r.buf, off);
-  r.field(name, off, 7, d ? d.iso : null, d ? d.iso : '(not specified)', 'date', spec);
+  if (r.record) r.field(name, off, 7, d ? d.iso : null, d ? d.iso : '(not specified)', 'date', spec);
   return d;
 }

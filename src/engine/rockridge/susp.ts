@@ -143,10 +143,13 @@ export async function readSuspArea(
       }
       const version = buf[pos + 3];
       const entry: SuspEntry = { sig, version, length: len, data: buf.slice(pos + 4, pos + len), offset: at };
-      const st = entryStructure(buf.subarray(pos, pos + len), entry, where, record);
-      if (record) area.structures.push(st);
-      // Problems of RRIP/ZF/AL entries are reported by parseRockRidge; report only SUSP ones here.
-      if (st.problems && SUSP_NAMES[sig]) for (const p of st.problems) sink.warn(`${label}: ${p}`, structName, at);
+      // Problems of RRIP/ZF/AL entries are reported by parseRockRidge; only SUSP entries need
+      // decoding here when no structure map is wanted.
+      if (record || SUSP_NAMES[sig]) {
+        const st = entryStructure(buf.subarray(pos, pos + len), entry, where, record);
+        if (record) area.structures.push(st);
+        if (st.problems && SUSP_NAMES[sig]) for (const p of st.problems) sink.warn(`${label}: ${p}`, structName, at);
+      }
       if (sig !== 'PD') area.entries.push(entry);
 
       if (sig === 'CE') {
