@@ -101,13 +101,18 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
   };
 
   const FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | (C.O_NOFOLLOW ?? 0);
-  const openNew = async (target: string): Promise<number> => {
+  // Files are created with their final permission bits where the umask allows it, so most need
+  // no chmod afterwards (a new file is writable through the descriptor that created it).
+  const umask = process.umask();
+  const myUid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  const myGid = typeof process.getgid === 'function' ? process.getgid() : -1;
+  const openNew = async (target: string, mode: number): Promise<number> => {
     try {
-      return fs.openSync(target, FLAGS, 0o600);
+      return fs.openSync(target, FLAGS, mode);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       await removeExisting(target);
-      return fs.openSync(target, FLAGS, 0o600);
+      return fs.openSync(target, FLAGS, mode);
     }
   };
 
@@ -115,7 +120,8 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
   // thread-pool round trips of the promise API cost more than the writes themselves.
   const writeFile = async (node: FileNode, target: string): Promise<void> => {
     await ensureDir(nodePath.dirname(target));
-    const fd = await openNew(target);
+    const perm = node.mode & 0o7777;
+    const fd = await openNew(target, perm & 0o777);
     try {
       let pos = 0;
       if (node.size <= CHUNK) {
@@ -138,8 +144,9 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       }
       if (pos < node.size) warn(`${node.path}: image ends after ${pos} of ${node.size} bytes; file is short`);
       // Owner first: chown clears the set-user/group-ID bits, chmod then restores them.
-      if (preserveOwner) { try { fs.fchownSync(fd, node.uid, node.gid); } catch { /* not permitted: keep ours */ } }
-      fs.fchmodSync(fd, node.mode & 0o7777);
+      const chown = preserveOwner && (node.uid !== myUid || node.gid !== myGid);
+      if (chown) { try { fs.fchownSync(fd, node.uid, node.gid); } catch { /* not permitted: keep ours */ } }
+      if (chown || perm !== (perm & 0o777 & ~umask)) fs.fchmodSync(fd, perm);
       if (node.mtime) fs.futimesSync(fd, node.atime ?? node.mtime, node.mtime);
     } finally {
       fs.closeSync(fd);

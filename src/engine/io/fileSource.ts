@@ -3,7 +3,9 @@ import { promises as fsp, readSync } from 'node:fs';
 import type { ByteSource } from './source';
 
 /** Reads up to this size are synchronous (see FileSource.read). */
-const SYNC_READ_LIMIT = 256 * 1024;
+const SYNC_READ_LIMIT = 1024 * 1024;
+/** Size of the read-ahead window for small file-data reads (see CachedSource.readDirect). */
+const DATA_WINDOW = 1024 * 1024;
 
 export class FileSource implements ByteSource {
   private constructor(private readonly fh: fsp.FileHandle, readonly name: string, readonly size: number) {}
@@ -84,8 +86,24 @@ export class CachedSource implements ByteSource {
     return out;
   }
 
-  /** Reads without caching (bulk file data). */
-  readDirect(offset: number, length: number): Promise<Uint8Array> { return this.inner.read(offset, length); }
+  private window: { offset: number; data: Uint8Array } | null = null;
+
+  /**
+   * Reads file data without touching the metadata cache. Small reads are served from a 1 MiB
+   * read-ahead window: files in a directory usually lie one after another, so extracting or
+   * hashing many small files costs one read per window instead of one per file. The window is
+   * handed out as views, never copied.
+   */
+  async readDirect(offset: number, length: number): Promise<Uint8Array> {
+    if (length > DATA_WINDOW / 4) return this.inner.read(offset, length);
+    const w = this.window;
+    if (w && offset >= w.offset && offset + length <= w.offset + w.data.length) {
+      return w.data.subarray(offset - w.offset, offset - w.offset + length);
+    }
+    const data = await this.inner.read(offset, Math.max(length, DATA_WINDOW));
+    this.window = { offset, data };
+    return data.subarray(0, Math.min(length, data.length));
+  }
 
   private async block(i: number): Promise<Uint8Array> {
     const hit = this.blocks.get(i);
@@ -106,7 +124,7 @@ export class CachedSource implements ByteSource {
   }
 
   /** Drops every cached block (after the underlying file changed). */
-  invalidate(): void { this.blocks.clear(); }
+  invalidate(): void { this.blocks.clear(); this.window = null; }
 
-  async close(): Promise<void> { this.blocks.clear(); await this.inner.close(); }
+  async close(): Promise<void> { this.blocks.clear(); this.window = null; await this.inner.close(); }
 }
