@@ -552,17 +552,31 @@ export class DiscImage {
     }
   }
 
-  /** Finds the files whose first extent starts at one of the given LBAs (stops early when all are found). */
+  /**
+   * Finds the files whose first extent starts at one of the given LBAs. Breadth-first, because
+   * boot images and catalogs live near the root (/isolinux, /boot/grub, /EFI); stops as soon as
+   * every LBA is found, so a 100,000-file tree is not walked for a handful of boot files.
+   */
   async filesAt(lbas: Set<number>): Promise<Map<number, { path: string; size: number }>> {
     const found = new Map<number, { path: string; size: number }>();
     if (lbas.size === 0) return found;
-    await this.walk(this.active.root, n => {
-      if (n.type === 'file' && n.extents.length > 0 && lbas.has(n.extents[0].lba) && !found.has(n.extents[0].lba)) {
-        found.set(n.extents[0].lba, { path: n.path, size: n.size });
-        if (found.size === lbas.size) return false;
+    const seen = new Set<number>();
+    let level: FileNode[] = [this.active.root];
+    while (level.length > 0 && found.size < lbas.size) {
+      const nextLevel: FileNode[] = [];
+      for (const dir of level) {
+        if (!dir.dir || seen.has(dir.dir.lba)) continue;
+        seen.add(dir.dir.lba);
+        for (const n of await this.readdir(dir, false)) {
+          if (n.type === 'dir') nextLevel.push(n);
+          else if (n.type === 'file' && n.extents.length > 0 && lbas.has(n.extents[0].lba) && !found.has(n.extents[0].lba)) {
+            found.set(n.extents[0].lba, { path: n.path, size: n.size });
+            if (found.size === lbas.size) return found;
+          }
+        }
       }
-      return true;
-    });
+      level = nextLevel;
+    }
     return found;
   }
 
@@ -664,7 +678,7 @@ export class DiscImage {
     const rec = async (lba: number, length: number, path: string, depth: number): Promise<void> => {
       if (seen.has(lba) || depth > 1000) return;
       seen.add(lba);
-      const records = await readDirectory(this.source, lba, length, bs, { joliet: c.joliet, path, structures: false }, this.diagnostics);
+      const records = await readDirectory(this.source, lba, length, bs, { joliet: c.joliet, path, structures: false, directoriesOnly: true }, this.diagnostics);
       for (const r of records) {
         if (!r.isDirectory || (r.identifier.length === 1 && r.identifier[0] <= 1)) continue;
         const p = path === '/' ? `/${stripVersion(r.name)}` : `${path}/${stripVersion(r.name)}`;

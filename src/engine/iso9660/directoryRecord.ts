@@ -55,6 +55,8 @@ export interface DirectoryRecordOptions {
   path?: string;
   /** Build the structure map (fields with raw bytes); false on hot paths. Default true. */
   structures?: boolean;
+  /** readDirectory only: return only records with the directory flag (plus "." and ".."). */
+  directoriesOnly?: boolean;
 }
 
 function addProblem(r: FieldReader, f: Field, msg: string): void {
@@ -262,6 +264,12 @@ export async function readDirectory(src: ByteSource, extentLba: number, dataLeng
     const sector = buf.subarray(secAbs - start, secEnd - start);
     let pos = 0;
     while (pos < sector.length) {
+      // Skip well-formed file records unparsed when only directories are wanted.
+      const len = sector[pos];
+      if (opts.directoriesOnly && len >= 34 && pos + len <= sector.length && !(sector[pos + 25] & FILE_FLAGS.directory)) {
+        pos += len;
+        continue;
+      }
       let rec: DirectoryRecord | null;
       try {
         rec = parseDirectoryRecord(sector, pos, secAbs, opts, sink);
