@@ -144,12 +144,32 @@ async function cmdCat(p: Parsed): Promise<void> {
   await withImage(p, async img => {
     const node = await img.lookup(p.args[1]);
     if (node.type !== 'file') throw new UsageErrorAsRuntime(`${node.path} is a ${node.type === 'dir' ? 'directory' : node.type}, not a regular file`);
+    // Two buffers, reused: the next chunk is read into one while the other is written out.
+    // A buffer is reused only after the write callback says stdout has flushed it.
+    const bufs = [Buffer.allocUnsafe(CAT_CHUNK), Buffer.allocUnsafe(CAT_CHUNK)];
+    let cur = 0;
     let pos = 0;
-    for await (const b of img.chunks(node)) {
-      if (!(await out(b))) return;
-      pos += b.length;
+    let pending: Promise<number> | null = node.size > 0 ? img.readInto(node, 0, bufs[0]) : null;
+    while (pending) {
+      const n = await pending;
+      if (n === 0) break;
+      const chunk = bufs[cur].subarray(0, n);
+      pos += n;
+      cur ^= 1;
+      pending = pos < node.size ? img.readInto(node, pos, bufs[cur]) : null;
+      if (!(await writeFlushed(chunk))) return;
     }
     if (pos < node.size) throw new UsageErrorAsRuntime(`${node.path}: image ends after ${pos} of ${node.size} bytes`);
+  });
+}
+
+const CAT_CHUNK = 2 * 1024 * 1024;
+
+/** Writes to stdout and resolves once the chunk has been handed to the OS (its buffer is free). */
+function writeFlushed(b: Uint8Array): Promise<boolean> {
+  return new Promise(resolve => {
+    if (stdoutClosed) return resolve(false);
+    process.stdout.write(b, err => resolve(!err));
   });
 }
 

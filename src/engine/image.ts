@@ -439,6 +439,37 @@ export class DiscImage {
     return this.readRanges(node.ranges, offset, end - offset);
   }
 
+  /**
+   * Reads file content at `offset` into `target` (as many bytes as fit, short only at the end of
+   * the file) without allocating: the streaming paths reuse two buffers.
+   */
+  async readInto(node: FileNode, offset: number, target: Uint8Array): Promise<number> {
+    if (node.type !== 'file') throw new InvalidArgumentError(`not a regular file: ${node.path}`, { image: this.name });
+    const end = Math.min(node.size, offset + target.length);
+    if (offset < 0 || offset >= end) return 0;
+    if (node.zisofs) {
+      const b = await this.read(node, offset, end - offset);
+      target.set(b);
+      return b.length;
+    }
+    let pos = 0;
+    let filled = 0;
+    const want = end - offset;
+    for (const r of node.ranges) {
+      if (filled >= want) break;
+      const at = offset + filled;
+      if (at < pos + r.length) {
+        const inR = at - pos;
+        const n = Math.min(r.length - inR, want - filled);
+        const got = await this.source.readDirectInto(r.offset + inR, target.subarray(filled, filled + n));
+        filled += got;
+        if (got < n) break;
+      }
+      pos += r.length;
+    }
+    return filled;
+  }
+
   private async readRanges(ranges: Array<{ offset: number; length: number }>, offset: number, length: number): Promise<Uint8Array> {
     // The common case — the wanted bytes lie inside one range — needs no copy.
     let pos0 = 0;

@@ -1,6 +1,6 @@
 // A ByteSource over a file on disk (node:fs file handle), plus a bounded block cache.
 import { promises as fsp, readSync } from 'node:fs';
-import type { ByteSource } from './source';
+import { readIntoAny, type ByteSource } from './source';
 
 /** Reads up to this size are synchronous (see FileSource.read). */
 const SYNC_READ_LIMIT = 1024 * 1024;
@@ -33,6 +33,14 @@ export class FileSource implements ByteSource {
     const end = Math.min(this.size, offset + length);
     if (offset >= end) return new Uint8Array(0);
     const buf = Buffer.allocUnsafe(end - offset);
+    const got = await this.readInto(offset, buf);
+    return got === buf.length ? buf : buf.subarray(0, got);
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
+    const end = Math.min(this.size, offset + target.length);
+    if (offset >= end) return 0;
+    const buf = target.subarray(0, end - offset);
     let got = 0;
     if (buf.length <= SYNC_READ_LIMIT) {
       while (got < buf.length) {
@@ -47,7 +55,7 @@ export class FileSource implements ByteSource {
         got += bytesRead;
       }
     }
-    return got === buf.length ? buf : buf.subarray(0, got);
+    return got;
   }
 
   async close(): Promise<void> { await this.fh.close(); }
@@ -122,6 +130,9 @@ export class CachedSource implements ByteSource {
     }
     return copy;
   }
+
+  /** Reads file data straight into the caller's buffer (bypasses the cache and the window). */
+  readDirectInto(offset: number, target: Uint8Array): Promise<number> { return readIntoAny(this.inner, offset, target); }
 
   /** Drops every cached block (after the underlying file changed). */
   invalidate(): void { this.blocks.clear(); this.window = null; }

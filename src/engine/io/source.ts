@@ -12,7 +12,20 @@ export interface ByteSource {
    * (possibly none); use `readExact` when a structure must be complete.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads into the caller's buffer (no allocation; streaming reuses two buffers).
+   * Returns the number of bytes read, short only at the end of the source.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
   close(): Promise<void>;
+}
+
+/** `src.readInto` when the source has it, else a read and a copy. */
+export async function readIntoAny(src: ByteSource, offset: number, target: Uint8Array): Promise<number> {
+  if (src.readInto) return src.readInto(offset, target);
+  const b = await src.read(offset, target.length);
+  target.set(b);
+  return b.length;
 }
 
 /** Largest single read the engine ever asks for; guards against absurd sizes from corrupt fields. */
