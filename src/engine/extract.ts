@@ -76,12 +76,21 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
   const checkCancel = () => { if (opts.signal?.aborted) throw new CancelledError('extraction cancelled', { image: image.name }); };
 
   /** Host path for an image path; every component is validated. */
-  const hostPath = (p: string): string => {
+  const slowHostPath = (p: string): string => {
     const parts = p.split('/').filter(x => x !== '');
     for (const part of parts) safeComponent(part, p);
     const t = nodePath.join(root, ...parts);
     if (t !== root && !t.startsWith(root + nodePath.sep)) throw new UnsafePathError(`refusing to extract ${JSON.stringify(p)}: it resolves outside ${root}`);
     return t;
+  };
+  // Host paths of directories already placed: a child's path is its parent's plus one checked
+  // name, so 100,000 files cost 100,000 name checks, not a split and join of every full path.
+  const hostDirs = new Map<string, string>([['', root]]);
+  const hostPath = (p: string): string => {
+    const slash = p.lastIndexOf('/');
+    const parent = hostDirs.get(p.slice(0, slash));
+    if (parent === undefined) return slowHostPath(p);
+    return parent + nodePath.sep + safeComponent(p.slice(slash + 1), p);
   };
 
   /** Makes sure `dir` exists as a real directory under root, never following a symlink. */
@@ -177,6 +186,7 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       switch (node.type) {
         case 'dir':
           await ensureDir(target);
+          hostDirs.set(node.path, target);
           dirFixups.push({ target, node });
           result.dirs++;
           break;
