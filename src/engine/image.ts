@@ -624,7 +624,7 @@ export class DiscImage {
         for (const [lba, le] of [[vd.lPathTableLba, true], [vd.mPathTableLba, false]] as const) {
           if (lba === 0) continue;
           try {
-            out.push((await readPathTable(this.source, lba, vd.pathTableSize, le, c.joliet, this.diagnostics)).structure);
+            out.push((await readPathTable(this.source, lba, vd.pathTableSize, le, c.joliet, this.diagnostics, vd.logicalBlockSize)).structure);
           } catch (e) {
             if (!(e instanceof IsoError)) throw e;
             this.diagnostics.error(e.detail, e.structure, e.offset);
@@ -682,8 +682,8 @@ export class DiscImage {
       const vd = c.vd;
       const label = c.joliet ? 'Joliet' : 'ISO 9660';
       try {
-        const l = await readPathTable(this.source, vd.lPathTableLba, vd.pathTableSize, true, c.joliet, this.diagnostics);
-        const m = vd.mPathTableLba ? await readPathTable(this.source, vd.mPathTableLba, vd.pathTableSize, false, c.joliet, this.diagnostics) : null;
+        const l = await readPathTable(this.source, vd.lPathTableLba, vd.pathTableSize, true, c.joliet, this.diagnostics, vd.logicalBlockSize, false);
+        const m = vd.mPathTableLba ? await readPathTable(this.source, vd.mPathTableLba, vd.pathTableSize, false, c.joliet, this.diagnostics, vd.logicalBlockSize, false) : null;
         const dirs = await this.plainDirectoryMap(c);
         for (const p of crossCheckPathTables(l.entries, m?.entries ?? null, dirs)) {
           problems.push(`${label}: ${p}`);

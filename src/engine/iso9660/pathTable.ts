@@ -25,7 +25,7 @@ export interface PathTableEntry {
  * numbers) go to the structure's problems and the sink; parsing stops at the first entry that
  * cannot be delimited. Size > 16 MiB or a table beyond the image end → CorruptImageError.
  */
-export async function readPathTable(src: ByteSource, lba: number, size: number, littleEndian: boolean, joliet: boolean, sink: DiagnosticSink, blockSize = 2048): Promise<{ entries: PathTableEntry[]; structure: Structure }> {
+export async function readPathTable(src: ByteSource, lba: number, size: number, littleEndian: boolean, joliet: boolean, sink: DiagnosticSink, blockSize = 2048, structures = true): Promise<{ entries: PathTableEntry[]; structure: Structure }> {
   const kind = littleEndian ? 'l' : 'm';
   const label = `${littleEndian ? 'Type L' : 'Type M'} Path Table${joliet ? ' (Joliet)' : ''}`;
   const start = lba * blockSize;
@@ -66,7 +66,7 @@ export async function readPathTable(src: ByteSource, lba: number, size: number, 
       break;
     }
     const entryLen = Math.min(size - pos, 8 + lenDi + (lenDi & 1));
-    const r = new FieldReader(buf.subarray(pos, pos + entryLen), abs, 'ECMA-119');
+    const r = new FieldReader(buf.subarray(pos, pos + entryLen), abs, 'ECMA-119', structures);
     r.u8('Length of Directory Identifier', 0, '9.4.1', 'length');
     const extAttrLength = r.u8('Extended Attribute Record Length', 1, '9.4.2', 'length');
     const extentLba = littleEndian ? r.u32le('Location of Extent', 2, specN, 'pointer') : r.u32be('Location of Extent', 2, specN, 'pointer');
@@ -105,7 +105,7 @@ export async function readPathTable(src: ByteSource, lba: number, size: number, 
       child.problems = r.problems.map((p) => p.message);
       for (const p of r.problems) problems.push({ message: `entry ${index}: ${p.message}`, offset: p.offset });
     }
-    structure.children.push(child);
+    if (structures) structure.children.push(child);
     entries.push({ index, name, extentLba, parentIndex, extAttrLength, offset: abs });
     pos += entryLen;
   }
