@@ -354,11 +354,17 @@ export class DiscImage {
     const extents: Extent[] = group.map(r => ({ lba: r.extentLba, blocks: Math.ceil(r.dataLength / bs), length: r.dataLength }));
     let ranges: Array<{ offset: number; length: number }> = [];
     if (type === 'file') {
-      for (const r of group) {
-        if (r.dataLength === 0) continue;
-        ranges.push(...interleavedRanges(r.extentLba, r.extAttrLength, r.dataLength, r.fileUnitSize, r.interleaveGap, bs));
+      if (group.length === 1 && first.fileUnitSize === 0 && first.interleaveGap === 0) {
+        // The common case: one contiguous extent (after any extended attribute record).
+        const offset = (first.extentLba + first.extAttrLength) * bs;
+        if (first.dataLength > 0) ranges = offset + first.dataLength <= this.source.size ? [{ offset, length: first.dataLength }] : this.clampRanges([{ offset, length: first.dataLength }], path, first.offset);
+      } else {
+        for (const r of group) {
+          if (r.dataLength === 0) continue;
+          ranges.push(...interleavedRanges(r.extentLba, r.extAttrLength, r.dataLength, r.fileUnitSize, r.interleaveGap, bs));
+        }
+        ranges = this.clampRanges(ranges, path, first.offset);
       }
-      ranges = this.clampRanges(ranges, path, first.offset);
     }
     const recordedSize = group.reduce((a, r) => a + r.dataLength, 0);
     const tf = rr?.tf;

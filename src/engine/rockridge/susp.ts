@@ -9,7 +9,7 @@ export interface SuspEntry {
   sig: string;
   version: number;
   length: number;
-  /** Bytes after the 4-byte header (a copy; length - 4 bytes). */
+  /** Bytes after the 4-byte header (a view into the area read; length - 4 bytes). */
   data: Uint8Array;
   /** Absolute image offset of the entry's first byte (the signature). */
   offset: number;
@@ -142,7 +142,7 @@ export async function readSuspArea(
         break;
       }
       const version = buf[pos + 3];
-      const entry: SuspEntry = { sig, version, length: len, data: buf.slice(pos + 4, pos + len), offset: at };
+      const entry: SuspEntry = { sig, version, length: len, data: buf.subarray(pos + 4, pos + len), offset: at };
       // Problems of RRIP/ZF/AL entries are reported by parseRockRidge; only SUSP entries need
       // decoding here when no structure map is wanted.
       if (record || SUSP_NAMES[sig]) {
