@@ -39,17 +39,7 @@ export interface Manifest {
 
 // ---------------------------------------------------------------- PRNG
 
-/** mulberry32: tiny, fast, deterministic 32-bit PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { prng } from '../test/util/prng';
 
 function fillRandom(buf: Buffer, next: () => number): void {
   const words = Math.floor(buf.length / 4);

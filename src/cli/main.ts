@@ -144,21 +144,9 @@ async function cmdCat(p: Parsed): Promise<void> {
   await withImage(p, async img => {
     const node = await img.lookup(p.args[1]);
     if (node.type !== 'file') throw new UsageErrorAsRuntime(`${node.path} is a ${node.type === 'dir' ? 'directory' : node.type}, not a regular file`);
-    // Two buffers, reused: the next chunk is read into one while the other is written out.
-    // A buffer is reused only after the write callback says stdout has flushed it.
-    const bufs = [Buffer.allocUnsafe(CAT_CHUNK), Buffer.allocUnsafe(CAT_CHUNK)];
-    let cur = 0;
-    let pos = 0;
-    let pending: Promise<number> | null = node.size > 0 ? img.readInto(node, 0, bufs[0]) : null;
-    while (pending) {
-      const n = await pending;
-      if (n === 0) break;
-      const chunk = bufs[cur].subarray(0, n);
-      pos += n;
-      cur ^= 1;
-      pending = pos < node.size ? img.readInto(node, pos, bufs[cur]) : null;
-      if (!(await writeFlushed(chunk))) return;
-    }
+    // A chunk's buffer is reused only after the write callback says stdout has flushed it.
+    const pos = await img.pump(node, chunk => writeFlushed(chunk), [Buffer.allocUnsafe(CAT_CHUNK), Buffer.allocUnsafe(CAT_CHUNK)]);
+    if (stdoutClosed) return;
     if (pos < node.size) throw new UsageErrorAsRuntime(`${node.path}: image ends after ${pos} of ${node.size} bytes`);
   });
 }

@@ -136,8 +136,8 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     verified.add(dir);
   };
 
-  let big: Buffer[] | null = null;
-  const bigBuffers = (): Buffer[] => (big ??= [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]);
+  let big: [Buffer, Buffer] | null = null;
+  const bigBuffers = (): [Buffer, Buffer] => (big ??= [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]);
   const FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | (C.O_NOFOLLOW ?? 0);
   // Files are created with their final permission bits where the umask allows it, so most need
   // no chmod afterwards (a new file is writable through the descriptor that created it).
@@ -169,23 +169,14 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
         pos = b.length;
         progress.bytes += b.length;
       } else {
-        // Large file: two reused buffers, the next chunk read while this one is written;
-        // asynchronous writes keep the event loop free for cancellation and progress.
-        const bufs = bigBuffers();
-        let cur = 0;
-        let pending: Promise<number> | null = image.readInto(node, 0, bufs[0]);
-        while (pending) {
-          const n = await pending;
-          if (n === 0) break;
-          const b = bufs[cur].subarray(0, n);
-          pos += n;
-          cur ^= 1;
-          pending = pos < node.size ? image.readInto(node, pos, bufs[cur]) : null;
+        // Large file: read ahead through two reused buffers; asynchronous writes keep the event
+        // loop free for cancellation and progress.
+        pos = await image.pump(node, async (b, at) => {
           checkCancel();
-          await writeSparse(fd, b, pos - n);
-          progress.bytes += n;
+          await writeSparse(fd, b, at);
+          progress.bytes += b.length;
           report();
-        }
+        }, bigBuffers());
         // A file that ends in a hole gets its length from ftruncate.
         if (pos > 0) await fsFtruncate(fd, pos);
       }

@@ -543,6 +543,40 @@ export class DiscImage {
     }
   }
 
+  /**
+   * Copies a file's content to `write` through two reused buffers: the next chunk is read while
+   * `write` handles the current one, and nothing is allocated per chunk. `write` must be done
+   * with the chunk when its promise resolves (the buffer is reused); returning false stops the
+   * copy. Returns the number of bytes delivered (short only if the image ends early).
+   */
+  async pump(node: FileNode, write: (chunk: Uint8Array, position: number) => Promise<boolean | void>, buffers?: [Uint8Array, Uint8Array]): Promise<number> {
+    const bufs = buffers ?? [new Uint8Array(READ_CHUNK), new Uint8Array(READ_CHUNK)];
+    let cur = 0;
+    let pos = 0;
+    let pending: Promise<number> | null = node.size > 0 ? this.readInto(node, 0, bufs[0]) : null;
+    while (pending) {
+      const n = await pending;
+      if (n === 0) break;
+      const chunk = bufs[cur].subarray(0, n);
+      const at = pos;
+      pos += n;
+      cur ^= 1;
+      pending = pos < node.size ? this.readInto(node, pos, bufs[cur]) : null;
+      let more: boolean | void;
+      try {
+        more = await write(chunk, at);
+      } catch (e) {
+        if (pending) await pending.catch(() => 0); // never leave a read to reject unobserved
+        throw e;
+      }
+      if (more === false) {
+        if (pending) await pending.catch(() => 0);
+        break;
+      }
+    }
+    return pos;
+  }
+
   /** Streams a file's content (or a byte range of it, end exclusive) without buffering it whole. */
   createReadStream(node: FileNode, start = 0, end = node.size): Readable {
     return Readable.from(this.chunks(node, start, end), { objectMode: false, highWaterMark: 1 });

@@ -9,17 +9,12 @@ import { DiscImage } from '../../src/engine/image';
 import { IsoError } from '../../src/engine/errors';
 import { MemorySource } from '../../src/engine/io/source';
 import { fixture, realImage } from '../fixtures/build';
+import { prng } from '../util/prng';
 
-/** Small deterministic PRNG (mulberry32). */
+/** Uniform [0, 1) from the shared seeded PRNG. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
+  return () => next() / 4294967296;
 }
 
 const MAX_FILE_READ = 4 * 1024 * 1024;
