@@ -458,15 +458,19 @@ export class DiscImage {
       target.set(b);
       return b.length;
     }
-    let pos = 0;
+    return this.fillRanges(node.ranges, offset, target.subarray(0, end - offset));
+  }
+
+  /** Maps file offsets onto a file's byte ranges in the image and reads them into `target`. */
+  private async fillRanges(ranges: Array<{ offset: number; length: number }>, offset: number, target: Uint8Array): Promise<number> {
+    let pos = 0; // position within the file of the current range
     let filled = 0;
-    const want = end - offset;
-    for (const r of node.ranges) {
-      if (filled >= want) break;
+    for (const r of ranges) {
+      if (filled >= target.length) break;
       const at = offset + filled;
       if (at < pos + r.length) {
         const inR = at - pos;
-        const n = Math.min(r.length - inR, want - filled);
+        const n = Math.min(r.length - inR, target.length - filled);
         const got = await this.source.readDirectInto(r.offset + inR, target.subarray(filled, filled + n));
         filled += got;
         if (got < n) break;
@@ -487,21 +491,7 @@ export class DiscImage {
       pos0 += r.length;
     }
     const out = new Uint8Array(length);
-    let pos = 0; // position within the file of ranges[i]
-    let filled = 0;
-    for (const r of ranges) {
-      if (filled >= length) break;
-      const want = offset + filled;
-      if (want < pos + r.length) {
-        const inR = want - pos;
-        const n = Math.min(r.length - inR, length - filled);
-        const b = await this.source.readDirect(r.offset + inR, n);
-        out.set(b, filled);
-        filled += b.length;
-        if (b.length < n) break;
-      }
-      pos += r.length;
-    }
+    const filled = await this.fillRanges(ranges, offset, out);
     return filled === length ? out : out.subarray(0, filled);
   }
 
