@@ -20,6 +20,14 @@ export interface ExtractProgress {
 export interface ExtractOptions {
   /** Paths inside the image to extract (default: everything). */
   paths?: string[];
+  /**
+   * Image folder the selection is placed relative to (default "/": full image paths are kept).
+   * With base "/boot", extracting "/boot/grub" writes DEST/grub. Every selected path must be
+   * inside it.
+   */
+  base?: string;
+  /** Walk the selection first so progress reports carry totalBytes (costs one directory walk). */
+  planTotal?: boolean;
   /** Destination folder (created when missing). */
   dest: string;
   signal?: AbortSignal;
@@ -85,6 +93,9 @@ export function safeComponent(name: string, imagePath: string): string {
 
 export async function extract(image: DiscImage, opts: ExtractOptions): Promise<ExtractResult> {
   const dest = nodePath.resolve(opts.dest);
+  const base = '/' + (opts.base ?? '/').split('/').filter(x => x !== '' && x !== '.').join('/');
+  if (base.split('/').includes('..')) throw new InvalidArgumentError(`".." is not allowed in the extraction base: ${opts.base}`);
+  const baseLen = base === '/' ? 0 : base.length;
   await fsp.mkdir(dest, { recursive: true });
   const root = await fsp.realpath(dest);
   const preserveOwner = opts.preserveOwner ?? (typeof process.getuid === 'function' && process.getuid() === 0);
@@ -195,8 +206,9 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     checkCancel();
     progress.current = node.path;
     let target: string;
+    const rel = node.path.slice(baseLen);
     try {
-      target = hostPath(node.path);
+      target = hostPath(rel);
     } catch (e) {
       if (e instanceof UnsafePathError) { warn(e.message); return; }
       throw e;
@@ -205,7 +217,7 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       switch (node.type) {
         case 'dir':
           await ensureDir(target);
-          hostDirs.set(node.path, target);
+          hostDirs.set(rel, target);
           dirFixups.push({ target, node });
           result.dirs++;
           break;
@@ -254,10 +266,24 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
   // duplicate names, data beyond the end of the image) are problems of this extraction too.
   const firstDiagnostic = image.diagnostics.items.length;
   const selection = opts.paths && opts.paths.length > 0 ? opts.paths : ['/'];
+  const nodes: FileNode[] = [];
   for (const p of selection) {
     const node = await image.lookup(p);
+    if (baseLen > 0 && node.path !== base && !node.path.startsWith(base + '/')) {
+      throw new InvalidArgumentError(`${node.path} is not inside the extraction base ${base}`, { image: image.name });
+    }
+    nodes.push(node);
+  }
+  if (opts.planTotal) {
+    for (const node of nodes) {
+      if (node.type === 'file') progress.totalBytes += node.size;
+      else if (node.type === 'dir') await image.walk(node, n => { checkCancel(); if (n.type === 'file') progress.totalBytes += n.size; });
+    }
+    report(true);
+  }
+  for (const node of nodes) {
     if (node.type === 'dir') {
-      if (node.path !== '/') await extractNode(node);
+      if (node.path.length > baseLen && node.path !== '/') await extractNode(node);
       else await ensureDir(root);
       await image.walk(node, n => extractNode(n));
     } else {

@@ -237,6 +237,55 @@ export class DiscImage {
     return node;
   }
 
+  /**
+   * Resolves a path following symbolic links (Rock Ridge SL) in every component, the last one
+   * too unless `followLast` is false. Absolute targets resolve against the image root (the image
+   * is the root of the system it holds). More than 40 links on one path (a loop) is an error.
+   */
+  async resolve(path: string, followLast = true): Promise<FileNode> {
+    let pending = splitPath(path, this.name);
+    let node = this.active.root;
+    let hops = 0;
+    const stack: FileNode[] = [];
+    while (pending.length > 0) {
+      const want = pending[0];
+      pending = pending.slice(1);
+      if (want === '..') { node = stack.pop() ?? this.active.root; continue; }
+      if (node.type !== 'dir') throw new NotFoundError(`${node.path} is not a directory`, { image: this.name });
+      const kids = await this.readdir(node);
+      let next = kids.find(k => k.name === want);
+      if (!next && this.active.ns !== 'rr') next = kids.find(k => k.name.toLowerCase() === want.toLowerCase());
+      if (!next) throw new NotFoundError(`no such file or directory: ${node.path === '/' ? '' : node.path}/${want}`, { image: this.name });
+      if (next.type === 'symlink' && (pending.length > 0 || followLast)) {
+        if (++hops > 40) throw new NotFoundError(`too many levels of symbolic links resolving ${path}`, { image: this.name });
+        const target = next.target ?? '';
+        const parts = target.split('/').filter(x => x !== '' && x !== '.');
+        if (target.startsWith('/')) { stack.length = 0; node = this.active.root; }
+        pending = [...parts, ...pending];
+        continue;
+      }
+      stack.push(node);
+      node = next;
+    }
+    return node;
+  }
+
+  /**
+   * A random-access byte source over one file of this image (an image inside an image, a boot
+   * image). Reads go through this image; closing it does not close the image.
+   */
+  fileSource(node: FileNode): ByteSource {
+    if (node.type !== 'file') throw new InvalidArgumentError(`not a regular file: ${node.path}`, { image: this.name });
+    const name = `${this.name}:${node.path}`;
+    return {
+      name,
+      size: node.size,
+      read: (offset, length) => this.read(node, offset, Math.max(0, Math.min(length, node.size - offset))),
+      readInto: (offset, target) => this.readInto(node, offset, target),
+      close: async () => undefined,
+    };
+  }
+
   /** Like lookup, but returns null when the path does not exist. */
   async stat(path: string): Promise<FileNode | null> {
     try {
