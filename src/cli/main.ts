@@ -5,6 +5,7 @@ import { extract } from '../engine/extract';
 import { IsoError } from '../engine/errors';
 import type { Namespace } from '../engine/types';
 import { formatInfo, infoJson, formatLsLine, lsJson } from './format';
+import { runSearchCommand } from './grep';
 
 const VERSION = '0.1.0';
 
@@ -16,6 +17,9 @@ usage:
   isowb cat IMAGE PATH [--namespace NS] [--session N]
   isowb extract IMAGE [PATH...] -o DIR [--namespace NS] [--session N] [--quiet]
   isowb sessions IMAGE [--json]
+  isowb grep PATTERN IMAGE [PATH] [-i] [-E] [-w] [-l] [--include GLOB] [--exclude GLOB] [--max-size BYTES] [--namespace NS] [--session N]
+      (literal unless -E; prints path:line:text; exit 0 matched, 1 no match, 2 error)
+  isowb find IMAGE [PATH] [--name GLOB] [--namespace NS] [--session N]
   isowb --version | --help
 
 exit codes: 0 ok, 1 error (message on stderr), 2 usage`;
@@ -200,6 +204,8 @@ class UsageErrorAsRuntime extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   let p: Parsed;
+  // grep and find parse their own options and use grep's exit codes (src/cli/grep.ts).
+  if (argv[0] === 'grep' || argv[0] === 'find') return runSearchCommand(argv, USAGE);
   try {
     p = parse(argv);
     if (p.flags.has('--version')) { await out(`isowb ${VERSION}\n`); return 0; }
