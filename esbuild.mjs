@@ -1,4 +1,5 @@
-// Bundles the CLI (and, later, the extension) into dist/. Fails on any warning.
+// Bundles the CLI (dist/isowb.js) and the extension (dist/extension.js) into dist/. Fails on any
+// warning. `vscode` is provided by the extension host at run time.
 import * as esbuild from 'esbuild';
 
 const common = {
@@ -11,13 +12,23 @@ const common = {
   logOverride: {},
 };
 
-const result = await esbuild.build({
-  ...common,
-  entryPoints: { isowb: 'src/cli/main.ts' },
-  outdir: 'dist',
-  banner: { js: '#!/usr/bin/env node' },
-});
-if (result.warnings.length > 0) {
-  console.error(`esbuild: ${result.warnings.length} warning(s)`);
+const results = await Promise.all([
+  esbuild.build({
+    ...common,
+    entryPoints: { isowb: 'src/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+    minify: process.argv.includes('--production'),
+  }),
+]);
+const warnings = results.reduce((n, r) => n + r.warnings.length, 0);
+if (warnings > 0) {
+  console.error(`esbuild: ${warnings} warning(s)`);
   process.exit(1);
 }
