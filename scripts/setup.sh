@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a machine for ISO Workbench: the Debian packages the tests build fixtures with and
-# cross-check against, the npm dependencies, the build, and Debian's GRUB rescue images.
+# cross-check against, the npm dependencies, the build, Debian's GRUB rescue images, and a real
+# VS Code host for the extension tests (scripts/vscode-host/install.sh).
 # Idempotent; run as root (or with sudo available) on Debian/Ubuntu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +19,6 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund; fi
 npm run --silent build
 bash test/fixtures/fetch-grub-rescue.sh test/fixtures/cache/real >/dev/null
+# A real VS Code host for the integration and UI tests (code-server on Node 24, Chromium)
+bash scripts/vscode-host/install.sh
 echo "setup: done — try: node dist/isowb.js info test/fixtures/cache/real/grub-rescue-cdrom.iso"

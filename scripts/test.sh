@@ -3,6 +3,9 @@
 # unit and end-to-end suites with mocha. Prints "N passed, N failed" on a line of its own at the
 # end and exits non-zero on any failure (a failed build/typecheck/lint step counts as a failure).
 # The >4 GiB multi-extent fixture always runs: it is sparse (~256 KiB on disk, ~15 s to build).
+# Then the suites that need a real VS Code (scripts/vscode-host/run.sh all: the extension-host
+# integration tests and the UI end-to-end scenarios in code-server); their counts are added to the
+# final line. ISOWB_SKIP_HOST=1 leaves them out (said so on the output).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 steps_failed=0
@@ -11,7 +14,8 @@ step() {
   echo "== $name: $*"
   if ! "$@"; then echo "== $name FAILED"; steps_failed=$((steps_failed + 1)); return 1; fi
 }
-step build npm run --silent build
+build_ok=0
+step build npm run --silent build && build_ok=1
 step typecheck npm run --silent typecheck
 step lint npm run --silent lint
 if ! step compile-tests npx tsc -p tsconfig.test.json; then
@@ -23,7 +27,8 @@ compgen -G 'out/test/unit/**/*.test.js' >/dev/null || compgen -G 'out/test/unit/
 compgen -G 'out/test/engine/*.test.js' >/dev/null && specs+=('out/test/engine/**/*.test.js')
 compgen -G 'out/test/e2e/*.test.js' >/dev/null && specs+=('out/test/e2e/**/*.test.js')
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+hostlog=$(mktemp)
+trap 'rm -f "$log" "$hostlog"' EXIT
 npx mocha --reporter ./test/reporter.js "${specs[@]}" 2>&1 | tee "$log"
 mocha_rc=${PIPESTATUS[0]}
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
@@ -32,6 +37,30 @@ failed=$(echo "$summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
 skipped=$(echo "$summary" | sed -nE 's/.*, ([0-9]+) skipped.*/\1/p')
 if [ -z "$summary" ]; then passed=0; failed=1; echo "== mocha produced no summary (exit $mocha_rc)"; fi
 failed=$((failed + steps_failed))
+# The real-VS-Code suites. run.sh ends with its own "N passed, N failed" line; a missing line or a
+# non-zero exit without a counted failure counts as one failure.
+if [ "${ISOWB_SKIP_HOST:-}" = 1 ]; then
+  echo "== vscode-host suites SKIPPED (ISOWB_SKIP_HOST=1)"
+else
+  echo "== vscode-host: bash scripts/vscode-host/run.sh all"
+  # build and compile-tests just ran: run.sh skips them when the build succeeded
+  ISOWB_HOST_NO_BUILD=$build_ok bash scripts/vscode-host/run.sh all 2>&1 | tee "$hostlog"
+  host_rc=${PIPESTATUS[0]}
+  host_summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$hostlog" | tail -1)
+  if [ -z "$host_summary" ]; then
+    echo "== vscode-host produced no summary (exit $host_rc)"
+    failed=$((failed + 1))
+  else
+    host_passed=$(echo "$host_summary" | sed -E 's/^([0-9]+) passed.*/\1/')
+    host_failed=$(echo "$host_summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed$/\1/')
+    if [ "$host_rc" -ne 0 ] && [ "$host_failed" -eq 0 ]; then
+      echo "== vscode-host exited $host_rc without a counted failure"
+      host_failed=1
+    fi
+    passed=$((passed + host_passed))
+    failed=$((failed + host_failed))
+  fi
+fi
 echo
 echo "${passed} passed, ${failed} failed${skipped:+, $skipped skipped}"
 if [ "$failed" -ne 0 ] || [ "$mocha_rc" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi

@@ -31,7 +31,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
 
 /** Adds the image as a workspace folder (or reveals it when already there); returns its root URI. */
 async function openAsFolder(ctx: Ctx, arg?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  const t = await resolveTarget(ctx, arg, 'open as a workspace folder');
+  const t = await resolveTarget(ctx, arg, 'open as a workspace folder', { nested: true });
   if (!t) return undefined;
   const root = ImageRegistry.uriOf(t.imageUri, '/');
   const volumeId = await ctx.registry.use(t.key, img => img.volume.volumeId);

@@ -58,8 +58,15 @@ export function imageLabel(imageUri: vscode.Uri): string {
  * The image a command applies to: its argument (an image file or a path inside one), else the
  * active editor's, else the only mounted/open image, else one the user picks.
  */
-export async function resolveTarget(ctx: Ctx, arg: unknown, purpose: string): Promise<Target | undefined> {
-  if (arg instanceof vscode.Uri) return targetOf(arg);
+export async function resolveTarget(ctx: Ctx, arg: unknown, purpose: string, opts: { nested?: boolean } = {}): Promise<Target | undefined> {
+  if (arg instanceof vscode.Uri) {
+    // An image file inside a mounted image (e.g. /images/inner.iso): commands that open an image
+    // mean that inner image, not the path of the file in the outer one.
+    if (opts.nested && arg.scheme === SCHEME && isImageFile(arg) && targetOf(arg).path !== '/') {
+      return { imageUri: arg, key: ImageRegistry.keyOf(arg), path: '/', uri: ImageRegistry.uriOf(arg, '/') };
+    }
+    return targetOf(arg);
+  }
   if (typeof arg === 'string' && arg !== '') return targetOf(arg.includes(':') ? vscode.Uri.parse(arg, true) : vscode.Uri.file(arg));
   const active = activeResource();
   if (active && (active.scheme === SCHEME || isImageFile(active))) return targetOf(active);

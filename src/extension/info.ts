@@ -56,7 +56,7 @@ export class InfoDocuments implements vscode.TextDocumentContentProvider, vscode
 }
 
 export async function showInfo(ctx: Ctx, arg?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  const t = await resolveTarget(ctx, arg, 'show information about');
+  const t = await resolveTarget(ctx, arg, 'show information about', { nested: true });
   if (!t) return undefined;
   // Open (and so validate) the image first: a corrupt image fails here with the engine's message.
   await ctx.registry.use(t.key, () => undefined);

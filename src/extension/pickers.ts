@@ -35,7 +35,7 @@ type BrowseItem = vscode.QuickPickItem & { path?: string; isDir?: boolean; up?: 
 
 /** Browse Image: folder-by-folder navigation; Enter on a file opens it (no workspace folder needed). */
 export async function browse(ctx: Ctx, arg?: vscode.Uri, startPath?: string): Promise<void> {
-  const t = await resolveTarget(ctx, arg, 'browse');
+  const t = await resolveTarget(ctx, arg, 'browse', { nested: true });
   if (!t) return;
   const qp = vscode.window.createQuickPick<BrowseItem>();
   qp.matchOnDescription = true;

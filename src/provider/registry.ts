@@ -60,6 +60,8 @@ export type ImageEvent =
 export class ImageRegistry implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly opening = new Map<string, Promise<Entry>>();
+  /** Watchers kept for closed images that are still on screen (a workspace folder, an editor). */
+  private readonly dormant = new Map<string, vscode.Disposable>();
   private readonly emitter = new vscode.EventEmitter<ImageEvent>();
   readonly onDidChange = this.emitter.event;
 
@@ -131,8 +133,11 @@ export class ImageRegistry implements vscode.Disposable {
 
   /** Closes an image now (its open file handles keep working until closed). */
   async close(key: string): Promise<void> {
-    const e = this.entries.get(key.toLowerCase());
-    if (e) this.markStale(e, 'closed');
+    key = key.toLowerCase();
+    this.dormant.get(key)?.dispose();
+    this.dormant.delete(key);
+    const e = this.entries.get(key);
+    if (e) this.markStale(e, 'closed', false);
   }
 
   private openEntry(key: string): Promise<Entry> {
@@ -153,6 +158,8 @@ export class ImageRegistry implements vscode.Disposable {
       }
       // A remembered namespace the image no longer has is ignored (DiscImage.open picks the default).
       const entry = new Entry(key, imageUri, image, src.localPath, src.stamp, src.cleanup);
+      this.dormant.get(key)?.dispose();
+      this.dormant.delete(key);
       if (src.localPath) entry.watcher = this.watch(entry, src.localPath);
       this.entries.set(key, entry);
       this.opts.log.info(`opened ${imageUri.toString(true)} (${image.size} bytes, ${image.namespaces.join('/')}, showing ${image.namespace}) in ${Date.now() - t0} ms`);
@@ -250,13 +257,37 @@ export class ImageRegistry implements vscode.Disposable {
     return { dispose: () => fs.unwatchFile(localPath, onChange) };
   }
 
-  private markStale(e: Entry, why: 'changed' | 'closed'): void {
+  private markStale(e: Entry, why: 'changed' | 'closed', idle = true): void {
     if (e.stale) return;
     e.stale = true;
     if (this.entries.get(e.key) === e) this.entries.delete(e.key);
     e.watcher?.dispose();
+    if (why === 'closed' && idle && e.localPath && e.stamp && this.onScreen(e.key)) this.keepWatching(e.key, e.imageUri, e.localPath, e.stamp);
     if (e.leases === 0) void this.dispose1(e);
     this.emitter.fire({ kind: why, key: e.key, imageUri: e.imageUri });
+  }
+
+  /** Whether a workspace folder or an open document shows this image. */
+  private onScreen(key: string): boolean {
+    const mine = (u: vscode.Uri) => u.scheme === SCHEME && u.authority.toLowerCase() === key;
+    return (vscode.workspace.workspaceFolders ?? []).some(f => mine(f.uri)) || vscode.workspace.textDocuments.some(d => mine(d.uri));
+  }
+
+  /**
+   * After an idle close, keeps polling the image file of a mounted image so a change still
+   * reaches the Explorer and open editors (the engine itself stays closed until used).
+   */
+  private keepWatching(key: string, imageUri: vscode.Uri, localPath: string, stamp: Stamp): void {
+    this.dormant.get(key)?.dispose();
+    const onChange = (cur: fs.Stats) => {
+      if (cur.mtimeMs === stamp.mtimeMs && cur.size === stamp.size && cur.ino === stamp.ino) return;
+      this.dormant.get(key)?.dispose();
+      this.dormant.delete(key);
+      this.opts.log.info(`${imageUri.toString(true)} changed on disk while closed`);
+      this.emitter.fire({ kind: 'changed', key, imageUri });
+    };
+    fs.watchFile(localPath, { interval: 2000, persistent: false }, onChange);
+    this.dormant.set(key, { dispose: () => fs.unwatchFile(localPath, onChange) });
   }
 
   private scheduleClose(e: Entry): void {
@@ -282,6 +313,8 @@ export class ImageRegistry implements vscode.Disposable {
 
   dispose(): void {
     for (const e of [...this.entries.values()]) this.markStale(e, 'closed');
+    for (const d of this.dormant.values()) d.dispose();
+    this.dormant.clear();
     this.emitter.dispose();
   }
 }

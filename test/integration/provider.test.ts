@@ -172,6 +172,32 @@ describe('isowb: file system provider', function () {
     });
   });
 
+  describe('an image inside an image', () => {
+    it('mounts the inner image from the outer one and reads its files', async () => {
+      const a = await api();
+      // inner.iso: xorriso -as mkisofs -R -J -V INNER -o outer-tree/images/inner.iso inner-tree
+      // outer.iso: xorriso -as mkisofs -R -V OUTER -o outer.iso outer-tree
+      const inner = path.join(tmp, 'inner-tree');
+      fs.mkdirSync(path.join(inner, 'etc'), { recursive: true });
+      fs.writeFileSync(path.join(inner, 'etc', 'nested.cfg'), 'nested = yes\n');
+      fs.mkdirSync(path.join(tmp, 'outer-tree', 'images'), { recursive: true });
+      let r = await run('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-J', '-V', 'INNER', '-o', path.join(tmp, 'outer-tree', 'images', 'inner.iso'), inner]);
+      assert.equal(r.code, 0, r.stderr);
+      const outerIso = path.join(tmp, 'outer.iso');
+      r = await run('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-V', 'OUTER', '-o', outerIso, path.join(tmp, 'outer-tree')]);
+      assert.equal(r.code, 0, r.stderr);
+      const innerUri = a.uriOf(vscode.Uri.file(outerIso), '/images/inner.iso');
+      const root = (await vscode.commands.executeCommand<vscode.Uri>('isoWorkbench.openAsFolder', innerUri))!;
+      assert.ok(root, 'the inner image mounts');
+      assert.equal(a.parse(root).image.toString(), innerUri.toString());
+      const folder = vscode.workspace.workspaceFolders?.find(f => f.uri.toString() === root.toString());
+      assert.equal(folder?.name, 'inner.iso (in outer.iso) — INNER');
+      assert.equal(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, 'etc', 'nested.cfg'))).toString(), 'nested = yes\n');
+      await vscode.commands.executeCommand('isoWorkbench.closeImage', root);
+      assert.equal(vscode.workspace.workspaceFolders?.some(f => f.uri.toString() === root.toString()), false);
+    });
+  });
+
   describe('a 4.4 GiB multi-extent file (large-multiextent fixture, sparse)', () => {
     it('streams through the provider with flat extension-host memory and the bytes bsdtar reads', async () => {
       const a = await api();
@@ -245,6 +271,41 @@ describe('isowb: file system provider', function () {
         await waitFor('the open document to reload', () => doc.getText() === 'two, longer\n', 20_000);
       } finally {
         sub.dispose();
+      }
+    });
+  });
+
+  describe('a mounted image that changes on disk after it was closed for idleness', () => {
+    it('is still watched, and VS Code is told', async () => {
+      const a = await api();
+      const config = vscode.workspace.getConfiguration('isoWorkbench');
+      await config.update('idleCloseSeconds', 0, vscode.ConfigurationTarget.Global);
+      const p = path.join(tmp, 'idle.iso');
+      const tree = path.join(tmp, 'idle-tree');
+      fs.mkdirSync(tree, { recursive: true });
+      const build = async (text: string) => {
+        fs.writeFileSync(path.join(tree, 'state.txt'), text);
+        // xorriso -as mkisofs -R -o idle.iso.new idle-tree ; mv over the image
+        const r = await run('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-o', `${p}.new`, tree]);
+        assert.equal(r.code, 0, r.stderr);
+        fs.renameSync(`${p}.new`, p);
+      };
+      const events: vscode.FileChangeEvent[] = [];
+      const sub = a.provider.onDidChangeFile(e => events.push(...e));
+      try {
+        await build('before\n');
+        const root = (await vscode.commands.executeCommand<vscode.Uri>('isoWorkbench.openAsFolder', vscode.Uri.file(p)))!;
+        const file = vscode.Uri.joinPath(root, 'state.txt');
+        assert.equal(Buffer.from(await vscode.workspace.fs.readFile(file)).toString(), 'before\n');
+        await waitFor('the idle close', () => !a.registry.open.some(o => o.key === root.authority));
+        await new Promise(r => setTimeout(r, 1100));
+        await build('after, longer\n');
+        await waitFor('a change event for the closed image', () => events.some(e => e.uri.authority === root.authority), 20_000);
+        assert.equal(Buffer.from(await vscode.workspace.fs.readFile(file)).toString(), 'after, longer\n');
+      } finally {
+        sub.dispose();
+        await config.update('idleCloseSeconds', undefined, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('isoWorkbench.closeImage', vscode.Uri.file(p));
       }
     });
   });

@@ -1,0 +1,454 @@
+// UI end-to-end scenarios: Debian's Chromium (driven by playwright-core) uses the ISO Workbench
+// extension in a real VS Code workbench served by code-server, the way a person would — Explorer
+// context menus, the command palette — and saves screenshots. Run by run.sh against a server
+// started WITHOUT the smoke-test driver (with it, notification toasts are suppressed).
+//
+// Usage: node ui-e2e.js --url http://127.0.0.1:PORT --folder WS --out DIR --result FILE
+//          [--only SUBSTRING]
+// WS holds grub-rescue-cdrom.iso and README.txt. Each scenario is a list of named steps; every
+// step is logged with its duration and the scenario's elapsed time; a failing step saves
+// DIR/<scenario>-FAILED-<step>.png and fails its scenario. FILE gets
+// {passes, failures, tests: [{title, state, err, steps}]}. Exit code 0 when every scenario passed.
+const { chromium } = require('playwright-core');
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const REPO = path.resolve(__dirname, '../..');
+let IMAGE_NAME = 'grub-rescue-cdrom.iso'; // --image NAME: another image in the workspace (open.sh)
+
+function parseArgs(argv) {
+  const o = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const m = /^--([a-z]+)$/.exec(argv[i]);
+    if (!m || i + 1 >= argv.length) usage(`bad argument ${argv[i]}`);
+    o[m[1]] = argv[i + 1];
+  }
+  for (const k of ['url', 'folder', 'out', 'result']) if (!o[k]) usage(`--${k} is required`);
+  return o;
+}
+function usage(msg) {
+  console.error(`ui-e2e: ${msg}\nusage: ui-e2e.js --url URL --folder WS --out DIR --result FILE [--only SUBSTRING]`);
+  process.exit(2);
+}
+const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const norm = (s) => s.replace(/\u00a0/g, ' ');
+
+// ---- workbench helpers ---------------------------------------------------------------------
+
+/** Explorer rows whose label is exactly `name` (a string) or matches `re`, optionally at a tree level. */
+function explorerRow(page, name, level) {
+  const re = typeof name === 'string' ? new RegExp(`^${escapeRe(name)}$`) : name;
+  const rows = page.locator(`.explorer-folders-view .monaco-list-row${level ? `[aria-level="${level}"]` : ''}`);
+  return rows.filter({ has: page.locator('.label-name', { hasText: re }) });
+}
+
+/**
+ * Expands a tree row. Retries: a root may be expanding by itself (a click would collapse it again),
+ * and a folder of a just-mounted image may not expand until the extension has activated.
+ */
+async function expand(row, timeoutMs = 30_000) {
+  await row.waitFor({ timeout: 30_000 });
+  const end = Date.now() + timeoutMs;
+  let clicked = 0;
+  while ((await row.getAttribute('aria-expanded')) !== 'true') {
+    if (Date.now() > end) throw new Error(`the row did not expand in ${timeoutMs / 1000} s`);
+    if (Date.now() - clicked > 3000) {
+      await row.click();
+      clicked = Date.now();
+    }
+    await row.page().waitForTimeout(200);
+  }
+}
+
+/**
+ * Right-clicks `row` and clicks the menu item `item`. Retries for a while: until the extension host
+ * has registered the extension, its menu items are missing from a menu that is already open.
+ */
+async function contextMenu(page, row, item, timeoutMs = 60_000) {
+  await row.waitFor({ timeout: 30_000 });
+  const end = Date.now() + timeoutMs;
+  const menu = page.locator('.context-view .monaco-menu');
+  for (;;) {
+    await row.click({ button: 'right' });
+    await menu.first().waitFor({ timeout: 10_000 });
+    const entry = menu.locator('.action-item:not(.disabled)').filter({ has: page.locator('.action-label', { hasText: new RegExp(`^${escapeRe(item)}$`) }) });
+    if ((await entry.count()) > 0) {
+      // A click that comes too soon after the menu opened is sometimes dropped (the menu ignores
+      // the mouse-up of the right-click that opened it): let it settle, click, and if the menu is
+      // still open, activate the (hovered, so focused) item with Enter.
+      await page.waitForTimeout(300);
+      await entry.first().hover();
+      await entry.first().click();
+      try {
+        await menu.first().waitFor({ state: 'hidden', timeout: 2000 });
+      } catch {
+        console.log(`    the menu is still open after clicking "${item}": pressing Enter`);
+        await page.keyboard.press('Enter');
+        await menu.first().waitFor({ state: 'hidden', timeout: 5000 });
+      }
+      return;
+    }
+    const items = (await menu.locator('.action-item .action-label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+    await page.keyboard.press('Escape');
+    if (Date.now() > end) throw new Error(`context menu has no "${item}" (items: ${items.join(' | ')})`);
+    await page.waitForTimeout(1000);
+  }
+}
+
+const activeGroup = (page) => page.locator('.part.editor .editor-group-container.active');
+
+/** Text of the active editor: a text editor's rendered lines, or a webview's body text. */
+async function activeEditorText(page) {
+  const lines = activeGroup(page).locator('.monaco-editor .view-lines');
+  if ((await lines.count()) > 0) return norm((await lines.first().innerText()).trim());
+  const texts = [];
+  for (const f of page.frames()) {
+    if (f === page.mainFrame() || !/webview|vscode-resource|vscode-cdn/.test(f.url())) continue;
+    texts.push(await f.locator('body').innerText({ timeout: 1000 }).catch(() => ''));
+  }
+  return norm(texts.join('\n').trim());
+}
+
+/** Whether the active editor's text contains `text`, including lines scrolled out of view (find widget). */
+async function activeEditorContains(page, text) {
+  if ((await activeEditorText(page)).includes(text)) return true;
+  const editor = activeGroup(page).locator('.monaco-editor .view-lines');
+  if ((await editor.count()) === 0) return false;
+  await editor.first().click();
+  await page.keyboard.press('Control+f');
+  const find = activeGroup(page).locator('.find-widget.visible');
+  await find.waitFor({ timeout: 5000 });
+  await find.locator('textarea, input').first().fill(text);
+  await page.waitForTimeout(300);
+  const count = (await find.locator('.matchesCount').innerText()).trim();
+  await page.keyboard.press('Escape');
+  return !/^No results$/i.test(count) && count !== '';
+}
+
+async function waitFor(page, what, fn, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      if (await fn()) return;
+    } catch (e) {
+      last = e;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${last.message.split('\n')[0]})` : ''}`);
+}
+
+/** The active tab's file name ("README.txt": the tab shows the name and the suffix in separate spans). */
+async function activeTabLabel(page) {
+  const tab = activeGroup(page).locator('.tab.active').first();
+  if ((await tab.count()) === 0) return '';
+  const name = await tab.getAttribute('data-resource-name');
+  if (name) return name;
+  return norm((await tab.locator('.monaco-icon-label-container').first().innerText()).replace(/\s+/g, ''));
+}
+
+/** Runs a command from the palette (F1). Retries like contextMenu: the palette lists the commands known when it opens. */
+async function runCommand(page, title, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name, .monaco-highlighted-label', { hasText: new RegExp(`^${escapeRe(title)}$`) }) });
+    try {
+      await row.first().waitFor({ timeout: 3000 });
+      return row.first().click();
+    } catch {
+      if (Date.now() > end) throw new Error(`the command palette has no "${title}"`);
+    }
+  }
+}
+
+/** Visible dialogs and notification toasts, for failure messages. */
+async function diagnostics(page) {
+  const out = [];
+  for (const sel of ['.monaco-dialog-box', '.notifications-toasts .notification-toast', '.notifications-center .notification-list-item']) {
+    for (const t of await page.locator(sel).allInnerTexts().catch(() => [])) out.push(`${sel.split(' ').pop()}: ${t.replace(/\s+/g, ' ').trim()}`);
+  }
+  return out;
+}
+
+// ---- the scenarios -------------------------------------------------------------------------
+
+function scenarios(o) {
+  const imagePath = path.join(path.resolve(o.folder), IMAGE_NAME);
+  const workbenchUrl = `${o.url.replace(/\/$/, '')}/?folder=${encodeURIComponent(path.resolve(o.folder))}`;
+  const expectReport = 'El Torito';
+  let grubCfgLine = '';
+  try {
+    const text = execFileSync(process.execPath, [path.join(REPO, 'dist/isowb.js'), 'cat', imagePath, '/boot/grub/grub.cfg']).toString();
+    grubCfgLine = text.split('\n').find((l) => l.trim().length > 10) || '';
+  } catch (e) {
+    console.log(`ui-e2e: could not read grub.cfg with dist/isowb.js (${e.message.split('\n')[0]}); only checking the editor is not empty`);
+  }
+  const state = {}; // shared between the steps of a scenario
+  const imageRoot = (page) => explorerRow(page, new RegExp(`^${escapeRe(IMAGE_NAME)}.+`), 1);
+
+  /**
+   * Waits until the active editor is no longer `before` (a tab label) and contains the report's
+   * text. The rendered lines are checked first; the find widget (which also sees lines scrolled out
+   * of view) only once the new editor has been shown for a moment.
+   */
+  async function reportShown(page, before) {
+    let since = 0;
+    await waitFor(page, `a new editor containing "${expectReport}" (was: ${before})`, async () => {
+      if ((await activeTabLabel(page)) === before) return false;
+      if ((await activeEditorText(page)).includes(expectReport)) return true;
+      if (!since) since = Date.now();
+      return Date.now() - since > 3000 && activeEditorContains(page, expectReport);
+    }, 30_000);
+  }
+
+  return [
+    {
+      name: 'mount from Explorer',
+      steps: [
+        ['open the workbench', async (page) => {
+          await page.goto(workbenchUrl);
+          await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        }],
+        [`the Explorer shows ${IMAGE_NAME}`, async (page) => {
+          const row = explorerRow(page, IMAGE_NAME);
+          try {
+            await row.first().waitFor({ timeout: 30_000 });
+          } catch {
+            await page.keyboard.press('Control+Shift+E'); // Explorer not shown: open it
+            await row.first().waitFor({ timeout: 30_000 });
+          }
+        }],
+        ['context menu: Open Image as Workspace Folder', async (page) => {
+          await contextMenu(page, explorerRow(page, IMAGE_NAME).first(), 'Open Image as Workspace Folder');
+        }],
+        ['a root for the image appears', async (page) => {
+          // Adding a folder to a single-folder window makes it an untitled multi-root workspace;
+          // the web workbench may reload the page for that, so allow time.
+          const end = Date.now() + 90_000;
+          let reloaded = false;
+          for (;;) {
+            await page.waitForLoadState('domcontentloaded');
+            if (await imageRoot(page).first().isVisible().catch(() => false)) {
+              await page.waitForTimeout(1500); // the root may show just before the page reloads
+              if (await imageRoot(page).first().isVisible().catch(() => false)) break;
+            }
+            const empty = page.locator('.explorer-folders-view, .pane-body').filter({ hasText: 'You have not yet added a folder to the workspace' });
+            if (!reloaded && (await empty.first().isVisible().catch(() => false))) {
+              await page.waitForTimeout(3000);
+              if (await empty.first().isVisible().catch(() => false)) {
+                console.log(`    the new workspace shows no folders (${page.url()}): reloading once`);
+                reloaded = true;
+                await page.reload();
+                await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+              }
+            }
+            if (Date.now() > end) throw new Error('no root for the image within 90 s');
+            await page.waitForTimeout(250);
+          }
+          const label = (await imageRoot(page).first().locator('.label-name').innerText()).trim();
+          console.log(`    root label: ${label}`);
+        }],
+        ['expand the root: boot and boot.catalog', async (page) => {
+          await expand(imageRoot(page).first());
+          await explorerRow(page, 'boot', 2).first().waitFor({ timeout: 30_000 });
+          await explorerRow(page, 'boot.catalog', 2).first().waitFor({ timeout: 30_000 });
+        }],
+        ['expand boot, then grub', async (page) => {
+          await expand(explorerRow(page, 'boot', 2).first());
+          await expand(explorerRow(page, 'grub', 3).first());
+          await explorerRow(page, 'grub.cfg', 4).first().waitFor({ timeout: 30_000 });
+          await explorerRow(page, 'i386-pc', 4).first().waitFor({ timeout: 30_000 });
+        }],
+        ['open grub.cfg from the image', async (page) => {
+          await explorerRow(page, 'grub.cfg', 4).first().click();
+          await waitFor(page, 'an editor tab "grub.cfg"', async () => (await activeTabLabel(page)) === 'grub.cfg', 30_000);
+        }],
+        ['the editor shows grub.cfg', async (page) => {
+          await waitFor(page, 'the editor to show grub.cfg', async () => {
+            const text = await activeEditorText(page);
+            return text.length > 0 && (!grubCfgLine || text.includes(grubCfgLine.trim()));
+          }, 30_000);
+          const uri = await activeGroup(page).locator('.tab.active').first().getAttribute('data-resource-name').catch(() => null);
+          if (uri) console.log(`    tab resource: ${uri}`);
+        }],
+        ['screenshot explorer-mounted.png', async (page) => {
+          await page.mouse.move(1, 1);
+          await page.waitForTimeout(1000); // let highlighting and fade-in animations finish
+          await page.screenshot({ path: path.join(o.out, 'explorer-mounted.png') });
+        }],
+      ],
+    },
+    {
+      name: 'palette',
+      steps: [
+        ['workbench ready', async (page) => {
+          if ((await page.locator('.monaco-workbench').count()) === 0) await page.goto(workbenchUrl);
+          await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        }],
+        ['F1: ISO: Show Image Info', async (page) => {
+          state.before = await activeTabLabel(page);
+          await runCommand(page, 'ISO: Show Image Info');
+        }],
+        ['the report opens (image from the active editor, or asked)', async (page) => {
+          // No argument: the command uses the active editor's image (grub.cfg from the mounted
+          // image, after the first scenario), else asks — a quick pick of open images or an open
+          // dialog — and the answer is given here.
+          const end = Date.now() + 30_000;
+          while (Date.now() < end) {
+            const qi = page.locator('.quick-input-widget:visible');
+            if ((await qi.count()) > 0) {
+              const pick = qi.locator('.quick-input-list .monaco-list-row', { hasText: IMAGE_NAME });
+              const input = qi.locator('.quick-input-box input').first();
+              if ((await pick.count()) > 0) {
+                console.log('    asked with a quick pick: choosing the image');
+                await pick.first().click();
+              } else if ((await input.inputValue().catch(() => '')).startsWith('/')) {
+                console.log('    asked with an open dialog: typing the image path');
+                await input.fill(imagePath);
+                await page.keyboard.press('Enter');
+              }
+            } else if ((await activeTabLabel(page)) !== state.before) {
+              break;
+            }
+            await page.waitForTimeout(250);
+          }
+          await reportShown(page, state.before);
+          console.log(`    report: ${await activeTabLabel(page)}`);
+        }],
+        ['screenshot image-info.png', async (page) => {
+          await page.mouse.move(1, 1);
+          await page.waitForTimeout(1000); // let highlighting and fade-in animations finish
+          await page.screenshot({ path: path.join(o.out, 'image-info.png') });
+        }],
+      ],
+    },
+    {
+      // Not a test: scripts/vscode-host/open.sh runs it (--only "open an image") for any image.
+      name: 'open an image',
+      demo: true,
+      steps: [
+        ['open the workbench', async (page) => {
+          await page.goto(workbenchUrl);
+          await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        }],
+        [`context menu on ${IMAGE_NAME}: Open Image as Workspace Folder`, async (page) => {
+          const row = explorerRow(page, IMAGE_NAME).first();
+          await row.waitFor({ timeout: 60_000 });
+          await contextMenu(page, row, 'Open Image as Workspace Folder');
+        }],
+        ['the image root appears; expand it', async (page) => {
+          await imageRoot(page).first().waitFor({ timeout: 90_000 });
+          await expand(imageRoot(page).first());
+          await page.waitForTimeout(1500);
+        }],
+        ['screenshot open-image.png', async (page) => {
+          await page.mouse.move(1, 1);
+          await page.screenshot({ path: path.join(o.out, 'open-image.png') });
+        }],
+      ],
+    },
+    {
+      name: 'image info from the Explorer context menu',
+      steps: [
+        ['workbench ready, README.txt active', async (page) => {
+          if ((await page.locator('.monaco-workbench').count()) === 0) await page.goto(workbenchUrl);
+          const readme = explorerRow(page, 'README.txt').first();
+          await readme.waitFor({ timeout: 60_000 });
+          await readme.click();
+          await waitFor(page, 'README.txt to be the active editor', async () => (await activeTabLabel(page)) === 'README.txt', 30_000);
+          if ((await activeEditorText(page)).includes(expectReport)) throw new Error(`README.txt shows "${expectReport}"?`);
+        }],
+        [`context menu on ${IMAGE_NAME}: Show Image Info`, async (page) => {
+          await contextMenu(page, explorerRow(page, IMAGE_NAME).first(), 'Show Image Info');
+        }],
+        ['a report on the image opens', async (page) => {
+          await reportShown(page, 'README.txt');
+        }],
+        ['screenshot image-info-from-explorer.png', async (page) => {
+          await page.mouse.move(1, 1);
+          await page.waitForTimeout(1000); // let highlighting and fade-in animations finish
+          await page.screenshot({ path: path.join(o.out, 'image-info-from-explorer.png') });
+        }],
+      ],
+    },
+  ];
+}
+
+// ---- runner --------------------------------------------------------------------------------
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (o.image) IMAGE_NAME = o.image;
+  fs.mkdirSync(o.out, { recursive: true });
+  const t0 = Date.now();
+  const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-chromium-'));
+  const results = [];
+  let ctx;
+  try {
+    ctx = await chromium.launchPersistentContext(udd, {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+    const page = ctx.pages()[0] || (await ctx.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (e) => console.log(`    [page error] ${e.message.split('\n')[0]}`));
+    page.on('dialog', (d) => {
+      console.log(`    [browser dialog] ${d.type()}: ${d.message()}`);
+      d.dismiss().catch(() => {});
+    });
+    for (const sc of scenarios(o)) {
+      if (o.only ? !sc.name.includes(o.only) : sc.demo) continue;
+      const s0 = Date.now();
+      const steps = [];
+      let err;
+      console.log(`ui: ${sc.name}`);
+      for (const [name, fn] of sc.steps) {
+        const st = Date.now();
+        try {
+          await fn(page);
+          steps.push({ name, ms: Date.now() - st });
+          console.log(`  ✓ ${name} (${Date.now() - st} ms, at ${Date.now() - s0} ms)`);
+        } catch (e) {
+          const shot = path.join(o.out, `${slug(sc.name)}-FAILED-${slug(name)}.png`);
+          await page.screenshot({ path: shot }).catch(() => {});
+          const diag = await diagnostics(page).catch(() => []);
+          err = `step "${name}" failed after ${Date.now() - st} ms: ${e.message.split('\n')[0]}${diag.length ? `\n      on screen: ${diag.join('\n      on screen: ')}` : ''}\n      screenshot: ${shot}`;
+          steps.push({ name, ms: Date.now() - st, failed: true });
+          console.log(`  ✗ ${err}`);
+          await page.keyboard.press('Escape').catch(() => {});
+          break;
+        }
+      }
+      results.push({ title: sc.name, state: err ? 'failed' : 'passed', err, steps, ms: Date.now() - s0 });
+      console.log(`  ${err ? 'FAILED' : 'passed'}: ${sc.name} (${Date.now() - s0} ms)`);
+    }
+  } finally {
+    if (ctx) await ctx.close().catch(() => {});
+    fs.rmSync(udd, { recursive: true, force: true });
+  }
+  const passes = results.filter((r) => r.state === 'passed').length;
+  const failures = results.length - passes;
+  fs.writeFileSync(o.result, JSON.stringify({ passes, failures, tests: results }, null, 2));
+  console.log(`ui: ${passes} passed, ${failures} failed (${Date.now() - t0} ms)`);
+  return failures === 0 && passes > 0 ? 0 : 1;
+}
+
+main().then(
+  (rc) => process.exit(rc),
+  (e) => {
+    console.error(`ui-e2e: ${e && e.stack ? e.stack : e}`);
+    process.exit(3);
+  },
+);
