@@ -120,6 +120,13 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
     });
     if (!picked?.[0]) return undefined;
     dest = localFolder(picked[0]);
+    const existing = fs.readdirSync(dest);
+    if (existing.length > 0) {
+      const go = await vscode.window.showWarningMessage(
+        `${dest} is not empty (${existing.length} item${existing.length === 1 ? '' : 's'}). Files with the same names as extracted ones will be replaced.`,
+        { modal: true }, 'Extract Anyway');
+      if (go !== 'Extract Anyway') return undefined;
+    }
   }
   const where = dest;
   const lease = await ctx.registry.acquire(key);
