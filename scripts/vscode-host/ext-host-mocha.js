@@ -9,9 +9,7 @@
 // Usage: node ext-host-mocha.js --url http://127.0.0.1:PORT --extension DIR --tests PATH
 //          --folder WS [--env JSON] [--timeout SECONDS] [--screenshot FILE]
 // Exit code: 0 the suite passed, 1 it failed, 2 usage, 3 timeout / browser failure.
-const { chromium } = require('playwright-core');
-const fs = require('fs');
-const os = require('os');
+const { launchBrowser } = require('./chromium');
 const path = require('path');
 const util = require('util');
 
@@ -59,17 +57,9 @@ async function main() {
   const open = o.folder.endsWith('.code-workspace') ? 'workspace' : 'folder';
   const url = `${o.url.replace(/\/$/, '')}/?${open}=${encodeURIComponent(path.resolve(o.folder))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const t0 = Date.now();
-  const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-chromium-'));
-  let ctx;
+  const browser = await launchBrowser();
   try {
-    ctx = await chromium.launchPersistentContext(udd, {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
-    const page = ctx.pages()[0] || (await ctx.newPage());
+    const page = browser.page;
     let exit;
     let lines = 0; // forwarded log lines: were the tests running at all?
     const exited = new Promise((resolve) => (exit = resolve));
@@ -99,8 +89,7 @@ async function main() {
     }
     return code === 0 ? 0 : typeof code === 'number' ? 1 : 3;
   } finally {
-    if (ctx) await ctx.close().catch(() => {});
-    fs.rmSync(udd, { recursive: true, force: true });
+    await browser.close();
   }
 }
 

@@ -9,10 +9,9 @@
 // step is logged with its duration and the scenario's elapsed time; a failing step saves
 // DIR/<scenario>-FAILED-<step>.png and fails its scenario. FILE gets
 // {passes, failures, tests: [{title, state, err, steps}]}. Exit code 0 when every scenario passed.
-const { chromium } = require('playwright-core');
+const { launchBrowser } = require('./chromium');
 const { execFileSync } = require('child_process');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 
 const REPO = path.resolve(__dirname, '../..');
@@ -390,18 +389,10 @@ async function main() {
   if (o.image) IMAGE_NAME = o.image;
   fs.mkdirSync(o.out, { recursive: true });
   const t0 = Date.now();
-  const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-chromium-'));
   const results = [];
-  let ctx;
+  const browser = await launchBrowser();
   try {
-    ctx = await chromium.launchPersistentContext(udd, {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
-    const page = ctx.pages()[0] || (await ctx.newPage());
+    const page = browser.page;
     page.setDefaultTimeout(30_000);
     page.on('pageerror', (e) => console.log(`    [page error] ${e.message.split('\n')[0]}`));
     page.on('dialog', (d) => {
@@ -435,8 +426,7 @@ async function main() {
       console.log(`  ${err ? 'FAILED' : 'passed'}: ${sc.name} (${Date.now() - s0} ms)`);
     }
   } finally {
-    if (ctx) await ctx.close().catch(() => {});
-    fs.rmSync(udd, { recursive: true, force: true });
+    await browser.close();
   }
   const passes = results.filter((r) => r.state === 'passed').length;
   const failures = results.length - passes;

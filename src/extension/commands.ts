@@ -9,8 +9,9 @@ import type { Namespace } from '../engine/types';
 import { ImageRegistry } from '../provider/registry';
 import { SCHEME } from '../provider/uri';
 import {
-  command, humanSize, imageLabel, NAMESPACE_LABEL, resolveTarget, targetOf, type Ctx, type Target,
+  command, imageLabel, NAMESPACE_LABEL, resolveTarget, targetOf, type Ctx, type Target,
 } from './context';
+import { humanSize } from './report';
 import { INFO_SCHEME, showInfo } from './info';
 import { browse, goToFile, searchText } from './pickers';
 
@@ -39,10 +40,7 @@ async function openAsFolder(ctx: Ctx, arg?: vscode.Uri): Promise<vscode.Uri | un
   const existing = folders.find(f => f.uri.scheme === SCHEME && f.uri.authority.toLowerCase() === root.authority);
   if (!existing) {
     const name = volumeId ? `${imageLabel(t.imageUri)} — ${volumeId}` : imageLabel(t.imageUri);
-    const added = new Promise<void>(resolve => {
-      const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => { sub.dispose(); resolve(); });
-      setTimeout(() => { sub.dispose(); resolve(); }, 10_000);
-    });
+    const added = nextFolderChange();
     if (!vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri: root, name })) {
       throw new Error('VS Code refused to add the workspace folder');
     }
@@ -52,6 +50,14 @@ async function openAsFolder(ctx: Ctx, arg?: vscode.Uri): Promise<vscode.Uri | un
   await vscode.commands.executeCommand('workbench.view.explorer');
   await vscode.commands.executeCommand('revealInExplorer', root).then(undefined, () => undefined);
   return root;
+}
+
+/** Resolves at the next workspace-folder change (or after 10 s: VS Code may not report one). */
+function nextFolderChange(): Promise<void> {
+  return new Promise<void>(resolve => {
+    const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => { sub.dispose(); resolve(); });
+    setTimeout(() => { sub.dispose(); resolve(); }, 10_000);
+  });
 }
 
 /** Removes the image's workspace folders, closes its editors and releases the engine. */
@@ -74,10 +80,7 @@ async function closeImage(ctx: Ctx, arg?: vscode.Uri): Promise<number> {
   let removed = 0;
   for (let i = folders.length - 1; i >= 0; i--) {
     if (!mine(folders[i].uri)) continue;
-    const changed = new Promise<void>(resolve => {
-      const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => { sub.dispose(); resolve(); });
-      setTimeout(() => { sub.dispose(); resolve(); }, 10_000);
-    });
+    const changed = nextFolderChange();
     if (vscode.workspace.updateWorkspaceFolders(i, 1)) { await changed; removed++; }
   }
   for (const o of ctx.registry.open) if (o.key.split('.')[0] === base) await ctx.registry.close(o.key);

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { CancelledError } from '../engine/errors';
 import { listFiles, searchText as engineSearch, type SearchQuery, type SearchResult, type TextMatch } from '../engine/search';
 import { ImageRegistry } from '../provider/registry';
-import { describeError, humanSize, imageLabel, resolveTarget, type Ctx, type Target } from './context';
+import { describeError, imageLabel, resolveTarget, type Ctx, type Target } from './context';
+import { humanSize } from './report';
 
 /** The picker currently shown by one of these commands (tests drive it through the API). */
 export interface ActivePicker {

@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import type { BootEntry } from '../engine/types';
 import { SCHEME } from '../provider/uri';
-import { activeResource, humanSize, imageLabel, isImageFile, NAMESPACE_LABEL, targetOf, type Ctx } from './context';
+import { activeResource, imageLabel, isImageFile, NAMESPACE_LABEL, targetOf, type Ctx } from './context';
+import { humanSize } from './report';
 
 /** "VOLUME_ID · Rock Ridge" for the image of the active editor; click to switch the namespace. */
 export class ImageStatusBar implements vscode.Disposable {

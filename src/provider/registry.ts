@@ -30,6 +30,7 @@ export interface RegistryOptions {
 
 /** Identity of the bytes an engine was opened on: a change means the image must be reopened. */
 interface Stamp { size: number; mtimeMs: number; ino: number }
+const sameStamp = (a: Stamp, b: Stamp): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 
 class Entry {
   leases = 0;
@@ -150,13 +151,12 @@ export class ImageRegistry implements vscode.Disposable {
       const src = await this.openSource(imageUri);
       let image: DiscImage;
       try {
-        image = await DiscImage.open(src.source, { session: k.session, namespace: this.namespaceIfPresent(k.image) });
+        image = await DiscImage.open(src.source, { session: k.session, namespace: this.opts.namespaceFor(k.image) });
       } catch (e) {
         await src.source.close().catch(() => undefined);
         await src.cleanup();
         throw e;
       }
-      // A remembered namespace the image no longer has is ignored (DiscImage.open picks the default).
       const entry = new Entry(key, imageUri, image, src.localPath, src.stamp, src.cleanup);
       this.dormant.get(key)?.dispose();
       this.dormant.delete(key);
@@ -171,10 +171,6 @@ export class ImageRegistry implements vscode.Disposable {
     const clear = () => { this.opening.delete(key); };
     p.then(clear, clear);
     return p;
-  }
-
-  private namespaceIfPresent(image: string): Namespace | undefined {
-    return this.opts.namespaceFor(image);
   }
 
   /**
@@ -238,7 +234,7 @@ export class ImageRegistry implements vscode.Disposable {
     if (!e.localPath || !e.stamp) return false;
     try {
       const st = await fs.promises.stat(e.localPath);
-      return st.size !== e.stamp.size || st.mtimeMs !== e.stamp.mtimeMs || st.ino !== e.stamp.ino;
+      return !sameStamp(st, e.stamp);
     } catch {
       return true;
     }
@@ -248,7 +244,7 @@ export class ImageRegistry implements vscode.Disposable {
     // fs.watchFile polls (stat every 2 s) but works for files anywhere, also outside the
     // workspace and on network file systems where inotify events never come.
     const onChange = (cur: fs.Stats, prev: fs.Stats) => {
-      if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
+      if (sameStamp(cur, prev)) return;
       if (this.entries.get(e.key) !== e || e.stale) return;
       this.opts.log.info(`${e.imageUri.toString(true)} changed on disk; reopening`);
       this.markStale(e, 'changed');
@@ -280,7 +276,7 @@ export class ImageRegistry implements vscode.Disposable {
   private keepWatching(key: string, imageUri: vscode.Uri, localPath: string, stamp: Stamp): void {
     this.dormant.get(key)?.dispose();
     const onChange = (cur: fs.Stats) => {
-      if (cur.mtimeMs === stamp.mtimeMs && cur.size === stamp.size && cur.ino === stamp.ino) return;
+      if (sameStamp(cur, stamp)) return;
       this.dormant.get(key)?.dispose();
       this.dormant.delete(key);
       this.opts.log.info(`${imageUri.toString(true)} changed on disk while closed`);

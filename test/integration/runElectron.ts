@@ -11,19 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
+import { REPO_ROOT } from '../fixtures/build';
 
 async function main(): Promise<number> {
-  const repo = repoRoot();
+  const repo = REPO_ROOT;
   const image = path.join(repo, 'test/fixtures/cache/real/grub-rescue-cdrom.iso');
   if (!fs.existsSync(image)) {
     console.error(`runElectron: ${image} is missing; run: bash test/fixtures/fetch-grub-rescue.sh test/fixtures/cache/real`);
