@@ -18,6 +18,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // Functions these scripts hand to page.evaluate/waitForFunction run in the browser.
+    files: ['scripts/vscode-host/ui-e2e.js', 'scripts/vscode-host/sector-bench.js'],
+    languageOptions: { globals: { document: 'readonly', performance: 'readonly', requestAnimationFrame: 'readonly', Event: 'readonly', KeyboardEvent: 'readonly', WheelEvent: 'readonly' } },
+  },
+  {
     files: ['src/engine/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/engine is a pure library: it never imports vscode.' }] }],

@@ -2,7 +2,11 @@
 //
 //   node out/bench/run.js [--runs N] [--only small|large] [--keep] [--peers-only] [--write-docs]
 //                         [--ops list,extract,cat] [--tools isowb,xorriso,...] [--timeout SECONDS]
-//                         [--extract-dir DIR] [--isowb PATH/TO/isowb.js]
+//                         [--extract-dir DIR] [--isowb PATH/TO/isowb.js] [--no-sector]
+//
+// Also measures the sector editor in a real VS Code (code-server + Chromium, installed by
+// scripts/setup.sh) on the large image: open → first painted bytes, jump to the last sector,
+// scrolling, extension-host memory (scripts/vscode-host/sector-bench.js). --no-sector skips it.
 //
 // Every run is checked for correctness; a tool that fails or gives a wrong result is shown as
 // failed and never counts as the fastest peer.
@@ -35,10 +39,11 @@ interface Options {
   extractDir?: string;
   /** The bundled CLI to measure (default dist/isowb.js). */
   isowb: string;
+  sector: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900, isowb: DIST };
+  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900, isowb: DIST, sector: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -59,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--timeout') o.timeoutS = Number(val());
     else if (a === '--extract-dir') o.extractDir = path.resolve(val());
     else if (a === '--isowb') o.isowb = path.resolve(val());
+    else if (a === '--no-sector') o.sector = false;
     else if (a === '--help' || a === '-h') {
       console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(0, 7).join('\n'));
       process.exit(0);
@@ -315,7 +321,49 @@ function machineInfo(tools: Tool[], opts: Options): string[] {
   ];
 }
 
-function writeDocs(reports: ImageReport[], tools: Tool[], opts: Options): void {
+// ---------------------------------------------------------------- the sector editor in a real VS Code
+
+interface SectorBench {
+  image: string; size: number;
+  open: number[]; openInWebview: number[]; jumpEnd: number[]; jumpStart: number[];
+  scroll: { frames: number; p50: number; p95: number; max: number; over50: number; painted: boolean } | null;
+  memory: { positions: number; beforeMiB: number; afterMiB: number; maxMiB: number } | null;
+}
+
+/** Runs scripts/vscode-host/run.sh bench on the image; null (with a reason logged) when it cannot. */
+function runSectorBench(image: string, runs: number): SectorBench | null {
+  if (!fs.existsSync(path.join(ROOT, '.vscode-host'))) {
+    log('sector editor: skipped (no VS Code host: run scripts/setup.sh)');
+    return null;
+  }
+  log(`sector editor: code-server + Chromium on ${path.basename(image)} ...`);
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/vscode-host/run.sh'), 'bench'], {
+    cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ISOWB_BENCH_IMAGE: image, ISOWB_BENCH_RUNS: String(runs), ISOWB_HOST_NO_BUILD: '1' },
+  });
+  const file = path.join(ROOT, 'artifacts', 'sector-bench.json');
+  if (r.status !== 0 || !fs.existsSync(file)) {
+    log(`sector editor: the run failed (exit ${r.status}); see artifacts/vscode-host/`);
+    return null;
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as SectorBench;
+}
+
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+function sectorTable(b: SectorBench): string {
+  const rows: string[][] = [
+    ['open → first painted bytes (Explorer double-click; VS Code creates the webview)', ms(median(b.open)), `${b.open.map((x) => x.toFixed(0)).join(', ')}`, '≤ 300 ms'],
+    ['… of which: webview document → first painted bytes', ms(median(b.openInWebview)), `${b.openInWebview.map((x) => x.toFixed(0)).join(', ')}`, ''],
+    ['jump to the last sector (go-to field → last row painted)', `${median(b.jumpEnd).toFixed(1)} ms`, `max ${Math.max(...b.jumpEnd).toFixed(1)} ms over ${b.jumpEnd.length}`, '≤ 100 ms'],
+    ['jump back to offset 0', `${median(b.jumpStart).toFixed(1)} ms`, `max ${Math.max(...b.jumpStart).toFixed(1)} ms`, ''],
+  ];
+  if (b.scroll) rows.push(['wheel scrolling for 3 s: frame interval', `p50 ${b.scroll.p50.toFixed(1)} ms`, `p95 ${b.scroll.p95.toFixed(1)} ms, max ${b.scroll.max.toFixed(1)} ms, ${b.scroll.over50} of ${b.scroll.frames} frames > 50 ms; rows painted: ${b.scroll.painted ? 'yes' : 'NO'}`, 'smooth']);
+  if (b.memory) rows.push([`extension host RSS, visiting ${b.memory.positions} places spread over the whole image`, `${(b.memory.afterMiB - b.memory.beforeMiB).toFixed(1)} MiB`, `${b.memory.beforeMiB.toFixed(1)} → ${b.memory.afterMiB.toFixed(1)} MiB (max ${b.memory.maxMiB.toFixed(1)})`, 'flat']);
+  return [`### Sector editor (${path.basename(b.image)}, ${(b.size / 2 ** 30).toFixed(2)} GiB, in code-server ${'4.139.1'} + Chromium)`, '',
+    '| measurement | median / value | detail | target |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function writeDocs(reports: ImageReport[], tools: Tool[], opts: Options, sector: SectorBench | null = null): void {
   const cmds = tools.map((t) => `| ${t.id} | ${(['list', 'extract', 'cat'] as Op[]).map((op) => (t.describe[op] ? `\`${t.describe[op]}\`` : '—')).join(' | ')} |`);
   const body = [
     '<!-- bench:results:start (generated by `npm run bench -- --write-docs`; edit outside these markers) -->',
@@ -324,6 +372,7 @@ function writeDocs(reports: ImageReport[], tools: Tool[], opts: Options): void {
     `- ${opts.runs} warm runs per cell (median shown) after one cold run (image evicted from the page cache first)`,
     '',
     ...reports.map(mdTable).flatMap((t) => [t, '']),
+    ...(sector ? [sectorTable(sector), ''] : []),
     '#### Commands', '',
     '| tool | list | extract | read one file |', '|---|---|---|---|', ...cmds,
     '<!-- bench:results:end -->',
@@ -388,7 +437,12 @@ async function main(): Promise<void> {
     reports.push(rep);
     console.log(consoleTable(rep));
   }
-  if (opts.writeDocs) writeDocs(reports, tools, opts);
+  let sector: SectorBench | null = null;
+  if (opts.sector && opts.only !== 'small') {
+    sector = runSectorBench(ensureLarge(CACHE, log, opts.keep).image, opts.runs);
+    if (sector) console.log(sectorTable(sector));
+  }
+  if (opts.writeDocs) writeDocs(reports, tools, opts, sector);
   if (!opts.keep) fs.rmSync(WORK, { recursive: true, force: true });
 }
 

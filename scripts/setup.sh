@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(xorriso genisoimage p7zip-full libarchive-tools dumpet fdisk udftools isomd5sum
       syslinux-utils isolinux syslinux-common grub-common grub-pc-bin grub-efi-amd64-bin mtools
-      dosfstools time)
+      dosfstools time gdisk)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

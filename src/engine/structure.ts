@@ -25,7 +25,7 @@ export interface Field {
 }
 
 export interface Structure {
-  /** Stable id within one image, e.g. "vd:16", "eltorito:entry:1", "dir:/boot". */
+  /** Stable id within one image, e.g. "vd:16", "eltorito:entry:1", "dir:iso9660:20". */
   id: string;
   /** Machine type, e.g. "pvd", "svd", "boot-record", "terminator", "path-table-l", "dir-record". */
   type: string;
@@ -40,6 +40,13 @@ export interface Structure {
   problems?: string[];
   /** Where the structure points: an extent (LBA in 2048-byte blocks) and/or a path in the image. */
   target?: { lba?: number; blocks?: number; path?: string };
+  /**
+   * Set on 'dir-record' structures of subdirectories: DiscImage.expandStructure reads that
+   * directory lazily. tree: 'iso9660' (with Rock Ridge when present) or 'joliet'; lba/length:
+   * the directory's extent (length 0: a Rock Ridge CL placeholder, read from its "." record);
+   * path: the subdirectory's path in that tree.
+   */
+  expand?: { tree: string; lba: number; length: number; path: string };
 }
 
 export function toHex(b: Uint8Array, max = 64): string {

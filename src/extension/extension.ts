@@ -11,6 +11,7 @@ import type { Ctx } from './context';
 import { INFO_SCHEME, InfoDocuments } from './info';
 import { OutputLogger } from './log';
 import { activePicker } from './pickers';
+import { registerSectorCommands, SectorEditorProvider } from './sectorEditor/provider';
 import { BootDecorations, ImageStatusBar } from './ui';
 
 export interface IsoWorkbenchApi {
@@ -27,6 +28,8 @@ export interface IsoWorkbenchApi {
   readonly onDidShowError: vscode.Event<string>;
   /** The quick pick a Browse / Go to File / Search command is showing, if any. */
   activePicker: typeof activePicker;
+  /** The sector editor (custom editor for image bytes). */
+  readonly sectorEditor: SectorEditorProvider;
 }
 
 export function activate(ext: vscode.ExtensionContext): IsoWorkbenchApi {
@@ -71,6 +74,8 @@ export function activate(ext: vscode.ExtensionContext): IsoWorkbenchApi {
     vscode.window.registerFileDecorationProvider(decorations),
     ...registerCommands(ctx),
   );
+  const sector = SectorEditorProvider.register(ctx);
+  ext.subscriptions.push(...sector.disposables, ...registerSectorCommands(ctx, sector.provider));
   log.info(`ISO Workbench ${String(ext.extension.packageJSON.version)} activated (VS Code ${vscode.version}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'} UI, remote: ${vscode.env.remoteName ?? 'none'})`);
 
   return {
@@ -80,6 +85,7 @@ export function activate(ext: vscode.ExtensionContext): IsoWorkbenchApi {
     registry, provider, decorations, statusBar: status.item,
     onDidShowError: errors.event,
     activePicker,
+    sectorEditor: sector.provider,
   };
 }
 

@@ -173,6 +173,11 @@ export class ImageRegistry implements vscode.Disposable {
     return p;
   }
 
+  /** A byte source for any file URI, opened the way images are (the sector editor reads raw bytes). */
+  openByteSource(uri: vscode.Uri): Promise<{ source: ByteSource; localPath: string | null; cleanup: () => Promise<void> }> {
+    return this.openSource(uri);
+  }
+
   /**
    * A byte source for the image URI: the file itself when it is on a disk this extension host can
    * read (file:, or vscode-remote: in a remote window where we run beside the files), a file

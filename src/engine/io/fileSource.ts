@@ -41,19 +41,26 @@ export class FileSource implements ByteSource {
     const end = Math.min(this.size, offset + target.length);
     if (offset >= end) return 0;
     const buf = target.subarray(0, end - offset);
+    if (buf.length <= SYNC_READ_LIMIT) return this.readSync(offset, buf);
     let got = 0;
-    if (buf.length <= SYNC_READ_LIMIT) {
-      while (got < buf.length) {
-        const n = readSync(this.fh.fd, buf, got, buf.length - got, offset + got);
-        if (n === 0) break;
-        got += n;
-      }
-    } else {
-      while (got < buf.length) {
-        const { bytesRead } = await this.fh.read(buf, got, buf.length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+    while (got < buf.length) {
+      const { bytesRead } = await this.fh.read(buf, got, buf.length - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
+
+  /** Synchronous read into `target` (short only at the end of the file). */
+  readSync(offset: number, target: Uint8Array): number {
+    const end = Math.min(this.size, offset + target.length);
+    if (offset < 0 || offset >= end) return 0;
+    const buf = target.subarray(0, end - offset);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(this.fh.fd, buf, got, buf.length - got, offset + got);
+      if (n === 0) break;
+      got += n;
     }
     return got;
   }
@@ -133,6 +140,12 @@ export class CachedSource implements ByteSource {
 
   /** Reads file data straight into the caller's buffer (bypasses the cache and the window). */
   readDirectInto(offset: number, target: Uint8Array): Promise<number> { return readIntoAny(this.inner, offset, target); }
+
+  /** Synchronous read when the inner source has one (bypasses the cache). */
+  get readSync(): ((offset: number, target: Uint8Array) => number) | undefined {
+    const inner = this.inner;
+    return inner.readSync ? (offset, target) => inner.readSync!(offset, target) : undefined;
+  }
 
   /** Drops every cached block (after the underlying file changed). */
   invalidate(): void { this.blocks.clear(); this.window = null; }

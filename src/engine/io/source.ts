@@ -17,6 +17,11 @@ export interface ByteSource {
    * Returns the number of bytes read, short only at the end of the source.
    */
   readInto?(offset: number, target: Uint8Array): Promise<number>;
+  /**
+   * Optional: a synchronous `readInto` (files, memory). The sector editor's overlay needs it to
+   * return the bytes an edit replaces without awaiting (PatchedSource.write).
+   */
+  readSync?(offset: number, target: Uint8Array): number;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,12 @@ export class MemorySource implements ByteSource {
     if (offset >= end) return new Uint8Array(0);
     return this.data.subarray(offset, end);
   }
+  readSync(offset: number, target: Uint8Array): number {
+    const end = Math.min(this.data.length, offset + target.length);
+    if (offset < 0 || offset >= end) return 0;
+    target.set(this.data.subarray(offset, end));
+    return end - offset;
+  }
   async close(): Promise<void> { /* nothing to release */ }
 }
 
@@ -72,6 +83,12 @@ export class SliceSource implements ByteSource {
     const end = Math.min(this.size, offset + length);
     if (offset >= end) return new Uint8Array(0);
     return this.inner.read(this.start + offset, end - offset);
+  }
+  readSync(offset: number, target: Uint8Array): number {
+    if (!this.inner.readSync) throw new InvalidArgumentError('the underlying source has no synchronous reads', { image: this.name });
+    const end = Math.min(this.size, offset + target.length);
+    if (offset < 0 || offset >= end) return 0;
+    return this.inner.readSync(this.start + offset, target.subarray(0, end - offset));
   }
   async close(): Promise<void> { /* the inner source is owned elsewhere */ }
 }

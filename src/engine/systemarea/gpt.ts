@@ -109,7 +109,14 @@ async function readEntries(src: ByteSource, h: Header, bs: number, which: 'prima
   const arr = await readExact(src, base, len, name);
   const crcOk = count === h.entryCount && crc32(arr) === h.entriesCrc;
   if (!crcOk && count === h.entryCount) {
+    const msg = `CRC32 mismatch: computed 0x${crc32(arr).toString(16).padStart(8, '0')} over the entry array`;
     sink.warn(`PartitionEntryArrayCRC32 mismatch: header says 0x${h.entriesCrc.toString(16).padStart(8, '0')}, computed 0x${crc32(arr).toString(16).padStart(8, '0')}`, name, base);
+    // The stored CRC lives in the header: flag that field too (the fix rewrites it, then the header CRC).
+    const f = h.structure.fields.find((x) => x.name === 'PartitionEntryArrayCRC32');
+    if (f) {
+      f.problem = f.problem ? `${f.problem}; ${msg}` : msg;
+      (h.structure.problems ??= []).push(`PartitionEntryArrayCRC32: ${msg}`);
+    }
   }
   const partitions: GptPartition[] = [];
   const children: Structure[] = [];

@@ -1,0 +1,260 @@
+// What lies at a byte offset of an image: a file's data (and where in the file), a decoded
+// structure, the system area, space no file or structure uses, or bytes past the volume. The
+// sector editor's status line and "go to file" use it. Built once per decoded image: every file
+// extent of the active namespace and every structure of the map, in sorted typed arrays, so a
+// lookup is two binary searches.
+import { CancelledError } from './errors';
+import type { DiscImage, FileNode } from './image';
+import type { Structure } from './structure';
+
+export type ImageLocation =
+  | { kind: 'file'; path: string; fileOffset: number }
+  | { kind: 'structure'; id: string; name: string }
+  | { kind: 'system-area' } | { kind: 'unallocated' } | { kind: 'beyond-volume' };
+
+/** ECMA-119 6.2.1 / ECMA-167 2/8.3: the first 16 2048-byte sectors are the system area. */
+const SYSTEM_AREA_END = 16 * 2048;
+/** El Torito and the editor count LBAs in 2048-byte blocks. */
+const LBA_SIZE = 2048;
+/** Longest backward scan for a file extent that overlaps later-starting ones (corrupt images). */
+const MAX_BACKSCAN = 64;
+
+interface StructEntry { id: string; name: string; start: number; end: number; order: number }
+
+/** Index of the last element of sorted `a` (first n) that is <= x, or -1. */
+function lastLE(a: Float64Array, n: number, x: number): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1; else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** A binary min-heap of structure indices ordered by a caller's comparison. */
+class Heap {
+  private readonly a: number[] = [];
+  constructor(private readonly less: (x: number, y: number) => boolean) {}
+  get size(): number { return this.a.length; }
+  peek(): number { return this.a[0]; }
+  push(v: number): void {
+    const a = this.a;
+    a.push(v);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i], a[p])) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  pop(): void {
+    const a = this.a;
+    const last = a.pop()!;
+    if (a.length === 0) return;
+    a[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < a.length && this.less(a[l], a[m])) m = l;
+      if (r < a.length && this.less(a[r], a[m])) m = r;
+      if (m === i) break;
+      [a[i], a[m]] = [a[m], a[i]];
+      i = m;
+    }
+  }
+}
+
+export class Locator {
+  private constructor(
+    private readonly size: number,
+    private readonly volumeEnd: number,
+    // File extents sorted by start.
+    private readonly fStart: Float64Array,
+    private readonly fEnd: Float64Array,
+    private readonly fMaxEnd: Float64Array,
+    private readonly fFileOff: Float64Array,
+    private readonly fFile: Int32Array,
+    private readonly fileDir: Int32Array,
+    private readonly fileName: string[],
+    private readonly dirPaths: string[],
+    // Structure segmentation: segment k = [sBreak[k], sBreak[k + 1]) belongs to structs[sWin[k]] (or none when -1).
+    private readonly sBreak: Float64Array,
+    private readonly sWin: Int32Array,
+    private readonly structs: StructEntry[],
+    private readonly wholeFile: Uint8Array,
+  ) {}
+
+  /**
+   * Indexes every file extent of the image's active namespace (multi-extent files included,
+   * paths as the active namespace shows them) and the given structures (flattened). Bounded:
+   * walks each directory once (loop guard); memory ~ a few dozen bytes per extent. Directory
+   * extents are indexed as structures (ids as DiscImage.directoryStructureId gives them).
+   */
+  static async build(img: DiscImage | null, structures: Structure[], size: number, signal?: AbortSignal): Promise<Locator> {
+    const starts: number[] = [], ends: number[] = [], offs: number[] = [], files: number[] = [];
+    const fileDir: number[] = [], fileName: string[] = [];
+    const dirPaths: string[] = [];
+    const structs: StructEntry[] = [];
+    let order = 0;
+    const addStruct = (id: string, name: string, start: number, length: number) => {
+      if (!(length > 0) || !Number.isFinite(start) || start < 0) return;
+      structs.push({ id, name, start, end: start + length, order: order++ });
+    };
+
+    let volumeEnd = size;
+    if (img) {
+      volumeEnd = img.primary.volumeSpaceSize * img.primary.logicalBlockSize;
+      const seen = new Set<number>();
+      const queue: Array<{ node: FileNode; dirIdx: number }> = [{ node: img.root, dirIdx: 0 }];
+      dirPaths.push('/');
+      for (let q = 0; q < queue.length; q++) {
+        if (signal?.aborted) throw new CancelledError('indexing cancelled', { image: img.name });
+        const { node: dir, dirIdx } = queue[q];
+        if (!dir.dir || seen.has(dir.dir.lba)) continue;
+        seen.add(dir.dir.lba);
+        addStruct(img.directoryStructureId(dir), img.directoryStructureName(dir), dir.dir.lba * img.primary.logicalBlockSize, dir.dir.length);
+        let kids: FileNode[];
+        try {
+          kids = await img.readdir(dir, false);
+        } catch (e) {
+          if (e instanceof CancelledError) throw e;
+          img.diagnostics.warn(`directory ${dir.path} unreadable while indexing: ${(e as Error).message}`, 'directory', dir.dir.lba * img.primary.logicalBlockSize);
+          continue;
+        }
+        for (const k of kids) {
+          if (k.type === 'dir') {
+            if (k.dir && !seen.has(k.dir.lba)) {
+              dirPaths.push(k.path);
+              queue.push({ node: k, dirIdx: dirPaths.length - 1 });
+            }
+            continue;
+          }
+          if (k.type !== 'file' || k.ranges.length === 0) continue;
+          const f = fileName.length;
+          fileName.push(k.name);
+          fileDir.push(dirIdx);
+          let fo = 0;
+          for (const r of k.ranges) {
+            if (r.length > 0) { starts.push(r.offset); ends.push(r.offset + r.length); offs.push(fo); files.push(f); }
+            fo += r.length;
+          }
+        }
+        // Nodes of finished levels are not needed again.
+        (queue as Array<{ node: FileNode; dirIdx: number } | undefined>)[q] = undefined;
+      }
+    }
+
+    // Files sorted by start (stable: the first file recorded wins among equal starts).
+    const n = starts.length;
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    idx.sort((a, b) => starts[a] - starts[b] || a - b);
+    const fStart = new Float64Array(n), fEnd = new Float64Array(n), fMaxEnd = new Float64Array(n), fFileOff = new Float64Array(n);
+    const fFile = new Int32Array(n);
+    let maxEnd = 0;
+    for (let i = 0; i < n; i++) {
+      const j = idx[i];
+      fStart[i] = starts[j]; fEnd[i] = ends[j]; fFileOff[i] = offs[j]; fFile[i] = files[j];
+      maxEnd = Math.max(maxEnd, ends[j]);
+      fMaxEnd[i] = maxEnd;
+    }
+
+    // Structures, flattened (parents before children, so children win ties of equal length).
+    const visit = (s: Structure) => {
+      addStruct(s.id, s.name, s.offset, s.length);
+      for (const c of s.children) visit(c);
+    };
+    for (const s of structures) visit(s);
+
+    const wholeFile = new Uint8Array(structs.length);
+    for (let i = 0; i < structs.length; i++) {
+      const s = structs[i];
+      let k = lastLE(fStart, n, s.start);
+      while (k >= 0 && fStart[k] === s.start) {
+        if (fEnd[k] === s.end && fFileOff[k] === 0) { wholeFile[i] = 1; break; }
+        k--;
+      }
+    }
+
+    // Segmentation by sweep: at each breakpoint add the structures starting there and drop those
+    // that ended; the innermost (shortest, then latest) active one owns the segment.
+    const byStart = structs.map((_, i) => i).sort((a, b) => structs[a].start - structs[b].start);
+    const points = [...new Set(structs.flatMap(s => [s.start, s.end]))].sort((a, b) => a - b);
+    const len = (i: number) => structs[i].end - structs[i].start;
+    const heap = new Heap((a, b) => len(a) < len(b) || (len(a) === len(b) && structs[a].order > structs[b].order));
+    const br: number[] = [];
+    const win: number[] = [];
+    let p = 0;
+    for (const x of points) {
+      while (p < byStart.length && structs[byStart[p]].start <= x) heap.push(byStart[p++]);
+      // Lazy deletion of ended structures; an ended one below the top is dropped when it surfaces.
+      while (heap.size > 0 && structs[heap.peek()].end <= x) heap.pop();
+      const w = heap.size > 0 ? heap.peek() : -1;
+      if (win.length > 0 && win[win.length - 1] === w) continue;
+      br.push(x);
+      win.push(w);
+    }
+    return new Locator(size, volumeEnd, fStart, fEnd, fMaxEnd, fFileOff, fFile, Int32Array.from(fileDir), fileName, dirPaths,
+      Float64Array.from(br), Int32Array.from(win), structs, wholeFile);
+  }
+
+  private pathOf(file: number): string {
+    const d = this.dirPaths[this.fileDir[file]];
+    return d === '/' ? `/${this.fileName[file]}` : `${d}/${this.fileName[file]}`;
+  }
+
+  /** The file extent containing the offset (index into the sorted arrays), or -1. */
+  private fileAt(offset: number): number {
+    const n = this.fStart.length;
+    let k = lastLE(this.fStart, n, offset);
+    for (let steps = 0; k >= 0 && steps < MAX_BACKSCAN; k--, steps++) {
+      if (offset < this.fEnd[k]) return k;
+      if (this.fMaxEnd[k] <= offset) return -1; // nothing at or before k reaches the offset
+    }
+    return -1;
+  }
+
+  private structAt(offset: number): number {
+    const k = lastLE(this.sBreak, this.sBreak.length, offset);
+    return k >= 0 ? this.sWin[k] : -1;
+  }
+
+  /**
+   * Innermost structure containing the offset wins over a file only if it is not a whole-file
+   * structure (boot images are both: return the file). O(log n).
+   */
+  locate(offset: number): ImageLocation {
+    if (!Number.isFinite(offset) || offset < 0 || offset >= this.size) return { kind: 'beyond-volume' };
+    const s = this.structAt(offset);
+    const f = this.fileAt(offset);
+    if (s >= 0 && !(f >= 0 && this.wholeFile[s])) {
+      const st = this.structs[s];
+      return { kind: 'structure', id: st.id, name: st.name };
+    }
+    if (f >= 0) return { kind: 'file', path: this.pathOf(this.fFile[f]), fileOffset: this.fFileOff[f] + (offset - this.fStart[f]) };
+    if (offset < SYSTEM_AREA_END) return { kind: 'system-area' };
+    if (offset >= this.volumeEnd) return { kind: 'beyond-volume' };
+    return { kind: 'unallocated' };
+  }
+
+  /** Files whose data starts at the LBA (2048-byte blocks; for "open the file a boot entry points to"). */
+  fileAtLba(lba: number): string | null {
+    const at = lba * LBA_SIZE;
+    const n = this.fStart.length;
+    for (let k = lastLE(this.fStart, n, at); k >= 0 && this.fStart[k] === at; k--) {
+      // The first-recorded file among those starting here is the lowest k with this start.
+      if (k === 0 || this.fStart[k - 1] !== at) {
+        for (let j = k; j < n && this.fStart[j] === at; j++) if (this.fFileOff[j] === 0) return this.pathOf(this.fFile[j]);
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** Number of indexed file extents and structures (diagnostics, tests). */
+  get counts(): { extents: number; structures: number } {
+    return { extents: this.fStart.length, structures: this.structs.length };
+  }
+}
