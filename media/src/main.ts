@@ -256,6 +256,10 @@ class App {
   }
 
   private onBytes(reqId: number, offset: number, data: Uint8Array, generation: number, edited: Array<[number, number]>): void {
+    if (reqId < 0) {
+      if (this.cache.prime(offset, data, generation, edited) > 0) this.schedule();
+      return;
+    }
     const rr = this.rangeReads.get(reqId);
     if (rr) {
       this.rangeReads.delete(reqId);

@@ -117,10 +117,16 @@ async function main() {
       await f.waitForFunction(() => { const r = document.querySelector('[data-testid="row"][data-offset="0"]'); return !!r && /[0-9a-f]{2}/i.test(r.textContent || ''); }, null, { timeout: 60_000, polling: 'raf' });
       const t1 = Date.now();
       const origin = await f.evaluate(() => performance.timeOrigin);
+      // When the webview's own files had arrived (resource timing, ms after the document started).
+      const loaded = await f.evaluate(() => {
+        const r = performance.getEntriesByType('resource').filter((e) => /sector(-style)?\.(js|css)/.test(e.name));
+        return r.length ? Math.max(...r.map((e) => e.responseEnd)) : null;
+      });
       if (i === 0) { console.log(`  open (warm-up): ${t1 - t0} ms`); continue; } // first open also starts the extension
       res.open.push(t1 - t0);
       res.openInWebview.push(t1 - origin);
-      console.log(`  open ${i}: ${t1 - t0} ms (webview document → painted: ${(t1 - origin).toFixed(0)} ms)`);
+      if (loaded !== null) (res.openFilesLoaded ||= []).push(loaded);
+      console.log(`  open ${i}: ${t1 - t0} ms (webview document → painted: ${(t1 - origin).toFixed(0)} ms; its script and stylesheet loaded after ${loaded === null ? '?' : loaded.toFixed(0)} ms)`);
     }
     const f = await sectorFrame(page, o.image);
     for (let i = 0; i < 10; i++) {

@@ -105,6 +105,7 @@ export interface SearchHit {
 
 export type HostMessage =
   | { type: 'init'; doc: DocInfo; state: ViewState | null; generation: number }
+  /** An answer to `read`; reqId -1: bytes the host pushes unasked (the first screen, right after `init`). */
   | { type: 'bytes'; reqId: number; offset: number; data: Uint8Array; generation: number;
       /** Ranges of this block that differ from the file on disk (unsaved edits): absolute [start, end) offsets. */
       edited: Array<[number, number]> }

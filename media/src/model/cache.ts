@@ -103,6 +103,28 @@ export class ByteCache {
     return 'stored';
   }
 
+  /**
+   * Bytes the host pushed without a request (the first screen, sent with `init` to save a round
+   * trip). Whole aligned blocks are stored (and a short last block at the end of the document);
+   * anything else is ignored. Returns the number of blocks stored.
+   */
+  prime(offset: number, data: Uint8Array, generation: number, edited: Array<[number, number]>): number {
+    if (generation < this.generation || offset % this.blockSize !== 0) return 0;
+    let n = 0;
+    for (let at = 0; at < data.length; at += this.blockSize) {
+      const index = this.blockOf(offset + at);
+      const [start, len] = this.blockSpan(index);
+      const part = data.subarray(at, at + this.blockSize);
+      if (start !== offset + at || part.length !== len || len === 0) break;
+      const end = start + len;
+      this.blocks.delete(index);
+      this.blocks.set(index, { index, data: part, edited: edited.filter(([s, e]) => e > s && s < end && e > start).map(([s, e]) => [Math.max(s, start), Math.min(e, end)] as [number, number]) });
+      n++;
+    }
+    this.evict();
+    return n;
+  }
+
   /** The bytes changed: drop the blocks overlapping `ranges`, forget requests in flight. */
   invalidate(ranges: Array<[number, number]>, generation: number, size = this.size): void {
     this.generation = Math.max(this.generation, generation);

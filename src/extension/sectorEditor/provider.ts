@@ -67,6 +67,13 @@ export class SectorPanel implements vscode.Disposable {
         case 'ready':
           this.ready = true;
           this.post({ type: 'init', doc: doc.info(), state: this.state, generation: doc.generation });
+          {
+            // The first screen goes out with init: one round trip less before bytes are painted.
+            const generation = doc.generation;
+            const top = Math.max(0, Math.floor((this.state?.topOffset ?? 0) / 16384) * 16384);
+            const r = await doc.read(top, 64 * 1024);
+            this.post({ type: 'bytes', reqId: -1, offset: top, data: new Uint8Array(r.data), generation, edited: r.edited });
+          }
           this.post({ type: 'structures', generation: doc.generation, roots: doc.nodes });
           this.owner.panelReady(this);
           break;

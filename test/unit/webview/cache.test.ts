@@ -133,3 +133,15 @@ describe('webview byte cache', () => {
     assert.equal(c.byteAt(11), 0xbb);
   });
 });
+
+describe('webview byte cache: bytes pushed by the host', () => {
+  it('stores whole aligned blocks (and the short last block), ignores misaligned pushes and older generations', () => {
+    const c = new ByteCache(16, 100);
+    c.reset(40, 2);
+    const data = Uint8Array.from({ length: 40 }, (_, i) => i);
+    assert.equal(c.prime(0, data, 2, [[3, 5], [20, 30]]), 3);
+    assert.ok(c.has(0) && c.has(1) && c.has(2));
+    assert.equal(c.prime(8, data.subarray(0, 16), 2, []), 0, 'misaligned');
+    assert.equal(c.prime(0, data, 1, []), 0, 'older generation');
+  });
+});
