@@ -94,8 +94,9 @@ describe('sector editor', function () {
     assert.equal((tab.input as vscode.TabInputCustom).viewType, VIEW);
     const paint = await waitFor('the webview reports its first painted bytes', () => p.perf.find(x => x.what === 'firstPaint'), 30_000);
     assert.equal(paint.offset, 0);
+    // The host pushes the first 64 KiB with init; the webview asks for anything else it shows.
     const requested = p.reads.reduce((n, [, len]) => n + len, 0);
-    assert.ok(requested > 0 && requested <= 1024 * 1024, `the webview asked for ${requested} bytes (≤ 1 MiB of a ${fs.statSync(grub).size}-byte image)`);
+    assert.ok(requested <= 1024 * 1024, `the webview asked for ${requested} bytes (≤ 1 MiB of a ${fs.statSync(grub).size}-byte image)`);
     assert.ok(p.reads.every(([o]) => o < 1024 * 1024), 'all reads near the top');
   });
 
