@@ -4,24 +4,11 @@
 // Every string that comes from the image (names, identifiers, decoded values) is data: the
 // webview only ever puts it into the page with textContent / attribute setters, never as HTML.
 
-/** A field of a structure, as the engine's structure map decodes it (src/engine/structure.ts). */
-export interface FieldInfo {
-  name: string;
-  /** Absolute byte offset in the image. */
-  offset: number;
-  length: number;
-  /** Raw bytes as hex (first 64 bytes). */
-  raw: string;
-  display: string;
-  kind: FieldKindName;
-  spec?: string;
-  /** Set when the field is inconsistent (both-endian mismatch, bad checksum, …). */
-  problem?: string;
-}
+import type { Field, FieldKind } from '../engine/structure';
 
-export type FieldKindName =
-  | 'number' | 'text' | 'date' | 'flags' | 'enum' | 'pointer' | 'length'
-  | 'checksum' | 'reserved' | 'bytes' | 'guid' | 'magic';
+/** A field of a structure, as the engine's structure map decodes it (src/engine/structure.ts), without the JSON value. */
+export type FieldInfo = Omit<Field, 'value'>;
+export type FieldKindName = FieldKind;
 
 /** A node of the structure panel. */
 export interface StructNode {

@@ -13,12 +13,12 @@
 // `node dist/isowb.js info --structures IMAGE` (an image the engine cannot open has none).
 
 import { execFile } from 'child_process';
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import type { FieldInfo, StructNode } from '../../src/shared/sectorProtocol';
+import { contentSecurityPolicy, nonce } from '../../src/extension/sectorEditor/html';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const WEBVIEW_DIR = path.join(ROOT, 'dist', 'webview');
@@ -132,7 +132,7 @@ function volumeBlocks(roots: StructNode[]): number | undefined {
 
 function webviewHtml(origin: string, theme: Theme, nonce: string): string {
   // Exactly what the extension host serves, plus one nonce'd script: the fake acquireVsCodeApi.
-  const csp = `default-src 'none'; img-src ${origin} data:; style-src ${origin}; font-src ${origin}; script-src 'nonce-${nonce}';`;
+  const csp = contentSecurityPolicy(origin, nonce);
   const vars = JSON.stringify(Object.fromEntries(Object.entries(THEMES[theme]).map(([k, v]) => [`--vscode-${k}`, v])));
   return `<!DOCTYPE html>
 <html lang="en">
@@ -304,7 +304,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       if (url.pathname === '/webview.html') {
         const t = url.searchParams.get('theme');
         const theme: Theme = t === 'light' || t === 'high-contrast' ? t : 'dark';
-        return send(200, 'text/html; charset=utf-8', webviewHtml(origin, theme, randomBytes(16).toString('base64')));
+        return send(200, 'text/html; charset=utf-8', webviewHtml(origin, theme, nonce()));
       }
       if (url.pathname === '/info') return send(200, 'application/json', JSON.stringify({ doc, roots: st.roots }));
       if (url.pathname === '/read') {

@@ -1,6 +1,7 @@
 // The data inspector's decoders: the value at the cursor read as every common type. Each decoder
 // takes the bytes starting at the cursor (possibly fewer than it needs near the end of the image,
 // then it returns null) and is pure, so the unit tests pin them with known byte vectors.
+import { formatGuid } from '../../../src/engine/systemarea/guids';
 
 export interface InspectorRow {
   /** Stable key (tests, DOM ids). */
@@ -70,6 +71,18 @@ export function gmtOffset(units: number): string {
 
 export interface IsoDate { text: string; problem?: string }
 
+/** The out-of-range parts of a recorded date (ECMA-119 9.1.5 / 8.4.26.1), as an IsoDate. */
+function checked(text: string, p: { y?: number; mo: number; d: number; h: number; mi: number; s: number; off: number }): IsoDate {
+  const bad: string[] = [];
+  if ((p.y !== undefined && p.y < 1) || p.mo < 1 || p.mo > 12) bad.push(p.y !== undefined && p.y < 1 ? 'year' : 'month');
+  if (p.d < 1 || p.d > 31) bad.push('day');
+  if (p.h > 23) bad.push('hour');
+  if (p.mi > 59) bad.push('minute');
+  if (p.s > 59) bad.push('second');
+  if (p.off < -48 || p.off > 52) bad.push('GMT offset');
+  return bad.length ? { text, problem: `invalid ${bad.join(', ')}` } : { text };
+}
+
 /**
  * ECMA-119 9.1.5 directory-record date: 7 bytes — years since 1900, month, day, hour, minute,
  * second, GMT offset (signed, 15-minute units, -48..+52). All zeros: not specified.
@@ -79,15 +92,7 @@ export function isoDate7(b: Uint8Array): IsoDate | null {
   if (b.subarray(0, 7).every((x) => x === 0)) return { text: 'not specified' };
   const [y, mo, d, h, mi, s] = b;
   const off = (b[6] << 24) >> 24;
-  const text = `${1900 + y}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}:${pad(s)} ${gmtOffset(off)}`;
-  const bad: string[] = [];
-  if (mo < 1 || mo > 12) bad.push('month');
-  if (d < 1 || d > 31) bad.push('day');
-  if (h > 23) bad.push('hour');
-  if (mi > 59) bad.push('minute');
-  if (s > 59) bad.push('second');
-  if (off < -48 || off > 52) bad.push('GMT offset');
-  return bad.length ? { text, problem: `invalid ${bad.join(', ')}` } : { text };
+  return checked(`${1900 + y}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}:${pad(s)} ${gmtOffset(off)}`, { mo, d, h, mi, s, off });
 }
 
 /**
@@ -104,15 +109,7 @@ export function isoDate17(b: Uint8Array): IsoDate | null {
   }
   const f = (i: number, w: number): number => Number(digits.slice(i, i + w));
   const [y, mo, d, h, mi, s, cs] = [f(0, 4), f(4, 2), f(6, 2), f(8, 2), f(10, 2), f(12, 2), f(14, 2)];
-  const text = `${pad(y, 4)}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}:${pad(s)}.${pad(cs)} ${gmtOffset(off)}`;
-  const bad: string[] = [];
-  if (y < 1 || mo < 1 || mo > 12) bad.push(y < 1 ? 'year' : 'month');
-  if (d < 1 || d > 31) bad.push('day');
-  if (h > 23) bad.push('hour');
-  if (mi > 59) bad.push('minute');
-  if (s > 59) bad.push('second');
-  if (off < -48 || off > 52) bad.push('GMT offset');
-  return bad.length ? { text, problem: `invalid ${bad.join(', ')}` } : { text };
+  return checked(`${pad(y, 4)}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}:${pad(s)}.${pad(cs)} ${gmtOffset(off)}`, { y, mo, d, h, mi, s, off });
 }
 
 /** One character of a quoted preview: escapes for controls, quotes and backslashes. */
@@ -145,14 +142,9 @@ export function ascii(b: Uint8Array, chars = 16): string | null {
   return `"${s}"`;
 }
 
-const H = (x: number): string => x.toString(16).toUpperCase().padStart(2, '0');
-
 /** A GUID as GPT/UEFI store it: the first three groups little-endian, the rest as bytes. */
 export function guid(b: Uint8Array): string | null {
-  if (b.length < 16) return null;
-  const le = (idx: number[]): string => idx.map((i) => H(b[i])).join('');
-  const rest = (from: number, to: number): string => Array.from(b.subarray(from, to), H).join('');
-  return `${le([3, 2, 1, 0])}-${le([5, 4])}-${le([7, 6])}-${rest(8, 10)}-${rest(10, 16)}`;
+  return b.length < 16 ? null : formatGuid(b);
 }
 
 export function binary(b: Uint8Array): string | null {

@@ -12,7 +12,6 @@ import { compilePattern, searchBytes } from '../../engine/byteSearch';
 import { Locator } from '../../engine/locate';
 import { PatchedSource } from '../../engine/io/patched';
 import { rollbackJournal, saveCopy, saveInPlace, type SaveStats } from '../../engine/io/saveRanges';
-import type { ByteSource } from '../../engine/io/source';
 import { mapStructures, type StructureMap } from '../../engine/structureMap';
 import { checksumFix, fixableReason } from '../../engine/fixes';
 import type { Structure } from '../../engine/structure';
@@ -38,17 +37,6 @@ interface BackupFile {
 }
 
 const MAX_BACKUP_BYTES = 256 * 1024 * 1024;
-
-/** A source whose close() does nothing: the structure map's engine must not close our bytes. */
-function borrowed(src: ByteSource): ByteSource {
-  return {
-    name: src.name,
-    get size() { return src.size; },
-    read: (o, l) => src.read(o, l),
-    readInto: (o, t) => (src.readInto ? src.readInto(o, t) : src.read(o, t.length).then(b => { t.set(b); return b.length; })),
-    close: async () => undefined,
-  };
-}
 
 export class SectorDocument implements vscode.CustomDocument {
   private readonly bytesChanged = new vscode.EventEmitter<{ ranges: Array<[number, number]> }>();
@@ -141,7 +129,7 @@ export class SectorDocument implements vscode.CustomDocument {
     this.decoding = this.decoding.then(async () => {
       if (this.disposed) return;
       const old = this.map?.image ?? null;
-      const map = await mapStructures(borrowed(this.source));
+      const map = await mapStructures(this.source); // reads through a non-owning view
       const index = new Map<string, Structure>();
       const img = map.image;
       this.nodes = toNodes(map.structures, {
