@@ -8,7 +8,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import type { StructNode, WebviewMessage } from '../../src/shared/sectorProtocol';
 import { DEFAULT_IMAGE, startHarness, type Harness } from './harness';
 
@@ -76,6 +76,15 @@ describe('sector editor webview in Chromium', function () {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+  /** Polls until the locator's text (or attribute) matches: the webview paints in animation frames. */
+  async function expectText(loc: Locator, re: RegExp, attr?: string): Promise<void> {
+    let last = '';
+    try {
+      await waitFor(async () => re.test(last = (attr ? await loc.getAttribute(attr) : await loc.textContent()) ?? ''), String(re), 5000);
+    } catch {
+      assert.fail(`expected ${attr ?? 'text'} to match ${re}, last seen: ${JSON.stringify(last)}`);
+    }
+  }
   async function gotoExpr(s: Session, text: string): Promise<void> {
     await s.f.locator('[data-testid=goto]').fill(text);
     await s.f.locator('[data-testid=goto]').press('Enter');
@@ -102,7 +111,7 @@ describe('sector editor webview in Chromium', function () {
     assert.equal(msgs[0].type, 'ready');
     const reads = msgs.filter((m) => m.type === 'read') as Array<{ offset: number; length: number }>;
     assert.ok(reads.length >= 1 && reads.every((r) => r.offset % 16384 === 0 && r.length <= 16384), 'aligned 16 KiB blocks');
-    assert.match((await s.f.locator('[data-testid=status]').textContent()) ?? '', /0x00000000 \(0\)/);
+    await expectText(s.f.locator('[data-testid=status]'), /0x00000000 \(0\)/);
     assert.ok(await s.f.locator('[data-testid=struct-node][data-id="vd:16"]').isVisible());
     assert.equal(await s.f.locator('[data-testid=row][data-offset="0"] .lba').textContent(), 'LBA 0');
     assert.equal(await s.f.locator('[data-testid=row][data-offset="512"] .lba').textContent(), 'blk 1');
@@ -119,7 +128,7 @@ describe('sector editor webview in Chromium', function () {
     assert.ok(await rowVisible(s, 32768));
     const rv = await waitFor(async () => (await log(s.page)).find((m) => m.type === 'perf' && m.what === 'reveal'), 'perf reveal');
     assert.equal(rv.offset, 32768);
-    assert.match((await s.f.locator('[data-testid=status]').textContent()) ?? '', /LBA 16 \+ 0x0/);
+    await expectText(s.f.locator('[data-testid=status]'), /LBA 16 \+ 0x0/);
     // Logical Block Size (both-endian 16) is at 0x8080.
     await s.f.locator('[data-testid=row][data-offset="32896"] .b').nth(1).hover();
     await waitFor(async () => /Logical Block Size/.test((await s.f.locator('[data-testid=field-info]').textContent()) ?? ''), 'field info');
@@ -131,10 +140,10 @@ describe('sector editor webview in Chromium', function () {
     await send(s.page, { type: 'reveal', offset: 0x30000, length: 0x20 });
     await waitFor(async () => (await log(s.page)).find((m) => m.type === 'perf' && m.what === 'reveal' && m.offset === 0x30000), 'perf reveal of the host reveal');
     assert.ok(await rowVisible(s, 0x30000) && await rowVisible(s, 0x30010));
-    assert.match((await s.f.locator('[data-testid=status-selection]').textContent()) ?? '', /Sel 32 bytes/);
+    await expectText(s.f.locator('[data-testid=status-selection]'), /Sel 32 bytes/);
     // The goto field refuses nonsense with a message.
     await gotoExpr(s, 'lba');
-    assert.match((await s.f.locator('.goto-msg').textContent()) ?? '', /sector number/);
+    await expectText(s.f.locator('.goto-msg'), /sector number/);
     assert.deepEqual(s.errors, []);
     await s.close();
   });
@@ -149,7 +158,7 @@ describe('sector editor webview in Chromium', function () {
     assert.match(cls[1], /fs/);
     assert.match(cls[5], /k-magic.*fe/);
     assert.match(cls[0], /sel/);
-    assert.match((await s.f.locator('[data-testid=status-selection]').textContent()) ?? '', /2,048 bytes/);
+    await expectText(s.f.locator('[data-testid=status-selection]'), /2,048 bytes/);
     const cur = await waitFor(async () => (await log(s.page)).filter((m) => m.type === 'cursor').pop(), 'cursor message');
     assert.equal(cur.offset, 32768);
     assert.equal(cur.selectionLength, 2048);
@@ -176,17 +185,17 @@ describe('sector editor webview in Chromium', function () {
     await s.page.keyboard.press('Shift+ArrowRight');
     await waitFor(async () => /Sel 3 bytes/.test((await s.f.locator('[data-testid=status-selection]').textContent()) ?? ''), 'selection of 3');
     await s.page.keyboard.press('End');
-    assert.match((await s.f.locator('[data-testid=status-offset]').textContent()) ?? '', /0x0000001F/);
+    await waitFor(async () => /0x0000001F/.test((await s.f.locator('[data-testid=status-offset]').textContent()) ?? ''), 'End moves to the row end');
     await s.page.keyboard.press('Tab');
     await waitFor(async () => /cur(?!2)/.test((await s.f.locator('[data-testid=row][data-offset="16"] .a').nth(15).getAttribute('class')) ?? ''), 'ASCII caret');
     await s.page.keyboard.press('Control+End');
     const last = 5081088 - 1;
     await waitFor(async () => rowVisible(s, last - (last % 16)), 'the last row');
-    assert.match((await s.f.locator('[data-testid=status-offset]').textContent()) ?? '', /\(5,081,087\)/);
+    await waitFor(async () => /\(5,081,087\)/.test((await s.f.locator('[data-testid=status-offset]').textContent()) ?? ''), 'status at the last byte');
     await s.page.keyboard.press('Control+Home');
     await waitFor(async () => rowVisible(s, 0), 'row 0');
     await s.page.keyboard.press('PageDown');
-    assert.ok(!(await rowVisible(s, 0)), 'PageDown scrolls a page');
+    await waitFor(async () => !(await rowVisible(s, 0)), 'PageDown scrolls a page');
     // The wheel scrolls by rows (no native scrolling: the rows are re-rendered).
     await s.page.keyboard.press('Control+Home');
     const box = (await s.f.locator('[data-testid=hex-grid]').boundingBox())!;
@@ -324,11 +333,11 @@ describe('sector editor webview in Chromium', function () {
     await s.f.locator('[data-testid=hex-grid]').focus();
     await s.page.keyboard.press('Shift+F3');
     await waitFor(async () => /\(32,769\)/.test((await s.f.locator('[data-testid=status-offset]').textContent()) ?? ''), 'previous hit');
-    assert.match((await s.f.locator('[data-testid=row][data-offset="32768"] .b').nth(1).getAttribute('class')) ?? '', /fhit/);
+    await expectText(s.f.locator('[data-testid=row][data-offset="32768"] .b').nth(1), /fhit/, 'class');
     // A bad hex pattern is refused locally.
     await s.f.locator('[data-testid=search-input]').fill('4G');
     await s.f.locator('[data-testid=search-input]').press('Enter');
-    assert.match((await s.f.locator('[data-testid=search-status]').textContent()) ?? '', /pairs of hex digits/);
+    await expectText(s.f.locator('[data-testid=search-status]'), /pairs of hex digits/);
     await s.page.screenshot({ path: path.join(SHOTS, 'search-dark.png') });
     assert.deepEqual(s.errors, []);
     await s.close();
@@ -367,7 +376,7 @@ describe('sector editor webview in Chromium', function () {
     const node = s.f.locator('[data-testid=struct-node][data-id="gpt:primary:header"]');
     assert.ok(await node.locator('.ti-mark.codicon-error').isVisible(), 'a fixable problem shows the error marker');
     await node.click();
-    assert.match((await s.f.locator('[data-testid=row][data-offset="528"] .b').nth(0).getAttribute('class')) ?? '', /k-checksum.*fp/);
+    await expectText(s.f.locator('[data-testid=row][data-offset="528"] .b').nth(0), /k-checksum.*fp/, 'class');
     await node.locator('button[data-action=fix]').click();
     const fix = await waitFor(async () => (await log(s.page)).find((m) => m.type === 'fix'), 'fix message');
     assert.equal(fix.id, 'gpt:primary:header');
@@ -392,7 +401,7 @@ describe('sector editor webview in Chromium', function () {
     await waitFor(async () => rowVisible(s, 0x9000), 'restored row');
     assert.ok(!(await s.f.locator('[data-testid=structures]').isVisible()));
     assert.equal(await s.f.locator('[data-testid=endian]').textContent(), 'BE');
-    assert.match((await s.f.locator('[data-testid=sector-label]').textContent()) ?? '', /LBA 18 /);
+    await expectText(s.f.locator('[data-testid=sector-label]'), /LBA 18 /);
     assert.equal(await s.f.locator('[data-testid=row][data-offset="38912"]').count(), 0, 'sector mode shows one sector');
     await s.f.locator('[data-testid=next-sector]').click();
     const st = await waitFor(async () => (await log(s.page)).filter((m) => m.type === 'state').pop(), 'state message', 3000);
@@ -442,7 +451,7 @@ describe('sector editor webview in Chromium', function () {
       assert.deepEqual(await rowHex(s.f, lastRow), ['54', '48', '45', '2D', '45', '4E', '44', '21', '21', '21', '', '', '', '', '', '']);
       assert.ok(await rowVisible(s, lastRow), 'the last row is inside the viewport');
       assert.equal(await s.f.locator(`[data-testid=row][data-offset="${lastRow + 16}"]`).count(), 0, 'nothing past the end');
-      assert.match((await s.f.locator('[data-testid=status-offset]').textContent()) ?? '', /0x119999999 \(4,724,464,025\)/);
+      await expectText(s.f.locator('[data-testid=status-offset]'), /0x119999999 \(4,724,464,025\)/);
       // The thumb sits at the bottom of its track.
       const [thumbBottom, trackBottom] = await s.f.locator('.vscroll').evaluate((t) => [t.querySelector('.thumb')!.getBoundingClientRect().bottom, t.getBoundingClientRect().bottom]);
       assert.ok(Math.abs(thumbBottom - trackBottom) <= 1.5, `thumb ${thumbBottom} track ${trackBottom}`);
