@@ -6,10 +6,11 @@ import { IsoError } from '../engine/errors';
 import type { Namespace } from '../engine/types';
 import { formatInfo, infoJson, formatLsLine, lsJson } from './format';
 import { runSearchCommand } from './grep';
+import { runWriteCommand } from './write';
 
 const VERSION = '0.1.0';
 
-const USAGE = `isowb ${VERSION} — read disc images (ISO 9660, Joliet, Rock Ridge, El Torito, MBR/GPT/APM)
+const USAGE = `isowb ${VERSION} — read, repack and build disc images (ISO 9660, Joliet, Rock Ridge, El Torito, MBR/GPT/APM)
 
 usage:
   isowb info IMAGE [--json] [--structures] [--session N]
@@ -20,6 +21,11 @@ usage:
   isowb grep PATTERN IMAGE [PATH] [-i] [-E] [-w] [-l] [--include GLOB] [--exclude GLOB] [--max-size BYTES] [--namespace NS] [--session N]
       (literal unless -E; prints path:line:text; exit 0 matched, 1 no match, 2 error)
   isowb find IMAGE [PATH] [--name GLOB] [--namespace NS] [--session N]
+  isowb repack IMAGE -o OUT [--add SRC=DEST]... [--replace SRC=DEST]... [--rm PATH]... [--mkdir PATH]...
+              [--layout preserve|compact] [--replace-original [--keep-backup]] [--drop-udf] [--no-verify] [-q]
+      (writes a new image: El Torito, MBR/GPT/APM and isomd5sum carried over with pointers updated)
+  isowb build DIR -o OUT [--volid ID] [--no-joliet] [--no-rock] [--iso-level 1|2|3|4]
+              [--bios-boot PATH_IN_DIR] [--efi-boot IMG_PATH_IN_DIR] [--hybrid mbr|gpt] [--md5] [--force] [-q]
   isowb --version | --help
 
 exit codes: 0 ok, 1 error (message on stderr), 2 usage`;
@@ -206,6 +212,7 @@ export async function main(argv: string[]): Promise<number> {
   let p: Parsed;
   // grep and find parse their own options and use grep's exit codes (src/cli/grep.ts).
   if (argv[0] === 'grep' || argv[0] === 'find') return runSearchCommand(argv, USAGE);
+  if ((argv[0] === 'repack' || argv[0] === 'build') && !argv.includes('--help') && !argv.includes('-h')) return runWriteCommand(argv, USAGE);
   try {
     p = parse(argv);
     if (p.flags.has('--version')) { await out(`isowb ${VERSION}\n`); return 0; }

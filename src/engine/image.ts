@@ -56,7 +56,7 @@ export interface FileNode {
   /** Absolute byte ranges holding the (possibly compressed) data, in order. */
   ranges: Array<{ offset: number; length: number }>;
   /** Present when the data is zisofs-compressed (Rock Ridge ZF). */
-  zisofs?: { compressedSize: number; log2BlockSize: number };
+  zisofs?: { compressedSize: number; log2BlockSize: number; algorithm?: string; headerSizeDiv4?: number };
   /** Rock Ridge SF: sparse file, reported but not expanded. */
   sparse?: boolean;
   /** Directory extent to list children from. */
@@ -186,6 +186,9 @@ export class DiscImage {
   }
 
   get root(): FileNode { return this.active.root; }
+
+  /** The root of another namespace (without switching the presented one), or null when absent. */
+  namespaceRoot(ns: Namespace): FileNode | null { return this.contexts.get(ns)?.root ?? null; }
 
   // ---- tree ---------------------------------------------------------------------------------
 
@@ -441,7 +444,7 @@ export class DiscImage {
     if (rr?.sf) node.sparse = true;
     if (rr?.zf && type === 'file') {
       if ((rr.zf.algorithm === 'pz' && rr.zf.version === 1) || (rr.zf.algorithm === 'PZ' && rr.zf.version === 2)) {
-        node.zisofs = { compressedSize: recordedSize, log2BlockSize: rr.zf.log2BlockSize };
+        node.zisofs = { compressedSize: recordedSize, log2BlockSize: rr.zf.log2BlockSize, algorithm: rr.zf.algorithm, headerSizeDiv4: rr.zf.headerSizeDiv4 };
         node.size = rr.zf.uncompressedSize;
       } else {
         this.diagnostics.warn(`unknown compression ${JSON.stringify(rr.zf.algorithm)} on ${path}; raw bytes shown`, 'Rock Ridge ZF', first.systemUseOffset);

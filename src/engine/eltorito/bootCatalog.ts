@@ -1,7 +1,7 @@
 // El Torito boot catalog (El Torito 1.0 §2.1 validation entry, §2.2 initial/default entry,
 // §2.3 section header entry, §2.4 section entry, §2.5 section entry extension). The catalog is a
 // run of 32-byte entries starting at the LBA named by the boot record volume descriptor.
-import { CorruptImageError, type DiagnosticSink } from '../errors';
+import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Structure } from '../structure';
 import type { BootEntry, ElToritoInfo, Emulation, Platform } from '../types';
@@ -11,9 +11,33 @@ export type CatalogEntry = Omit<BootEntry, 'imageSize' | 'imageSizeSource' | 'ou
   offset: number;
 };
 
+/** Raw fields of a boot entry that CatalogEntry reports interpreted. */
+export interface CatalogEntryRaw {
+  /** Boot media type byte (emulation in bits 0-3, §2.4 flags in bits 5-7). */
+  media: number;
+  /** Load segment field as stored (0 means the default 0x07C0, which CatalogEntry.loadSegment reports). */
+  loadSegment: number;
+}
+
+/** A §2.3 section header as read (the raw values, so an unchanged catalog can be rewritten identically). */
+export interface CatalogSection {
+  platformId: number;
+  /** ID string with trailing NULs removed (spaces kept). */
+  idString: string;
+  /** Number of section entries the header announces. */
+  count: number;
+  /** Absolute byte offset of the header entry. */
+  offset: number;
+}
+
 export interface ParsedCatalog {
   validation: ElToritoInfo['validation'];
+  /** Raw platform id byte and ID string (trailing NULs removed) of the validation entry. */
+  validationRaw: { platformId: number; idString: string };
+  sections: CatalogSection[];
   entries: CatalogEntry[];
+  /** Raw fields of `entries[i]`, same order. */
+  raw: CatalogEntryRaw[];
   /** Type 'boot-catalog'; children are the individual catalog entries in order. */
   structure: Structure;
 }
@@ -62,7 +86,7 @@ function finish(r: FieldReader, s: Omit<Structure, 'fields' | 'problems' | 'chil
 function hex(n: number, w = 2): string { return '0x' + n.toString(16).padStart(w, '0'); }
 
 /** Fields shared by the default entry (§2.2) and section entries (§2.4): bytes 0..11. */
-function readBootFields(r: FieldReader, section: string): { bootable: boolean; emulation: Emulation; media: number; loadSegment: number; systemType: number; sectorCount: number; loadRba: number } {
+function readBootFields(r: FieldReader, section: string): { bootable: boolean; emulation: Emulation; media: number; loadSegment: number; rawLoadSegment: number; systemType: number; sectorCount: number; loadRba: number } {
   const ind = r.buf[0];
   const bootable = ind === 0x88;
   r.field('Boot indicator', 0, 1, ind, bootable ? '0x88 bootable' : ind === 0 ? '0x00 not bootable' : hex(ind), 'enum', section,
@@ -83,7 +107,16 @@ function readBootFields(r: FieldReader, section: string): { bootable: boolean; e
   r.bytes('Unused', 5, 1, section, 'reserved');
   const sectorCount = r.u16le('Sector count (512-byte virtual sectors)', 6, section, 'length');
   const loadRba = r.u32le('Load RBA', 8, section, 'pointer');
-  return { bootable, emulation, media, loadSegment, systemType, sectorCount, loadRba };
+  return { bootable, emulation, media, loadSegment, rawLoadSegment: seg, systemType, sectorCount, loadRba };
+}
+
+/** Latin-1 text of `b` without trailing NULs (trailing spaces are kept, unlike decodeText). */
+function rawText(b: Uint8Array): string {
+  let n = b.length;
+  while (n > 0 && b[n - 1] === 0) n--;
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]);
+  return s;
 }
 
 /**
@@ -123,15 +156,18 @@ export async function readBootCatalog(src: ByteSource, catalogLba: number, sink:
   vr.field('Key bytes', 30, 2, keyOk, keyOk ? '55 AA' : `${hex(first[30])} ${hex(first[31])}`, 'magic', `${SPEC} §2.1`, keyOk ? undefined : 'expected 55 AA');
   const validationStruct = finish(vr, { id: 'eltorito:validation', type: 'eltorito-validation', name: 'El Torito validation entry', offset: base, length: ENTRY, spec: `${SPEC} §2.1` }, sink);
   const validation: ElToritoInfo['validation'] = { platform: platformOf(pid), idString, checksumOk, keyOk };
+  const validationRaw = { platformId: pid, idString: rawText(first.subarray(4, 28)) };
 
   const children: Structure[] = [validationStruct];
   const entries: CatalogEntry[] = [];
+  const sections: CatalogSection[] = [];
+  const raw: CatalogEntryRaw[] = [];
 
   // §2.2 Initial/default entry.
   const def = await cat.entry(1);
   if (!def) {
     sink.error('catalog ends before the default entry', name, base + ENTRY);
-    return { validation, entries, structure: catalogStructure(base, ENTRY, children) };
+    return { validation, validationRaw, sections, entries, raw, structure: catalogStructure(base, ENTRY, children) };
   }
   const dr = new FieldReader(def, base + ENTRY);
   const d = readBootFields(dr, `${SPEC} §2.2`);
@@ -141,6 +177,7 @@ export async function readBootCatalog(src: ByteSource, catalogLba: number, sink:
     index: 0, section: 0, platform: validation.platform, bootable: d.bootable, emulation: d.emulation,
     loadSegment: d.loadSegment, systemType: d.systemType, sectorCount: d.sectorCount, loadRba: d.loadRba, offset: base + ENTRY,
   });
+  raw.push({ media: d.media, loadSegment: d.rawLoadSegment });
 
   // §2.3 section headers, each followed by its §2.4 section entries (and §2.5 extensions).
   let i = 2;
@@ -164,6 +201,7 @@ export async function readBootCatalog(src: ByteSource, catalogLba: number, sink:
     hr.field('Platform ID', 1, 1, hp, platformName(hp), 'enum', `${SPEC} §2.3`, PLATFORMS[hp] === undefined ? `unknown platform ${hex(hp)}` : undefined);
     const count = hr.u16le('Number of section entries', 2, `${SPEC} §2.3`, 'length');
     const sid = hr.str('ID string', 4, 28, 'ascii', `${SPEC} §2.3`);
+    sections.push({ platformId: hp, idString: rawText(e.subarray(4, 32)), count, offset: off });
     children.push(finish(hr, { id: `eltorito:section:${section}`, type: 'eltorito-section-header', name: `El Torito section header ${section}`, offset: off, length: ENTRY, spec: `${SPEC} §2.3` }, sink));
     if (ind === 0x91) terminated = true;
     i++;
@@ -224,6 +262,7 @@ export async function readBootCatalog(src: ByteSource, catalogLba: number, sink:
         entry.selectionCriteria = { type: critType, data: Array.from(crit, (b) => b.toString(16).padStart(2, '0')).join('') };
       }
       entries.push(entry);
+      raw.push({ media: s.media, loadSegment: s.rawLoadSegment });
       if (bounded) break;
     }
     if (bounded) break;
@@ -234,9 +273,213 @@ export async function readBootCatalog(src: ByteSource, catalogLba: number, sink:
   } else if (section > 0 && !terminated) {
     sink.warn('last section header is 0x90 (more follow) but no further header follows; expected 0x91 on the final header', name, base + i * ENTRY);
   }
-  return { validation, entries, structure: catalogStructure(base, i * ENTRY, children) };
+  return { validation, validationRaw, sections, entries, raw, structure: catalogStructure(base, i * ENTRY, children) };
 }
 
 function catalogStructure(base: number, length: number, children: Structure[]): Structure {
   return { id: 'eltorito:catalog', type: 'boot-catalog', name: 'El Torito boot catalog', offset: base, length, spec: `${SPEC} §2`, fields: [], children, target: { lba: base / SECTOR, blocks: Math.ceil(length / SECTOR) } };
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+/** One boot entry to write: the initial/default entry (El Torito 1.0 §2.2) or a section entry (§2.4). */
+export interface CatalogEntrySpec {
+  /** Informational: the platform byte written is the validation entry's (default entry) or the section header's. */
+  platform: number;
+  bootable: boolean;
+  emulation: 0 | 1 | 2 | 3 | 4;
+  /** Written as given (0 means the BIOS default 0x07C0). */
+  loadSegment: number;
+  systemType: number;
+  /** 512-byte virtual sectors loaded by the BIOS. */
+  sectorCount: number;
+  loadRba: number;
+  /** Section entries only: criteria type (byte 12) and vendor bytes (19 in the entry, 30 per §2.5 extension). */
+  selectionCriteria?: { type: number; data: Uint8Array };
+  /** Bits 4, 6, 7 of the boot media type byte (§2.4: 0x40 ATAPI driver, 0x80 SCSI drivers); bit 5 is derived. */
+  mediaFlags?: number;
+}
+
+export interface CatalogSpec {
+  validation: { platform: number; idString: string };
+  defaultEntry: CatalogEntrySpec;
+  sections: Array<{ platform: number; idString: string; entries: CatalogEntrySpec[] }>;
+}
+
+const CRIT_IN_ENTRY = 19;
+const CRIT_PER_EXT = 30;
+
+function checkInt(v: number, max: number, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > max) throw new InvalidArgumentError(`${what} ${v} is outside 0..${max}`, { structure: 'El Torito boot catalog' });
+}
+
+function putText(dst: Uint8Array, off: number, len: number, s: string, what: string): void {
+  if (s.length > len) throw new InvalidArgumentError(`${what} ${JSON.stringify(s)} is longer than ${len} characters`, { structure: 'El Torito boot catalog' });
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) throw new InvalidArgumentError(`${what} ${JSON.stringify(s)} has a character outside Latin-1`, { structure: 'El Torito boot catalog' });
+    dst[off + i] = c;
+  }
+}
+
+function putLe(dst: Uint8Array, off: number, v: number, bytes: number): void {
+  for (let i = 0; i < bytes; i++) dst[off + i] = Math.floor(v / 2 ** (8 * i)) & 0xff;
+}
+
+/** Writes bytes 0..11 shared by §2.2 and §2.4 entries (bit 5 of the media byte set when §2.5 extensions follow). */
+function putBootFields(e: Uint8Array, s: CatalogEntrySpec, extensions: boolean, what: string): void {
+  checkInt(s.emulation, 4, `${what}: emulation`);
+  checkInt(s.loadSegment, 0xffff, `${what}: load segment`);
+  checkInt(s.systemType, 0xff, `${what}: system type`);
+  checkInt(s.sectorCount, 0xffff, `${what}: sector count`);
+  checkInt(s.loadRba, 0xffffffff, `${what}: load RBA`);
+  e[0] = s.bootable ? 0x88 : 0x00;
+  e[1] = s.emulation | ((s.mediaFlags ?? 0) & 0xd0) | (extensions ? 0x20 : 0);
+  putLe(e, 2, s.loadSegment, 2);
+  e[4] = s.systemType;
+  putLe(e, 6, s.sectorCount, 2);
+  putLe(e, 8, s.loadRba, 4);
+}
+
+/**
+ * Serializes a boot catalog (El Torito 1.0 §2.1-§2.5): validation entry with its checksum and
+ * 55 AA key, the initial/default entry, then each section header (0x90, the last 0x91) followed
+ * by its section entries and their extensions. Zero-padded to a multiple of 2048 bytes.
+ */
+export function serializeBootCatalog(spec: CatalogSpec): Uint8Array {
+  if (spec.defaultEntry.selectionCriteria) throw new InvalidArgumentError('the initial/default entry has no selection criteria (El Torito 1.0 §2.2)', { structure: 'El Torito boot catalog' });
+  const rows: Uint8Array[] = [];
+  // §2.1 validation entry.
+  const v = new Uint8Array(ENTRY);
+  checkInt(spec.validation.platform, 0xff, 'validation platform');
+  v[0] = 1;
+  v[1] = spec.validation.platform;
+  putText(v, 4, 24, spec.validation.idString, 'validation ID string');
+  v[30] = 0x55; v[31] = 0xaa;
+  let sum = 0;
+  for (let i = 0; i < ENTRY; i += 2) sum = (sum + (v[i] | (v[i + 1] << 8))) & 0xffff;
+  const ck = (0x10000 - sum) & 0xffff;
+  v[28] = ck & 0xff; v[29] = ck >> 8;
+  rows.push(v);
+  // §2.2 initial/default entry.
+  const d = new Uint8Array(ENTRY);
+  putBootFields(d, spec.defaultEntry, false, 'default entry');
+  rows.push(d);
+  spec.sections.forEach((sec, si) => {
+    // §2.3 section header.
+    const h = new Uint8Array(ENTRY);
+    checkInt(sec.platform, 0xff, `section ${si + 1}: platform`);
+    checkInt(sec.entries.length, 0xffff, `section ${si + 1}: entry count`);
+    h[0] = si === spec.sections.length - 1 ? 0x91 : 0x90;
+    h[1] = sec.platform;
+    putLe(h, 2, sec.entries.length, 2);
+    putText(h, 4, 28, sec.idString, `section ${si + 1} ID string`);
+    rows.push(h);
+    sec.entries.forEach((es, ei) => {
+      const what = `section ${si + 1} entry ${ei + 1}`;
+      // §2.4 section entry, then §2.5 extensions for criteria beyond 19 bytes.
+      const crit = es.selectionCriteria?.data ?? new Uint8Array(0);
+      const extCount = Math.max(0, Math.ceil((crit.length - CRIT_IN_ENTRY) / CRIT_PER_EXT));
+      const e = new Uint8Array(ENTRY);
+      putBootFields(e, es, extCount > 0, what);
+      if (es.selectionCriteria) {
+        checkInt(es.selectionCriteria.type, 0xff, `${what}: selection criteria type`);
+        e[12] = es.selectionCriteria.type;
+      }
+      e.set(crit.subarray(0, CRIT_IN_ENTRY), 13);
+      rows.push(e);
+      for (let x = 0; x < extCount; x++) {
+        const xe = new Uint8Array(ENTRY);
+        xe[0] = 0x44;
+        xe[1] = x < extCount - 1 ? 0x20 : 0;
+        const from = CRIT_IN_ENTRY + x * CRIT_PER_EXT;
+        xe.set(crit.subarray(from, from + CRIT_PER_EXT), 2);
+        rows.push(xe);
+      }
+    });
+  });
+  const out = new Uint8Array(Math.ceil((rows.length * ENTRY) / SECTOR) * SECTOR);
+  rows.forEach((r, i) => out.set(r, i * ENTRY));
+  return out;
+}
+
+function hexBytes(h: string): Uint8Array {
+  const b = new Uint8Array(h.length >> 1);
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return b;
+}
+
+function entrySpecOf(e: CatalogEntry, r: CatalogEntryRaw, platform: number): CatalogEntrySpec {
+  const emu = r.media & 0x0f;
+  const s: CatalogEntrySpec = {
+    platform, bootable: e.bootable, emulation: (emu <= 4 ? emu : 0) as CatalogEntrySpec['emulation'],
+    loadSegment: r.loadSegment, systemType: e.systemType, sectorCount: e.sectorCount, loadRba: e.loadRba,
+  };
+  if (r.media & 0xd0) s.mediaFlags = r.media & 0xd0;
+  if (e.selectionCriteria) s.selectionCriteria = { type: e.selectionCriteria.type, data: hexBytes(e.selectionCriteria.data) };
+  return s;
+}
+
+/** The spec of a parsed catalog: serializeBootCatalog(catalogSpecOf(p)) rewrites an unchanged catalog identically. */
+export function catalogSpecOf(parsed: ParsedCatalog): CatalogSpec {
+  const def = parsed.entries[0];
+  if (!def || def.index !== 0) throw new CorruptImageError('the catalog has no initial/default entry', { structure: 'El Torito boot catalog', offset: parsed.structure.offset + ENTRY });
+  const vp = parsed.validationRaw.platformId;
+  const sections = parsed.sections.map((h, i) => ({
+    platform: h.platformId, idString: h.idString,
+    entries: parsed.entries.flatMap((e, k) => (e.section === i + 1 ? [entrySpecOf(e, parsed.raw[k], h.platformId)] : [])),
+  }));
+  return { validation: { platform: vp, idString: parsed.validationRaw.idString }, defaultEntry: entrySpecOf(def, parsed.raw[0], vp), sections };
+}
+
+/** Byte offsets (within `catalog`) of the boot entries, in BootEntry.index order. */
+function entryOffsets(catalog: Uint8Array): number[] {
+  const n = Math.floor(catalog.length / ENTRY);
+  const offs: number[] = [];
+  if (n < 2 || catalog[0] !== 1) return offs;
+  offs.push(ENTRY);
+  let i = 2;
+  let last = false;
+  while (!last && i < n) {
+    const ind = catalog[i * ENTRY];
+    if (ind !== 0x90 && ind !== 0x91) break;
+    last = ind === 0x91;
+    const count = catalog[i * ENTRY + 2] | (catalog[i * ENTRY + 3] << 8);
+    i++;
+    for (let k = 0; k < count && i < n; k++) {
+      const o = i * ENTRY;
+      if (catalog[o] !== 0x88 && catalog[o] !== 0x00) break;
+      if (catalog.subarray(o, o + ENTRY).every((b) => b === 0)) break;
+      offs.push(o);
+      let more = (catalog[o + 1] & 0x20) !== 0;
+      i++;
+      while (more && i < n && catalog[i * ENTRY] === 0x44) {
+        more = (catalog[i * ENTRY + 1] & 0x20) !== 0;
+        i++;
+      }
+    }
+  }
+  return offs;
+}
+
+/**
+ * A copy of `catalog` with the load RBA and/or sector count of the given entries replaced
+ * (El Torito 1.0 §2.2/§2.4 bytes 6-7 and 8-11). `index` numbers entries as BootEntry.index does.
+ */
+export function patchBootCatalog(catalog: Uint8Array, updates: Array<{ index: number; loadRba?: number; sectorCount?: number }>): Uint8Array {
+  const out = new Uint8Array(catalog);
+  const offs = entryOffsets(catalog);
+  for (const u of updates) {
+    const o = offs[u.index];
+    if (o === undefined) throw new InvalidArgumentError(`boot entry ${u.index} is not in the catalog (it has ${offs.length})`, { structure: 'El Torito boot catalog' });
+    if (u.sectorCount !== undefined) {
+      checkInt(u.sectorCount, 0xffff, `entry ${u.index}: sector count`);
+      putLe(out, o + 6, u.sectorCount, 2);
+    }
+    if (u.loadRba !== undefined) {
+      checkInt(u.loadRba, 0xffffffff, `entry ${u.index}: load RBA`);
+      putLe(out, o + 8, u.loadRba, 4);
+    }
+  }
+  return out;
 }

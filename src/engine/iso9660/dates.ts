@@ -1,5 +1,6 @@
 // ECMA-119 dates: the 17-byte volume descriptor date-time (8.4.26.1) and the 7-byte
 // directory-record date-time (9.1.5). Both carry an offset from GMT in 15-minute steps.
+import { InvalidArgumentError } from '../errors';
 import type { FieldReader } from '../structure';
 
 export interface IsoDate {
@@ -66,4 +67,45 @@ export function date7Field(r: FieldReader, name: string, off: number, spec = 'EC
   const d = parseDate7(r.buf, off);
   if (r.record) r.field(name, off, 7, d ? d.iso : null, d ? d.iso : '(not specified)', 'date', spec);
   return d;
+}
+
+// ---- Serialization (the writer) -------------------------------------------------------------
+
+function checkDate(d: Date, what: string): number {
+  const t = d instanceof Date ? d.getTime() : NaN;
+  if (!Number.isFinite(t)) throw new InvalidArgumentError(`${what}: ${String(d)} is not a valid date`);
+  return t;
+}
+
+/**
+ * ECMA-119 9.1.5: 7-byte recording date and time, written in UTC (offset 0). Instants before
+ * 1900-01-01 or after 2155-12-31 23:59:59 (what the year byte can hold) are clamped to those bounds.
+ */
+export function encodeDate7(d: Date): Uint8Array {
+  const t = checkDate(d, '7-byte date');
+  const lo = Date.UTC(1900, 0, 1), hi = Date.UTC(2155, 11, 31, 23, 59, 59);
+  const u = new Date(Math.min(hi, Math.max(lo, t)));
+  return Uint8Array.of(u.getUTCFullYear() - 1900, u.getUTCMonth() + 1, u.getUTCDate(), u.getUTCHours(), u.getUTCMinutes(), u.getUTCSeconds(), 0);
+}
+
+/** 0001-01-01T00:00:00Z (Date.UTC maps years 0–99 to 1900–1999). */
+const YEAR1 = new Date(0).setUTCFullYear(1, 0, 1);
+
+/**
+ * ECMA-119 8.4.26.1: 17-byte "YYYYMMDDhhmmsscc" + offset, written in UTC (offset 0). null →
+ * "0000000000000000" and 0 (not specified). Years outside 0001–9999 are clamped.
+ */
+export function encodeDate17(d: Date | null): Uint8Array {
+  const out = new Uint8Array(17);
+  if (d === null) {
+    out.fill(0x30, 0, 16);
+    return out;
+  }
+  const t = checkDate(d, '17-byte date');
+  const lo = YEAR1, hi = Date.UTC(9999, 11, 31, 23, 59, 59, 990);
+  const u = new Date(Math.min(hi, Math.max(lo, t)));
+  const text = pad(u.getUTCFullYear(), 4) + pad(u.getUTCMonth() + 1) + pad(u.getUTCDate())
+    + pad(u.getUTCHours()) + pad(u.getUTCMinutes()) + pad(u.getUTCSeconds()) + pad(Math.floor(u.getUTCMilliseconds() / 10));
+  for (let i = 0; i < 16; i++) out[i] = text.charCodeAt(i);
+  return out;
 }

@@ -2,7 +2,7 @@
 import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
 import type { ByteSource } from '../io/source';
 import { FieldReader, type Field, type Structure } from '../structure';
-import { date7Field, type IsoDate } from './dates';
+import { date7Field, encodeDate7, type IsoDate } from './dates';
 
 /** Directory extents larger than this are treated as corrupt (no real directory comes close). */
 export const MAX_DIRECTORY_SIZE = 64 * 1024 * 1024;
@@ -333,4 +333,86 @@ export function interleavedRanges(extentLba: number, extAttrLength: number, data
     unitLba += fileUnitSize + interleaveGap;
   }
   return out;
+}
+
+// ---- Serialization (the writer) -------------------------------------------------------------
+
+/** Longest directory record: the length is one byte and every record has an even length (9.1.1, 9.1.13). */
+export const MAX_DIRECTORY_RECORD = 254;
+
+export interface DirectoryRecordSpec {
+  /** Already encoded: [0x00] for ".", [0x01] for "..", d-characters + ";1", or UCS-2 BE for Joliet. */
+  identifier: Uint8Array;
+  lba: number;
+  dataLength: number;
+  recorded: Date;
+  /** FILE_FLAGS bits (directory 0x02, multi-extent 0x80, hidden 0x01 …). */
+  flags: number;
+  /** SUSP area, appended after the identifier (and its pad byte when the identifier length is even). */
+  systemUse?: Uint8Array;
+  /** Default 1. */
+  volumeSequence?: number;
+}
+
+/** Bytes of a record with this identifier and System Use length (pad byte after an even identifier, total rounded up to even). */
+export function directoryRecordLength(identifierLength: number, systemUseLength: number): number {
+  const n = DIR_RECORD_FIXED + identifierLength + ((identifierLength & 1) === 0 ? 1 : 0) + systemUseLength;
+  return n + (n & 1);
+}
+
+/**
+ * Most System Use bytes a record with this identifier length can hold. The record's length byte
+ * allows 255, but a record's length is even, so 254 is the real maximum.
+ */
+export function systemUseRoom(identifierLength: number): number {
+  return MAX_DIRECTORY_RECORD - DIR_RECORD_FIXED - identifierLength - ((identifierLength & 1) === 0 ? 1 : 0);
+}
+
+function u32(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit in 32 bits`);
+  return v;
+}
+
+/** Both-endian 32-bit (ECMA-119 7.3.3) at b[off]. */
+export function putBoth32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v & 0xff; b[off + 1] = (v >>> 8) & 0xff; b[off + 2] = (v >>> 16) & 0xff; b[off + 3] = (v >>> 24) & 0xff;
+  b[off + 4] = (v >>> 24) & 0xff; b[off + 5] = (v >>> 16) & 0xff; b[off + 6] = (v >>> 8) & 0xff; b[off + 7] = v & 0xff;
+}
+
+/** Both-endian 16-bit (ECMA-119 7.2.3) at b[off]. */
+export function putBoth16(b: Uint8Array, off: number, v: number): void {
+  b[off] = v & 0xff; b[off + 1] = (v >>> 8) & 0xff; b[off + 2] = (v >>> 8) & 0xff; b[off + 3] = v & 0xff;
+}
+
+/**
+ * ECMA-119 9.1: one directory record (no extended attribute record, not interleaved). The total
+ * length is even (a zero byte ends an odd System Use area); more than 254 bytes → InvalidArgumentError.
+ * A data length above 0xFFFFFFFF is refused: splitting into multi-extent sections is the caller's job.
+ */
+export function serializeDirectoryRecord(s: DirectoryRecordSpec): Uint8Array {
+  const id = s.identifier;
+  const su = s.systemUse ?? new Uint8Array(0);
+  if (id.length < 1 || id.length > 255) throw new InvalidArgumentError(`directory record identifier length ${id.length} is not between 1 and 255`);
+  const len = directoryRecordLength(id.length, su.length);
+  if (len > MAX_DIRECTORY_RECORD) {
+    throw new InvalidArgumentError(`directory record would be ${len} bytes (identifier ${id.length}, System Use ${su.length}); at most ${MAX_DIRECTORY_RECORD} fit`);
+  }
+  const lba = u32(s.lba, 'directory record extent location');
+  const dataLength = u32(s.dataLength, 'directory record data length (split larger files into multi-extent sections)');
+  const seq = s.volumeSequence ?? 1;
+  if (!Number.isInteger(seq) || seq < 0 || seq > 0xffff) throw new InvalidArgumentError(`volume sequence number ${seq} does not fit in 16 bits`);
+  if (!Number.isInteger(s.flags) || s.flags < 0 || s.flags > 0xff) throw new InvalidArgumentError(`file flags ${s.flags} do not fit in one byte`);
+  const b = new Uint8Array(len);
+  b[0] = len;
+  b[1] = 0; // no extended attribute record
+  putBoth32(b, 2, lba);
+  putBoth32(b, 10, dataLength);
+  b.set(encodeDate7(s.recorded), 18);
+  b[25] = s.flags;
+  // 26, 27: file unit size and interleave gap 0 (not interleaved)
+  putBoth16(b, 28, seq);
+  b[32] = id.length;
+  b.set(id, 33);
+  b.set(su, DIR_RECORD_FIXED + id.length + ((id.length & 1) === 0 ? 1 : 0));
+  return b;
 }

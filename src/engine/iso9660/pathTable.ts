@@ -1,8 +1,9 @@
 // ECMA-119 9.4 Path table record (6.9 path table, 6.9.1 order)
-import { CorruptImageError, type DiagnosticSink } from '../errors';
+import { CorruptImageError, InvalidArgumentError, UnsupportedFeatureError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Structure } from '../structure';
 import { decodeIdentifier } from './directoryRecord';
+import { comparePadded } from './names';
 
 /** Path tables larger than this are treated as corrupt. */
 export const MAX_PATH_TABLE_SIZE = 16 * 1024 * 1024;
@@ -212,4 +213,55 @@ export function crossCheckPathTables(l: PathTableEntry[], m: PathTableEntry[] | 
   }
   if (dropped) out.push(`… and ${dropped} more path table problems`);
   return out;
+}
+
+// ---- Serialization (the writer) -------------------------------------------------------------
+
+export interface PathTableSpecEntry {
+  identifier: Uint8Array;
+  lba: number;
+  /** 1-based number of the parent entry; the root is entry 1, with identifier [0] and parent 1. */
+  parent: number;
+}
+
+/**
+ * ECMA-119 9.4: one path table (type L: little-endian numbers, type M: big-endian), entries in
+ * the order given (see pathTableOrder). No extended attribute records.
+ */
+export function serializePathTable(entries: PathTableSpecEntry[], littleEndian: boolean): Uint8Array {
+  if (entries.length > 0xffff) {
+    throw new UnsupportedFeatureError(`${entries.length} directories: a path table numbers at most 65535 (ECMA-119 9.4.4 parent numbers are 16-bit)`);
+  }
+  let size = 0;
+  for (const e of entries) {
+    if (e.identifier.length < 1 || e.identifier.length > 255) throw new InvalidArgumentError(`path table identifier length ${e.identifier.length} is not between 1 and 255`);
+    size += 8 + e.identifier.length + (e.identifier.length & 1);
+  }
+  const b = new Uint8Array(size);
+  const dv = new DataView(b.buffer);
+  let pos = 0;
+  entries.forEach((e, i) => {
+    if (!Number.isInteger(e.lba) || e.lba < 0 || e.lba > 0xffffffff) throw new InvalidArgumentError(`path table entry ${i + 1}: extent location ${e.lba} does not fit in 32 bits`);
+    if (!Number.isInteger(e.parent) || e.parent < 1 || e.parent > i + 1 || (i > 0 && e.parent === i + 1)) {
+      throw new InvalidArgumentError(`path table entry ${i + 1}: parent number ${e.parent} does not name an earlier entry`);
+    }
+    b[pos] = e.identifier.length;
+    b[pos + 1] = 0;
+    dv.setUint32(pos + 2, e.lba, littleEndian);
+    dv.setUint16(pos + 6, e.parent, littleEndian);
+    b.set(e.identifier, pos + 8);
+    pos += 8 + e.identifier.length + (e.identifier.length & 1);
+  });
+  return b;
+}
+
+/**
+ * ECMA-119 6.9.1 order of path table entries: by depth (level in the hierarchy), then by parent
+ * directory number, then by identifier (shorter one padded with 0x20). Stable; returns a new array.
+ * `parentIndex` must already be the parent's number in the final table, so callers number the
+ * directories one depth at a time. `joliet`: identifiers are UCS-2 BE (padded with U+0020).
+ */
+export function pathTableOrder<T extends { identifier: Uint8Array; parentIndex: number; depth: number }>(dirs: T[], joliet = false): T[] {
+  const unit = joliet ? 2 : 1;
+  return dirs.slice().sort((a, b) => a.depth - b.depth || a.parentIndex - b.parentIndex || comparePadded(a.identifier, b.identifier, unit));
 }

@@ -1,9 +1,9 @@
 // ECMA-119 8 Volume descriptors (8.2 boot record, 8.3 terminator, 8.4 primary, 8.5 supplementary / ISO 9660:1999 enhanced, 8.6 partition)
-import { CorruptImageError, type DiagnosticSink } from '../errors';
+import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Field, type Structure } from '../structure';
-import { date17Field, type IsoDate } from './dates';
-import { parseRootRecord, type DirectoryRecord } from './directoryRecord';
+import { date17Field, encodeDate17, type IsoDate } from './dates';
+import { parseRootRecord, putBoth16, putBoth32, type DirectoryRecord } from './directoryRecord';
 
 export const VD_SIZE = 2048;
 /** Upper bound on descriptors read from one volume descriptor set. */
@@ -322,4 +322,166 @@ export async function readVolumeDescriptorSet(src: ByteSource, firstLba: number,
     sink.warn(`volume space size ${pvd.volumeSpaceSize} blocks (${bytes} bytes) exceeds the image size ${src.size}; the image may be truncated`, 'Primary Volume Descriptor', pvd.lba * VD_SIZE + 80);
   }
   return out;
+}
+
+// ---- Serialization (the writer) -------------------------------------------------------------
+
+export interface VolumeDescriptorSpec {
+  /** 1 primary, 2 supplementary (Joliet) or enhanced (ISO 9660:1999). */
+  type: 1 | 2;
+  /** Descriptor version (default 1); 2 with fileStructureVersion 2 = ISO 9660:1999 enhanced. */
+  version?: 1 | 2;
+  /** Escape sequences at 88, up to 32 bytes (Joliet level 3: '%/E'). Type 2 only. */
+  escapes?: Uint8Array;
+  systemId: string; volumeId: string; volumeSetId: string; publisherId: string; preparerId: string;
+  applicationId: string; copyrightFileId: string; abstractFileId: string; bibliographicFileId: string;
+  volumeBlocks: number; volumeSetSize?: number; volumeSequenceNumber?: number; blockSize?: number;
+  pathTableSize: number; lPathLba: number; optLPathLba?: number; mPathLba: number; optMPathLba?: number;
+  /** 34-byte root directory record. */
+  root: Uint8Array;
+  created: Date | null; modified: Date | null; expires: Date | null; effective: Date | null;
+  /** Default: the descriptor version. */
+  fileStructureVersion?: number;
+  /** Up to 512 bytes at 883. */
+  applicationUse?: Uint8Array;
+  /** Identifier strings as UCS-2 BE (padded with 00 20, truncated to the field), else a/d-characters padded with spaces. */
+  joliet?: boolean;
+}
+
+/** Joliet escape sequences (Joliet spec, table of UCS-2 levels): "%/@" level 1, "%/C" level 2, "%/E" level 3. */
+export const JOLIET_ESCAPES = { 1: Uint8Array.of(0x25, 0x2f, 0x40), 2: Uint8Array.of(0x25, 0x2f, 0x43), 3: Uint8Array.of(0x25, 0x2f, 0x45) } as const;
+
+/**
+ * Writes a text field. Plain: bytes 0x20–0x7E (a-characters and more; what mkisofs/xorriso accept),
+ * padded with spaces; too long or other characters → InvalidArgumentError. Joliet: UCS-2 BE padded
+ * with 00 20 (characters outside the BMP → '_'), truncated to the field as xorriso does (a 32-byte
+ * volume identifier holds 16 characters).
+ */
+function putText(b: Uint8Array, off: number, len: number, text: string, joliet: boolean, field: string): void {
+  if (joliet) {
+    const units: number[] = [];
+    for (const ch of text) {
+      const c = ch.codePointAt(0) as number;
+      units.push(c > 0xffff || (c >= 0xd800 && c <= 0xdfff) ? 0x5f : c);
+    }
+    const n = Math.min(units.length, len >> 1);
+    for (let i = 0; i < n; i++) { b[off + 2 * i] = units[i] >> 8; b[off + 2 * i + 1] = units[i] & 0xff; }
+    for (let i = 2 * n; i < len; i++) b[off + i] = i & 1 ? 0x20 : 0x00;
+    return;
+  }
+  if (text.length > len) throw new InvalidArgumentError(`${field} ${JSON.stringify(text)} is ${text.length} characters; the field holds ${len}`);
+  for (let i = 0; i < len; i++) {
+    if (i >= text.length) { b[off + i] = 0x20; continue; }
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) throw new InvalidArgumentError(`${field} ${JSON.stringify(text)}: character ${JSON.stringify(text[i])} cannot be recorded (ECMA-119 7.4: a-/d-characters)`);
+    b[off + i] = c;
+  }
+}
+
+function putU32(dv: DataView, off: number, v: number, le: boolean, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit in 32 bits`);
+  dv.setUint32(off, v, le);
+}
+
+function checkedBoth32(b: Uint8Array, off: number, v: number, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit in 32 bits`);
+  putBoth32(b, off, v);
+}
+
+function checkedBoth16(b: Uint8Array, off: number, v: number, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new InvalidArgumentError(`${what} ${v} does not fit in 16 bits`);
+  putBoth16(b, off, v);
+}
+
+function putHeader(b: Uint8Array, type: number, version: number): void {
+  b[0] = type;
+  for (let i = 0; i < 5; i++) b[1 + i] = 'CD001'.charCodeAt(i);
+  b[6] = version;
+}
+
+/** Writes the fields a rewrite changes (shared by serialize and patch). */
+function putLayout(b: Uint8Array, p: { volumeBlocks: number; pathTableSize: number; lPathLba: number; optLPathLba?: number; mPathLba: number; optMPathLba?: number; root: Uint8Array }): void {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  checkedBoth32(b, 80, p.volumeBlocks, 'volume space size');
+  checkedBoth32(b, 132, p.pathTableSize, 'path table size');
+  putU32(dv, 140, p.lPathLba, true, 'type L path table location');
+  putU32(dv, 144, p.optLPathLba ?? 0, true, 'optional type L path table location');
+  putU32(dv, 148, p.mPathLba, false, 'type M path table location');
+  putU32(dv, 152, p.optMPathLba ?? 0, false, 'optional type M path table location');
+  if (p.root.length !== 34) throw new InvalidArgumentError(`root directory record is ${p.root.length} bytes; a volume descriptor holds exactly 34 (ECMA-119 8.4.18)`);
+  b.set(p.root, 156);
+}
+
+/** ECMA-119 8.4 primary / 8.5 supplementary (Joliet, ISO 9660:1999 enhanced) volume descriptor: 2048 bytes. */
+export function serializeVolumeDescriptor(s: VolumeDescriptorSpec): Uint8Array {
+  const b = new Uint8Array(VD_SIZE);
+  const version = s.version ?? 1;
+  const joliet = s.joliet === true;
+  putHeader(b, s.type, version);
+  putText(b, 8, 32, s.systemId, joliet, 'system identifier');
+  putText(b, 40, 32, s.volumeId, joliet, 'volume identifier');
+  if (s.escapes) {
+    if (s.type !== 2) throw new InvalidArgumentError('escape sequences belong in a supplementary volume descriptor (type 2)');
+    if (s.escapes.length > 32) throw new InvalidArgumentError(`escape sequences are ${s.escapes.length} bytes; the field holds 32`);
+    b.set(s.escapes, 88);
+  }
+  checkedBoth16(b, 120, s.volumeSetSize ?? 1, 'volume set size');
+  checkedBoth16(b, 124, s.volumeSequenceNumber ?? 1, 'volume sequence number');
+  const bs = s.blockSize ?? 2048;
+  if (!isValidBlockSize(bs)) throw new InvalidArgumentError(`logical block size ${bs} is not a power of two between 512 and 2048`);
+  checkedBoth16(b, 128, bs, 'logical block size');
+  putLayout(b, s);
+  putText(b, 190, 128, s.volumeSetId, joliet, 'volume set identifier');
+  putText(b, 318, 128, s.publisherId, joliet, 'publisher identifier');
+  putText(b, 446, 128, s.preparerId, joliet, 'data preparer identifier');
+  putText(b, 574, 128, s.applicationId, joliet, 'application identifier');
+  putText(b, 702, 37, s.copyrightFileId, joliet, 'copyright file identifier');
+  putText(b, 739, 37, s.abstractFileId, joliet, 'abstract file identifier');
+  putText(b, 776, 37, s.bibliographicFileId, joliet, 'bibliographic file identifier');
+  b.set(encodeDate17(s.created), 813);
+  b.set(encodeDate17(s.modified), 830);
+  b.set(encodeDate17(s.expires), 847);
+  b.set(encodeDate17(s.effective), 864);
+  const fsv = s.fileStructureVersion ?? version;
+  if (!Number.isInteger(fsv) || fsv < 0 || fsv > 0xff) throw new InvalidArgumentError(`file structure version ${fsv} does not fit in one byte`);
+  b[881] = fsv;
+  if (s.applicationUse) {
+    if (s.applicationUse.length > 512) throw new InvalidArgumentError(`application use is ${s.applicationUse.length} bytes; the field holds 512`);
+    b.set(s.applicationUse, 883);
+  }
+  return b;
+}
+
+/**
+ * A copy of an existing primary/supplementary descriptor with only the layout fields replaced
+ * (volume space size, path table size and locations, root record, and the modification date when
+ * given); identifiers, other dates and the application use area stay byte for byte. Optional path
+ * table locations left out become 0: the old optional tables are not rewritten.
+ */
+export function patchVolumeDescriptor(original: Uint8Array, p: { volumeBlocks: number; pathTableSize: number; lPathLba: number; optLPathLba?: number; mPathLba: number; optMPathLba?: number; root: Uint8Array; modified?: Date }): Uint8Array {
+  if (original.length !== VD_SIZE) throw new InvalidArgumentError(`volume descriptor is ${original.length} bytes, expected ${VD_SIZE}`);
+  const magic = String.fromCharCode(original[1], original[2], original[3], original[4], original[5]);
+  if (magic !== 'CD001' || (original[0] !== 1 && original[0] !== 2)) {
+    throw new InvalidArgumentError(`not a primary or supplementary volume descriptor (type ${original[0]}, identifier ${JSON.stringify(magic)})`);
+  }
+  const b = original.slice();
+  putLayout(b, p);
+  if (p.modified) b.set(encodeDate17(p.modified), 830);
+  return b;
+}
+
+/** El Torito 1.0 2.0 Boot Record Volume Descriptor (ECMA-119 8.2): "EL TORITO SPECIFICATION", catalog LBA (LE) at 0x47. */
+export function serializeBootRecordVd(catalogLba: number): Uint8Array {
+  const b = new Uint8Array(VD_SIZE);
+  putHeader(b, 0, 1);
+  for (let i = 0; i < EL_TORITO_ID.length; i++) b[7 + i] = EL_TORITO_ID.charCodeAt(i); // padded with zeros
+  putU32(new DataView(b.buffer), 0x47, catalogLba, true, 'boot catalog location');
+  return b;
+}
+
+/** ECMA-119 8.3 Volume Descriptor Set Terminator. */
+export function serializeTerminatorVd(): Uint8Array {
+  const b = new Uint8Array(VD_SIZE);
+  putHeader(b, 255, 1);
+  return b;
 }

@@ -1,7 +1,7 @@
 // Apple Partition Map (Inside Macintosh: Devices, "SCSI Manager" chapter: Block0 driver
 // descriptor record "ER" and partition map entries "PM", big-endian). The driver descriptor
 // sits in block 0 and names the block size; the map occupies blocks 1..pmMapBlkCnt.
-import { IsoError, type DiagnosticSink } from '../errors';
+import { InvalidArgumentError, IsoError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Structure } from '../structure';
 import type { ApmInfo, ApmPartition } from '../types';
@@ -131,4 +131,28 @@ export async function readApm(src: ByteSource, sink: DiagnosticSink): Promise<{ 
   }
   structures.push({ id: 'apm:map', type: 'apm-map', name: `Apple partition map (${bs}-byte blocks)`, offset: bs, length: children.length * bs, spec: SPEC, fields: [], children });
   return { info: { blockSize: bs, partitions }, structures };
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+function putBe32(b: Uint8Array, off: number, v: number, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit 32 bits`, { structure: 'Apple partition map', offset: off });
+  b[off] = (v >>> 24) & 0xff; b[off + 1] = (v >>> 16) & 0xff; b[off + 2] = (v >>> 8) & 0xff; b[off + 3] = v & 0xff;
+}
+
+/**
+ * Patches one partition map entry in place (Inside Macintosh: Devices, partition map entry
+ * "PM": pmPyPartStart at 8, pmPartBlkCnt at 12, pmDataCnt at 84; big-endian, map blocks).
+ */
+export function patchApmEntry(entry: Uint8Array, changes: { startBlock?: number; blocks?: number; dataCount?: number }): void {
+  if (entry.length < 512 || !isSig(entry, 0, 'PM')) throw new InvalidArgumentError('not an Apple partition map entry ("PM")', { structure: 'Apple partition map' });
+  if (changes.startBlock !== undefined) putBe32(entry, 8, changes.startBlock, 'pmPyPartStart');
+  if (changes.blocks !== undefined) putBe32(entry, 12, changes.blocks, 'pmPartBlkCnt');
+  if (changes.dataCount !== undefined) putBe32(entry, 84, changes.dataCount, 'pmDataCnt');
+}
+
+/** Sets the driver descriptor record's sbBlkCount (block 0 "ER", u32be at 4: device size in sbBlkSize blocks). */
+export function setApmDiskBlocks(block0: Uint8Array, blocks: number): void {
+  if (block0.length < 8 || !isSig(block0, 0, 'ER')) throw new InvalidArgumentError('no Apple driver descriptor record ("ER") in block 0', { structure: 'Apple driver descriptor record' });
+  putBe32(block0, 4, blocks, 'sbBlkCount');
 }

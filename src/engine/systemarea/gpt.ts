@@ -1,7 +1,7 @@
 // GUID Partition Table (UEFI 2.10 §5.3.2 GPT header, Table 5.5; §5.3.3 GPT partition entry
 // array, Table 5.6). The primary header is at LBA 1; ISO hybrids use 512-byte LBAs, a few
 // CD-oriented images 2048-byte ones, so both are tried. All LBAs are in the header's own block size.
-import { IsoError, type DiagnosticSink } from '../errors';
+import { InvalidArgumentError, IsoError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Structure } from '../structure';
 import type { GptInfo, GptPartition } from '../types';
@@ -213,4 +213,113 @@ export async function readGpt(src: ByteSource, sink: DiagnosticSink): Promise<{ 
     entriesLba: h.entriesLba, entryCount: h.entryCount, entrySize: h.entrySize, backup, partitions: ent.partitions,
   };
   return { info, structures };
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+export interface GptSpec {
+  blockSize: 512 | 2048;
+  /** 16 on-disk bytes. */
+  diskGuid: Uint8Array;
+  /** Raw entry array, entryCount × entrySize bytes. */
+  entries: Uint8Array;
+  entryCount: number;
+  entrySize: number;
+  firstUsableLba: number;
+  lastUsableLba: number;
+  /** Blocks of the whole disk; the backup header goes in the last one. */
+  diskBlocks: number;
+  primaryEntriesLba: number;
+  /** Default: just before the backup header (diskBlocks - 1 - entry array blocks). */
+  backupEntriesLba?: number;
+}
+
+export interface SerializedGpt {
+  /** One block each, the 92-byte header zero-padded. */
+  primaryHeader: Uint8Array;
+  backupHeader: Uint8Array;
+  entries: Uint8Array;
+  primaryHeaderOffset: number;
+  primaryEntriesOffset: number;
+  backupHeaderOffset: number;
+  backupEntriesOffset: number;
+}
+
+function gptError(msg: string, offset?: number): InvalidArgumentError {
+  return new InvalidArgumentError(msg, { structure: 'GPT', offset });
+}
+
+/**
+ * The primary and backup GPT headers (UEFI 2.10 §5.3.2 Table 5.5: revision 1.0, HeaderSize 92,
+ * HeaderCRC32 over the 92 bytes with the field zeroed, PartitionEntryArrayCRC32 over the whole
+ * array) and their byte offsets: primary at LBA 1, backup in the disk's last block, the backup
+ * entry array (§5.3.3) just before it unless placed otherwise.
+ */
+export function serializeGpt(spec: GptSpec): SerializedGpt {
+  const bs = spec.blockSize;
+  if (bs !== 512 && bs !== 2048) throw gptError(`block size ${bs} is not 512 or 2048`);
+  if (spec.diskGuid.length !== 16) throw gptError(`disk GUID has ${spec.diskGuid.length} bytes, expected 16`);
+  if (spec.entrySize < 128 || spec.entrySize % 128 !== 0 || spec.entrySize > MAX_GPT_ENTRY_SIZE) throw gptError(`entry size ${spec.entrySize} is not a multiple of 128 up to ${MAX_GPT_ENTRY_SIZE}`);
+  if (!Number.isInteger(spec.entryCount) || spec.entryCount < 1 || spec.entryCount > 0xffffffff) throw gptError(`entry count ${spec.entryCount} out of range`);
+  const arrayBytes = spec.entryCount * spec.entrySize;
+  if (spec.entries.length !== arrayBytes) throw gptError(`entry array has ${spec.entries.length} bytes, expected ${spec.entryCount} × ${spec.entrySize}`);
+  const entryBlocks = Math.ceil(arrayBytes / bs);
+  const backupLba = spec.diskBlocks - 1;
+  const backupEntriesLba = spec.backupEntriesLba ?? backupLba - entryBlocks;
+  const ints: Array<[number, string]> = [[spec.diskBlocks, 'disk blocks'], [spec.firstUsableLba, 'first usable LBA'], [spec.lastUsableLba, 'last usable LBA'], [spec.primaryEntriesLba, 'entry array LBA'], [backupEntriesLba, 'backup entry array LBA']];
+  for (const [v, what] of ints) if (!Number.isSafeInteger(v) || v < 0) throw gptError(`${what} ${v} is not a block address`);
+  if (spec.primaryEntriesLba < 2 || spec.primaryEntriesLba + entryBlocks > spec.firstUsableLba) throw gptError(`primary entry array (LBA ${spec.primaryEntriesLba}, ${entryBlocks} blocks) must lie between LBA 2 and the first usable LBA ${spec.firstUsableLba}`, bs);
+  if (spec.lastUsableLba < spec.firstUsableLba - 1 || spec.lastUsableLba >= backupEntriesLba) throw gptError(`last usable LBA ${spec.lastUsableLba} must lie between the first usable LBA ${spec.firstUsableLba} and the backup entry array at LBA ${backupEntriesLba}`);
+  if (backupEntriesLba + entryBlocks > backupLba) throw gptError(`backup entry array (LBA ${backupEntriesLba}, ${entryBlocks} blocks) overlaps the backup header at LBA ${backupLba}`);
+  const entriesCrc = crc32(spec.entries);
+  const header = (my: number, alt: number, entriesLba: number): Uint8Array => {
+    const b = new Uint8Array(bs);
+    const dv = new DataView(b.buffer);
+    for (let i = 0; i < 8; i++) b[i] = SIG.charCodeAt(i);
+    dv.setUint32(8, 0x00010000, true);
+    dv.setUint32(12, 92, true);
+    dv.setBigUint64(24, BigInt(my), true);
+    dv.setBigUint64(32, BigInt(alt), true);
+    dv.setBigUint64(40, BigInt(spec.firstUsableLba), true);
+    dv.setBigUint64(48, BigInt(spec.lastUsableLba), true);
+    b.set(spec.diskGuid, 56);
+    dv.setBigUint64(72, BigInt(entriesLba), true);
+    dv.setUint32(80, spec.entryCount, true);
+    dv.setUint32(84, spec.entrySize, true);
+    dv.setUint32(88, entriesCrc, true);
+    dv.setUint32(16, crc32(b.subarray(0, 92)), true);
+    return b;
+  };
+  return {
+    primaryHeader: header(1, backupLba, spec.primaryEntriesLba),
+    backupHeader: header(backupLba, 1, backupEntriesLba),
+    entries: spec.entries,
+    primaryHeaderOffset: bs,
+    primaryEntriesOffset: spec.primaryEntriesLba * bs,
+    backupHeaderOffset: backupLba * bs,
+    backupEntriesOffset: backupEntriesLba * bs,
+  };
+}
+
+/** The 16 on-disk bytes of a GUID in text form (first three fields little-endian; inverse of formatGuid). */
+export function guidBytes(text: string): Uint8Array {
+  const hex = text.replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new InvalidArgumentError(`${JSON.stringify(text)} is not a GUID`, { structure: 'GPT' });
+  const raw = Array.from({ length: 16 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+  return new Uint8Array([raw[3], raw[2], raw[1], raw[0], raw[5], raw[4], raw[7], raw[6], ...raw.slice(8)]);
+}
+
+/** One partition entry (UEFI 2.10 §5.3.3 Table 5.6); the name is UTF-16LE, at most 36 code units. */
+export function serializeGptEntry(e: { typeGuid: Uint8Array; guid: Uint8Array; firstLba: number; lastLba: number; attributes: bigint; name: string }, entrySize = 128): Uint8Array {
+  if (e.name.length > 36) throw new InvalidArgumentError(`partition name ${JSON.stringify(e.name)} is longer than 36 UTF-16 code units`, { structure: 'GPT partition entry' });
+  if (e.lastLba < e.firstLba) throw new InvalidArgumentError(`ending LBA ${e.lastLba} precedes starting LBA ${e.firstLba}`, { structure: 'GPT partition entry' });
+  const b = new Uint8Array(entrySize);
+  const dv = new DataView(b.buffer);
+  b.set(e.typeGuid, 0);
+  b.set(e.guid, 16);
+  dv.setBigUint64(32, BigInt(e.firstLba), true);
+  dv.setBigUint64(40, BigInt(e.lastLba), true);
+  dv.setBigUint64(48, e.attributes, true);
+  for (let i = 0; i < e.name.length; i++) dv.setUint16(56 + 2 * i, e.name.charCodeAt(i), true);
+  return b;
 }

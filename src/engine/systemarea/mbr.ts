@@ -1,7 +1,7 @@
 // Master Boot Record in sector 0 (UEFI 2.10 §5.2.1 legacy MBR, Table 5.1 and Table 5.2 partition
 // record; §5.2.3 protective MBR with one 0xEE partition): 440 bytes boot code, disk signature,
 // four 16-byte partition records at 446, signature 55 AA at 510.
-import type { DiagnosticSink } from '../errors';
+import { InvalidArgumentError, type DiagnosticSink } from '../errors';
 import { FieldReader, type Structure } from '../structure';
 import type { MbrInfo, MbrPartition } from '../types';
 
@@ -100,4 +100,75 @@ export function parseMbr(sector0: Uint8Array, sink: DiagnosticSink, base = 0): {
     offset: base, length: 512, spec: protective ? 'UEFI 2.10 §5.2.3' : SPEC, fields: r.fields, children,
   };
   return { info: { signature, partitions, protective, bootCode }, structure };
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+/** A partition record to write (UEFI 2.10 §5.2.1 Table 5.2), LBAs in 512-byte sectors. */
+export interface MbrPartitionSpec { bootable: boolean; type: number; startLba: number; sectors: number }
+/** The CHS geometry the CHS fields are computed with (xorriso and isohybrid default to 64 heads, 32 sectors). */
+export interface ChsGeometry { heads: number; sectorsPerTrack: number }
+
+export const DEFAULT_GEOMETRY: ChsGeometry = { heads: 64, sectorsPerTrack: 32 };
+
+/**
+ * The 3 CHS bytes of a 512-byte sector address, computed as libisofs iso_compute_cyl_head_sec()
+ * and syslinux isohybrid do: head, sector | (cylinder bits 8-9 << 6), cylinder bits 0-7; at or
+ * beyond 1024 cylinders the address is clamped to cylinder 1023, the last head and the last
+ * sector (0xFE 0xFF 0xFF for 255 heads × 63 sectors; 0x3F 0xE0 0xFF for 64 × 32).
+ */
+export function chsBytes(lba: number, g: ChsGeometry = DEFAULT_GEOMETRY): [number, number, number] {
+  const spc = g.heads * g.sectorsPerTrack;
+  let cyl = Math.floor(lba / spc);
+  let head = Math.floor((lba % spc) / g.sectorsPerTrack);
+  let sec = (lba % g.sectorsPerTrack) + 1;
+  if (cyl >= 1024) { cyl = 1023; head = g.heads - 1; sec = g.sectorsPerTrack; }
+  return [head & 0xff, (sec & 0x3f) | ((cyl >> 2) & 0xc0), cyl & 0xff];
+}
+
+function checkU32(v: number, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit an MBR partition record (0..0xFFFFFFFF)`, { structure: 'MBR partition record' });
+}
+
+/** One 16-byte partition record (UEFI 2.10 §5.2.1 Table 5.2); all zero when `sectors` is 0. */
+export function serializeMbrPartition(p: MbrPartitionSpec, geometry: ChsGeometry = DEFAULT_GEOMETRY): Uint8Array {
+  const e = new Uint8Array(16);
+  checkU32(p.startLba, 'start LBA');
+  checkU32(p.sectors, 'sector count');
+  if (!Number.isInteger(p.type) || p.type < 0 || p.type > 0xff) throw new InvalidArgumentError(`partition type ${p.type} is not a byte`, { structure: 'MBR partition record' });
+  if (p.sectors === 0) return e;
+  e[0] = p.bootable ? 0x80 : 0x00;
+  e.set(chsBytes(p.startLba, geometry), 1);
+  e[4] = p.type;
+  e.set(chsBytes(p.startLba + p.sectors - 1, geometry), 5);
+  new DataView(e.buffer).setUint32(8, p.startLba, true);
+  new DataView(e.buffer).setUint32(12, p.sectors, true);
+  return e;
+}
+
+/**
+ * Writes the four partition records of sector 0 (slot i = partition i + 1; null or a missing
+ * slot is written empty) and the 55 AA signature. Boot code and disk signature are untouched.
+ */
+export function setMbrPartitions(sector0: Uint8Array, parts: Array<MbrPartitionSpec | null | undefined>, geometry: ChsGeometry = DEFAULT_GEOMETRY): void {
+  if (sector0.length < 512) throw new InvalidArgumentError(`sector 0 needs 512 bytes, got ${sector0.length}`, { structure: 'MBR' });
+  if (parts.length > 4) throw new InvalidArgumentError(`an MBR has 4 partition records, got ${parts.length}`, { structure: 'MBR', offset: 446 });
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    sector0.set(p ? serializeMbrPartition(p, geometry) : new Uint8Array(16), 446 + i * 16);
+  }
+  sector0[510] = 0x55;
+  sector0[511] = 0xaa;
+}
+
+const GEOMETRIES: ChsGeometry[] = [DEFAULT_GEOMETRY, { heads: 255, sectorsPerTrack: 63 }, { heads: 16, sectorsPerTrack: 63 }, { heads: 128, sectorsPerTrack: 32 }, { heads: 255, sectorsPerTrack: 32 }, { heads: 64, sectorsPerTrack: 63 }];
+
+/** The geometry whose CHS values reproduce the record's start and end CHS bytes, or null (e.g. 0xFE 0xFF 0xFF markers). */
+export function geometryOfRecord(record: Uint8Array): ChsGeometry | null {
+  const dv = new DataView(record.buffer, record.byteOffset, 16);
+  const start = dv.getUint32(8, true);
+  const sectors = dv.getUint32(12, true);
+  if (sectors === 0) return null;
+  const same = (a: number[], o: number) => a[0] === record[o] && a[1] === record[o + 1] && a[2] === record[o + 2];
+  return GEOMETRIES.find((g) => same(chsBytes(start, g), 1) && same(chsBytes(start + sectors - 1, g), 5)) ?? null;
 }

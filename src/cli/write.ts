@@ -1,0 +1,163 @@
+// `isowb repack` and `isowb build`: the writer's command-line front end. Same safety rules as the
+// extension: a temp file beside the output, fsync, verify, rename; Ctrl+C cancels cleanly.
+import * as fs from 'fs';
+import * as path from 'path';
+import { DiscImage } from '../engine/image';
+import { ChangeSet } from '../engine/edit/changeSet';
+import { IsoError } from '../engine/errors';
+import { repack } from '../engine/write/repack';
+import { buildImage } from '../engine/write/build';
+import type { WriteProgress, WriteResult } from '../engine/write/api';
+
+class WriteUsage extends Error {}
+
+interface Args { positional: string[]; flags: Set<string>; values: Map<string, string[]> }
+
+function parseArgs(argv: string[], flags: string[], values: string[]): Args {
+  const a: Args = { positional: [], flags: new Set(), values: new Map() };
+  for (let i = 0; i < argv.length; i++) {
+    const s = argv[i];
+    if (s === '--') { a.positional.push(...argv.slice(i + 1)); break; }
+    if (s.startsWith('-') && s.length > 1) {
+      const eq = s.indexOf('=');
+      const key = eq > 0 && s.startsWith('--') ? s.slice(0, eq) : s;
+      if (values.includes(key)) {
+        const v = eq > 0 && s.startsWith('--') ? s.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw new WriteUsage(`${key} needs a value`);
+        const k = key === '--output' ? '-o' : key;
+        a.values.set(k, [...(a.values.get(k) ?? []), v]);
+      } else if (flags.includes(s)) a.flags.add(s);
+      else throw new WriteUsage(`unknown option ${s}`);
+    } else a.positional.push(s);
+  }
+  return a;
+}
+
+function one(a: Args, k: string): string | undefined {
+  const v = a.values.get(k);
+  if (v && v.length > 1) throw new WriteUsage(`${k} given more than once`);
+  return v?.[0];
+}
+
+function pair(s: string, opt: string): [string, string] {
+  const i = s.lastIndexOf('=');
+  if (i <= 0 || i === s.length - 1) throw new WriteUsage(`${opt} wants SRC=DEST (got ${s})`);
+  const dest = s.slice(i + 1);
+  return [s.slice(0, i), dest.startsWith('/') ? dest : '/' + dest];
+}
+
+function progressPrinter(quiet: boolean): ((p: WriteProgress) => void) | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 100) return;
+    last = now;
+    const pct = p.total ? ` ${((100 * p.done) / p.total).toFixed(0)}%` : '';
+    process.stderr.write(`\r\x1b[K${p.phase}${pct}`);
+  };
+}
+
+function report(r: WriteResult, quiet: boolean): void {
+  if (process.stderr.isTTY && !quiet) process.stderr.write('\r\x1b[K');
+  if (quiet) return;
+  const mib = (n: number): string => (n / 1048576).toFixed(1);
+  process.stdout.write(`${r.output}: ${mib(r.size)} MiB written (${r.layout} layout; ${mib(r.bytesCopied)} MiB copied, ${mib(r.bytesWritten)} MiB new) in ${(r.ms / 1000).toFixed(2)} s\n`);
+  if (r.verify) process.stdout.write(`verified: ${r.verify.entries} entries, ${r.verify.bootEntries} boot entries, ${r.verify.partitions} partitions\n`);
+  for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
+}
+
+async function withAbort<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSig = (): void => ac.abort();
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+  try { return await fn(ac.signal); } finally { process.off('SIGINT', onSig); process.off('SIGTERM', onSig); }
+}
+
+/** Adds a host file or folder (recursively) into the change set at `dest`. */
+async function addHost(cs: ChangeSet, src: string, dest: string, overwrite: boolean): Promise<void> {
+  const st = await fs.promises.stat(src);
+  if (st.isDirectory()) {
+    if (!(await cs.stat(dest))) await cs.mkdir(dest);
+    for (const name of (await fs.promises.readdir(src)).sort()) await addHost(cs, path.join(src, name), `${dest === '/' ? '' : dest}/${name}`, overwrite);
+    return;
+  }
+  if (!st.isFile()) throw new WriteUsage(`${src} is not a file or folder`);
+  await cs.writeFile(dest, { path: path.resolve(src), size: st.size }, { create: true, overwrite });
+}
+
+export async function cmdRepack(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, ['--replace-original', '--keep-backup', '--drop-udf', '--no-verify', '--quiet', '-q'], ['-o', '--output', '--add', '--replace', '--rm', '--mkdir', '--layout']);
+  if (a.positional.length !== 1) throw new WriteUsage('repack needs exactly one IMAGE');
+  const image = a.positional[0];
+  const replaceOriginal = a.flags.has('--replace-original');
+  let output = one(a, '-o');
+  if (!output && !replaceOriginal) throw new WriteUsage('repack needs -o OUT (or --replace-original)');
+  if (output && replaceOriginal) throw new WriteUsage('-o and --replace-original exclude each other');
+  output ??= image;
+  const layout = one(a, '--layout') ?? 'preserve';
+  if (layout !== 'preserve' && layout !== 'compact') throw new WriteUsage(`--layout must be preserve or compact (got ${layout})`);
+  const quiet = a.flags.has('--quiet') || a.flags.has('-q');
+  const img = await DiscImage.openFile(image);
+  try {
+    const cs = new ChangeSet(img, path.resolve(image));
+    for (const p of a.values.get('--mkdir') ?? []) await cs.mkdir(p.startsWith('/') ? p : '/' + p);
+    for (const p of a.values.get('--rm') ?? []) await cs.delete(p.startsWith('/') ? p : '/' + p, { recursive: true });
+    for (const s of a.values.get('--replace') ?? []) {
+      const [src, dest] = pair(s, '--replace');
+      const st = await fs.promises.stat(src);
+      if (!st.isFile()) throw new WriteUsage(`--replace: ${src} is not a file`);
+      await cs.writeFile(dest, { path: path.resolve(src), size: st.size }, { create: false, overwrite: true });
+    }
+    for (const s of a.values.get('--add') ?? []) {
+      const [src, dest] = pair(s, '--add');
+      await addHost(cs, src, dest, false);
+    }
+    const r = await withAbort((signal) => repack(img, cs.isEmpty ? null : cs, {
+      output, layout, replaceOriginal, keepBackup: a.flags.has('--keep-backup'), dropUdf: a.flags.has('--drop-udf'),
+      verify: !a.flags.has('--no-verify'), signal, onProgress: progressPrinter(quiet), sourcePath: path.resolve(image),
+    }));
+    report(r, quiet);
+    return 0;
+  } finally {
+    await img.close();
+  }
+}
+
+export async function cmdBuild(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, ['--joliet', '--no-joliet', '--rock', '--no-rock', '--md5', '--force', '--no-verify', '--quiet', '-q'], ['-o', '--output', '--volid', '--iso-level', '--bios-boot', '--efi-boot', '--hybrid']);
+  if (a.positional.length !== 1) throw new WriteUsage('build needs exactly one DIR');
+  const output = one(a, '-o');
+  if (!output) throw new WriteUsage('build needs -o OUT');
+  const lvl = one(a, '--iso-level');
+  const isoLevel = lvl === undefined ? undefined : Number(lvl);
+  if (isoLevel !== undefined && ![1, 2, 3, 4].includes(isoLevel)) throw new WriteUsage(`--iso-level must be 1, 2, 3 or 4 (got ${lvl})`);
+  const hybrid = one(a, '--hybrid');
+  if (hybrid !== undefined && hybrid !== 'mbr' && hybrid !== 'gpt') throw new WriteUsage(`--hybrid must be mbr or gpt (got ${hybrid})`);
+  const quiet = a.flags.has('--quiet') || a.flags.has('-q');
+  const r = await withAbort((signal) => buildImage(a.positional[0], {
+    output, volumeId: one(a, '--volid'),
+    joliet: !a.flags.has('--no-joliet'), rock: !a.flags.has('--no-rock'),
+    isoLevel: isoLevel as 1 | 2 | 3 | 4 | undefined,
+    biosBoot: one(a, '--bios-boot'), efiBoot: one(a, '--efi-boot'), hybrid: hybrid as 'mbr' | 'gpt' | undefined,
+    md5: a.flags.has('--md5'), replaceOriginal: a.flags.has('--force'), verify: !a.flags.has('--no-verify'),
+    signal, onProgress: progressPrinter(quiet),
+  }));
+  report(r, quiet);
+  return 0;
+}
+
+/** Runs repack/build with the CLI's exit codes: 0 ok, 1 error, 2 usage. */
+export async function runWriteCommand(argv: string[], usage: string): Promise<number> {
+  try {
+    return argv[0] === 'build' ? await cmdBuild(argv.slice(1)) : await cmdRepack(argv.slice(1));
+  } catch (e) {
+    if (e instanceof WriteUsage) { process.stderr.write(`isowb: ${e.message}\n\n${usage}\n`); return 2; }
+    if (e instanceof IsoError) { process.stderr.write(`isowb: ${e.message}\n`); return 1; }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string') { process.stderr.write(`isowb: ${err.message}\n`); return 1; }
+    process.stderr.write(`isowb: internal error: ${err?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}

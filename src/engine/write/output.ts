@@ -1,0 +1,136 @@
+// Safe output: every image is written to a temp file in the target folder, fsynced, verified and
+// renamed over the target. A failure or a cancel removes the temp file; a temp file left by a
+// killed process (its PID no longer runs) is removed by the next write into that folder. When the
+// target exists (replacing the original image), it is first renamed to a backup that is restored
+// if anything after that fails, and deleted once the new file is in place (unless kept).
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CancelledError, InvalidArgumentError, IsoError, InternalError } from '../errors';
+
+const TEMP_RE = /^\.(.+)\.isowb-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+export function tempPathFor(output: string): string {
+  const rnd = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
+  return path.join(path.dirname(output), `.${path.basename(output)}.isowb-${process.pid}-${rnd}.tmp`);
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** Removes temp files a killed writer left in `dir` (their PID is gone). Returns the names removed. */
+export function cleanStaleTemps(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try { names = fs.readdirSync(dir); } catch { return removed; }
+  for (const n of names) {
+    const m = TEMP_RE.exec(n);
+    if (!m || alive(Number(m[2]))) continue;
+    try { fs.unlinkSync(path.join(dir, n)); removed.push(n); } catch { /* someone else removed it */ }
+  }
+  return removed;
+}
+
+export interface SafeWriteOptions {
+  output: string;
+  replace: boolean;
+  keepBackup?: boolean;
+  /** Paths the output must not be (the source image) unless `replace`. */
+  protect?: string[];
+  signal?: AbortSignal;
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = fs.statSync(a), sb = fs.statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch { return path.resolve(a) === path.resolve(b); }
+}
+
+/**
+ * Runs `write(temp)` then `verify(temp)`, fsyncs and renames to `output`. Returns notes
+ * (stale temps cleaned, backup kept). Never leaves a temp file behind on a thrown error.
+ */
+export async function safeWrite(o: SafeWriteOptions, write: (temp: string) => Promise<void>, verify?: (temp: string) => Promise<void>): Promise<string[]> {
+  const notes: string[] = [];
+  const output = path.resolve(o.output);
+  const dir = path.dirname(output);
+  if (!fs.existsSync(dir)) throw new InvalidArgumentError(`output folder does not exist: ${dir}`);
+  const exists = fs.existsSync(output);
+  if (exists && !o.replace) {
+    const isSource = (o.protect ?? []).some((p) => sameFile(p, output));
+    throw new InvalidArgumentError(isSource ? `refusing to overwrite the source image ${output} (ask to replace the original)` : `${output} exists (ask to replace it)`);
+  }
+  for (const n of cleanStaleTemps(dir)) notes.push(`removed a temp file left by an interrupted write: ${n}`);
+  const temp = tempPathFor(output);
+  let backup: string | null = null;
+  try {
+    await write(temp);
+    if (o.signal?.aborted) throw new CancelledError('cancelled');
+    await fsyncPath(temp);
+    if (verify) await verify(temp);
+    if (o.signal?.aborted) throw new CancelledError('cancelled');
+    if (exists) {
+      backup = `${output}.isowb-backup`;
+      if (fs.existsSync(backup)) backup = `${output}.isowb-backup-${Date.now()}`;
+      fs.renameSync(output, backup);
+    }
+    fs.renameSync(temp, output);
+    await fsyncPath(dir);
+  } catch (e) {
+    try { fs.unlinkSync(temp); } catch { /* not created */ }
+    if (backup && !fs.existsSync(output)) {
+      try { fs.renameSync(backup, output); backup = null; } catch { /* reported below */ }
+    }
+    if (backup) notes.push(`the original is kept at ${backup}`);
+    throw e;
+  }
+  if (backup) {
+    if (o.keepBackup) notes.push(`the previous file is kept at ${backup}`);
+    else fs.unlinkSync(backup);
+  }
+  return notes;
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const fh = await fs.promises.open(p, 'r');
+  try { await fh.sync(); } catch (e) {
+    // Directories cannot be fsynced on every platform/filesystem; files must be.
+    if (!fs.statSync(p).isDirectory()) throw e;
+  } finally { await fh.close(); }
+}
+
+/**
+ * Copies `src` to `dst` with the kernel's copy (reflink where the filesystem has it, holes kept),
+ * cancellable, reporting progress by polling the destination size.
+ */
+export async function kernelCopy(src: string, dst: string, size: number, signal?: AbortSignal, onProgress?: (done: number) => void): Promise<void> {
+  if (process.platform === 'linux') {
+    const ok = await new Promise<boolean>((resolve, reject) => {
+      const child = spawn('cp', ['--reflink=auto', '--sparse=always', '--', src, dst], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      const timer = onProgress ? setInterval(() => { try { onProgress(Math.min(size, fs.statSync(dst).size)); } catch { /* not yet */ } }, 200) : null;
+      const abort = (): void => { child.kill('SIGKILL'); };
+      signal?.addEventListener('abort', abort, { once: true });
+      child.on('error', () => { if (timer) clearInterval(timer); signal?.removeEventListener('abort', abort); resolve(false); });
+      child.on('close', (code) => {
+        if (timer) clearInterval(timer);
+        signal?.removeEventListener('abort', abort);
+        if (signal?.aborted) reject(new CancelledError('cancelled'));
+        else if (code === 0) resolve(true);
+        else reject(copyError(err.trim() || `cp exited with ${code}`, src));
+      });
+    });
+    if (ok) { onProgress?.(size); return; }
+  }
+  await fs.promises.copyFile(src, dst, fs.constants.COPYFILE_FICLONE);
+  if (signal?.aborted) throw new CancelledError('cancelled');
+  onProgress?.(size);
+}
+
+function copyError(msg: string, src: string): IsoError {
+  if (/No space left/i.test(msg)) return new InvalidArgumentError(`no space left on the device while copying ${src}`);
+  return new InternalError(`copying ${src} failed: ${msg}`);
+}

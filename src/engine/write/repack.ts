@@ -1,0 +1,163 @@
+// Repack: an opened image, through an optional change set, into a new image file that keeps the
+// source's namespaces, identifiers, El Torito setup and system area (pointers updated).
+import * as fs from 'fs';
+import type { DiscImage, FileNode } from '../image';
+import { DiagnosticSink, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
+import { readBootCatalog } from '../eltorito/bootCatalog';
+import { readDirectory } from '../iso9660/directoryRecord';
+import { SYSTEM_AREA_SIZE } from '../systemarea';
+import { classifyTail } from './systemAreaPlan';
+import { hasIsoMd5 } from './isomd5';
+import { treeFromImage, walkTree, type EditedTree, type WNode } from './tree';
+import { writeImage, type BootEntryJob, type BootJob, type VdPlan } from './writer';
+import type { RepackOptions, WriteResult } from './api';
+
+const SECTOR = 2048;
+
+export async function repack(image: DiscImage, changes: EditedTree | null, opts: RepackOptions): Promise<WriteResult> {
+  const sourcePath = opts.sourcePath ?? image.name;
+  if (!fs.existsSync(sourcePath) || !fs.statSync(sourcePath).isFile()) {
+    throw new InvalidArgumentError(`repack needs the image as a file on disk (got ${sourcePath})`, { image: image.name });
+  }
+  const notes: string[] = [];
+  const read = (off: number, len: number): Promise<Uint8Array> => image.source.read(off, len);
+  const size = image.size;
+  const pvd = image.primary;
+  const volumeBytes = Math.min(pvd.volumeSpaceSize * SECTOR, Math.ceil(size / SECTOR) * SECTOR);
+
+  // UDF: never silently drop it.
+  const zeroSectors: number[] = [];
+  if (image.udf) {
+    if (!opts.dropUdf) {
+      throw new UnsupportedFeatureError('this image has a UDF bridge and writing UDF is not supported yet: a repacked image would show the old files to UDF readers (Windows, macOS). Repack with "drop UDF" to write an ISO 9660-only image', { image: image.name, structure: 'volume recognition sequence', offset: 16 * SECTOR });
+    }
+    for (let lba = 16; lba < 16 + 64 && (lba + 1) * SECTOR <= size; lba++) {
+      const id = Buffer.from(await read(lba * SECTOR + 1, 5)).toString('latin1');
+      if (/^(BEA01|NSR02|NSR03|TEA01)$/.test(id)) zeroSectors.push(lba);
+    }
+    if (opts.layout !== 'compact') zeroSectors.push(256);
+    notes.push('the UDF bridge was dropped (asked for): the new image is ISO 9660 only');
+  }
+
+  const tree = await treeFromImage(image, changes, opts.signal);
+  const rock = image.namespaces.includes('rr');
+  const joliet = image.namespaces.includes('joliet');
+
+  // Volume descriptors of the (newest) set at LBA 16, in order.
+  const vds: VdPlan[] = [];
+  let hasEnhanced = false;
+  let hadMd5 = false;
+  for (const d of image.descriptors) {
+    const bytes = await read(d.lba * SECTOR, SECTOR);
+    if (d.kind === 'primary') { vds.push({ kind: 'pvd', template: bytes, lba: d.lba }); hadMd5 = hasIsoMd5(bytes); }
+    else if (d.kind === 'enhanced') { vds.push({ kind: 'pvd', template: bytes, lba: d.lba }); hasEnhanced = true; }
+    else if (d.kind === 'supplementary' && d.jolietLevel > 0) { if (joliet) vds.push({ kind: 'svd', template: bytes, lba: d.lba }); }
+    else if (d.kind === 'boot' && d.catalogLba !== null) vds.push({ kind: 'br', lba: d.lba });
+    else if (d.kind === 'terminator') vds.push({ kind: 'term', lba: d.lba });
+    else vds.push({ kind: 'keep', lba: d.lba, bytes });
+  }
+  if (!vds.some((v) => v.kind === 'term')) vds.push({ kind: 'term', lba: (image.descriptors.at(-1)?.lba ?? 16) + 1 });
+
+  // ISO 9660 level and identifiers of the source.
+  const keep = new Map<WNode, Uint8Array>();
+  let level: 1 | 2 | 3 | 4 = hasEnhanced ? 4 : 3;
+  const pvdTree = image.namespace === 'rr' || image.namespace === 'iso9660';
+  if (pvdTree) {
+    let all83 = true;
+    for (const n of walkTree(tree)) {
+      if (!n.base || n === tree) continue;
+      const head = await read(n.base.recordOffset, 33);
+      const id = await read(n.base.recordOffset + 33, head[32]);
+      keep.set(n, id);
+      const s = Buffer.from(id).toString('latin1');
+      if (!/^[A-Z0-9_]{1,8}(\.[A-Z0-9_]{0,3})?(;1)?$/.test(s)) all83 = false;
+    }
+    if (!hasEnhanced && all83 && keep.size > 0) level = 1;
+  } else {
+    const isoRoot = image.namespaceRoot('iso9660');
+    if (isoRoot?.dir) {
+      const recs = await readDirectory(image.source, isoRoot.dir.lba, isoRoot.dir.length, SECTOR, { joliet: false, structures: false }, new DiagnosticSink());
+      const names = recs.filter((r) => r.identifier.length > 1).map((r) => r.name);
+      if (!hasEnhanced && names.length && names.every((s) => /^[A-Z0-9_]{1,8}(\.[A-Z0-9_]{0,3})?(;1)?$/.test(s))) level = 1;
+    }
+  }
+  let jolietMax: 64 | 103 = 64;
+  const keepJoliet = new Map<WNode, Uint8Array>();
+  const jroot = image.namespaceRoot('joliet');
+  if (jroot) {
+    // Unchanged entries keep their Joliet identifiers: walk the Joliet tree beside ours (files match
+    // by extent, directories by name or by the name cut to the Joliet length).
+    const rawId = async (n: FileNode): Promise<Uint8Array> => read(n.recordOffset + 33, (await read(n.recordOffset + 32, 1))[0]);
+    const pair = async (w: WNode, j: FileNode, depth: number): Promise<void> => {
+      if (depth > 256 || !w.children) return;
+      const kids = await image.readdir(j, false);
+      const byLba = new Map<number, FileNode[]>();
+      const dirs = kids.filter((k) => k.type === 'dir');
+      for (const k of kids) if (k.type === 'file' && k.extents[0]) byLba.set(k.extents[0].lba, [...(byLba.get(k.extents[0].lba) ?? []), k]);
+      for (const c of w.children) {
+        if (!c.base) continue;
+        if (c.type === 'dir') {
+          const m = dirs.find((d) => d.name === c.name) ?? dirs.find((d) => c.name.length > d.name.length && c.name.startsWith(d.name.replace(/\.[^.]*$/, '')));
+          if (!m) continue;
+          if (m.name.length > 64) jolietMax = 103;
+          keepJoliet.set(c, await rawId(m));
+          await pair(c, m, depth + 1);
+        } else if (c.type === 'file' && c.base.extents[0]) {
+          // Hard links share an extent: prefer the same name, and never give two entries one identifier.
+          const cands = byLba.get(c.base.extents[0].lba) ?? [];
+          const m = cands.find((k) => k.name === c.name) ?? cands.find((k) => c.name.startsWith(k.name.replace(/\.[^.]*$/, ''))) ?? (cands.length === 1 ? cands[0] : undefined);
+          if (!m) continue;
+          cands.splice(cands.indexOf(m), 1);
+          if (m.name.length > 64) jolietMax = 103;
+          keepJoliet.set(c, await rawId(m));
+        }
+      }
+    };
+    if (image.namespace === 'joliet') {
+      for (const n of walkTree(tree)) if (n.base && n !== tree) keepJoliet.set(n, await rawId(n.base));
+    } else await pair(tree, jroot, 1);
+  }
+
+  // El Torito.
+  const et = await image.elTorito();
+  let boot: BootJob | null = null;
+  if (et) {
+    const parsed = await readBootCatalog(image.source, et.catalogLba, new DiagnosticSink());
+    const end = Math.max(...parsed.entries.map((e) => e.offset + 32), et.catalogLba * SECTOR + 64);
+    const catalogBytes = await read(et.catalogLba * SECTOR, Math.ceil((end - et.catalogLba * SECTOR) / SECTOR) * SECTOR);
+    const byLba = new Map<number, WNode>();
+    for (const n of walkTree(tree)) {
+      const o: FileNode | undefined = n.origin;
+      if (n.type === 'file' && o?.extents[0]) byLba.set(o.extents[0].lba, n);
+    }
+    const entries: BootEntryJob[] = et.entries.map((e) => {
+      const node = e.outsideVolume ? null : byLba.get(e.loadRba) ?? null;
+      const job: BootEntryJob = {
+        index: e.index, node, bootInfoTable: e.bootInfoTable, grub2BootInfo: e.grub2BootInfo,
+        sectorCountFollows: e.platform === 'efi' && e.sectorCount * 512 >= e.imageSize,
+        oldOffset: e.loadRba * SECTOR,
+      };
+      if (!node && !e.outsideVolume) job.hidden = { kind: 'image', ranges: [{ offset: e.loadRba * SECTOR, length: e.imageSize }], size: e.imageSize, extents: [{ lba: e.loadRba, blocks: Math.ceil(e.imageSize / SECTOR), length: e.imageSize }], interleaved: false };
+      return job;
+    });
+    boot = { catalogBytes, catalogLba: et.catalogLba, catalogNode: byLba.get(et.catalogLba) ?? null, entries };
+  }
+
+  const systemArea = await image.systemArea();
+  const head = await read(0, Math.min(SYSTEM_AREA_SIZE, size));
+  const tail = classifyTail(systemArea, volumeBytes, size);
+  const layout = opts.layout ?? 'preserve';
+  if (layout === 'compact' && systemArea.apm) {
+    throw new UnsupportedFeatureError('the compact layout cannot carry this image\'s Apple partition map / HFS+ hybrid (its HFS+ catalog points at the old file locations, and writing HFS+ is not supported); use the preserving layout, which keeps it working', { image: image.name, structure: 'Apple partition map', offset: 2048 });
+  }
+
+  return writeImage({
+    imageName: image.name, output: opts.output, replace: !!opts.replaceOriginal, keepBackup: opts.keepBackup,
+    tree, layout, rock, joliet, level, jolietMax,
+    keepIdentifier: (n) => keep.get(n) ?? null,
+    keepJolietIdentifier: (n) => keepJoliet.get(n) ?? null,
+    vds,
+    source: { path: sourcePath, image, size, volumeBytes, systemArea, elTorito: et, head, tail, zeroSectors, hadMd5 },
+    boot, hybrid: null, md5: false, verify: opts.verify ?? true, signal: opts.signal, onProgress: opts.onProgress, notes,
+  });
+}
