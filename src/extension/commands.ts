@@ -83,8 +83,10 @@ async function closeImage(ctx: Ctx, arg?: vscode.Uri): Promise<number> {
     const changed = nextFolderChange();
     if (vscode.workspace.updateWorkspaceFolders(i, 1)) { await changed; removed++; }
   }
+  const staged = ctx.staging.all.filter(s => s.key.split('.')[0] === base && !s.cs.isEmpty).reduce((n, s) => n + s.cs.summary().length, 0);
   for (const o of ctx.registry.open) if (o.key.split('.')[0] === base) await ctx.registry.close(o.key);
-  ctx.log.info(`closed ${t.imageUri.toString(true)} (${removed} folder(s), ${tabs.length} editor(s))`);
+  ctx.log.info(`closed ${t.imageUri.toString(true)} (${removed} folder(s), ${tabs.length} editor(s))${staged ? `; its ${staged} staged change(s) stay saved` : ''}`);
+  if (staged) void vscode.window.showInformationMessage(`${imageLabel(t.imageUri)}: its ${staged} staged change${staged === 1 ? ' is' : 's are'} kept and offered again when you open it.`);
   return removed;
 }
 
@@ -225,6 +227,10 @@ async function switchNamespace(ctx: Ctx, arg?: vscode.Uri, ns?: Namespace): Prom
     choice = pick.ns;
   }
   if (!present.includes(choice)) throw new InvalidArgumentError(`${imageLabel(t.imageUri)} has no ${NAMESPACE_LABEL[choice] ?? choice} tree (it has ${present.map(n => NAMESPACE_LABEL[n]).join(', ')})`);
+  const staged = ctx.staging.get(t.key);
+  if (choice !== current && staged && !staged.cs.isEmpty) {
+    throw new InvalidArgumentError(`${imageLabel(t.imageUri)} has ${staged.cs.summary().length} staged change(s) made in its ${NAMESPACE_LABEL[current]} tree; repack or discard them before switching to ${NAMESPACE_LABEL[choice]}`);
+  }
   const remembered = ctx.ext.workspaceState.get<Record<string, Namespace>>('namespaces', {});
   remembered[t.imageUri.toString()] = choice;
   await ctx.ext.workspaceState.update('namespaces', remembered);

@@ -6,6 +6,7 @@ import { CancelledError, IsoError } from '../engine/errors';
 import type { Namespace } from '../engine/types';
 import type { IsoFileSystemProvider } from '../provider/fileSystemProvider';
 import { ImageRegistry } from '../provider/registry';
+import type { StagingManager } from '../provider/staging';
 import { SCHEME } from '../provider/uri';
 import type { OutputLogger } from './log';
 
@@ -16,6 +17,8 @@ export interface Ctx {
   readonly ext: vscode.ExtensionContext;
   readonly registry: ImageRegistry;
   readonly provider: IsoFileSystemProvider;
+  /** Staged edits of mounted images. */
+  readonly staging: StagingManager;
   readonly log: OutputLogger;
   /** Fired with every error message shown to the user (tests listen). */
   readonly errors: vscode.EventEmitter<string>;

@@ -4,14 +4,18 @@
 import * as vscode from 'vscode';
 import type { Namespace } from '../engine/types';
 import { IsoFileSystemProvider } from '../provider/fileSystemProvider';
-import { defaultTempDir, ImageRegistry } from '../provider/registry';
+import { defaultStagingDir, defaultTempDir, ImageRegistry } from '../provider/registry';
+import { StagingManager } from '../provider/staging';
+import { StagingStore } from '../provider/stagingStore';
 import { SCHEME } from '../provider/uri';
 import { registerCommands } from './commands';
 import type { Ctx } from './context';
 import { INFO_SCHEME, InfoDocuments } from './info';
 import { OutputLogger } from './log';
 import { activePicker } from './pickers';
+import { registerWriteCommands } from './repack';
 import { registerSectorCommands, SectorEditorProvider } from './sectorEditor/provider';
+import { registerStagingCommands, restoreOffer, StagedChangesView, StagingDecorations } from './staging';
 import { BootDecorations, ImageStatusBar } from './ui';
 
 export interface IsoWorkbenchApi {
@@ -30,6 +34,12 @@ export interface IsoWorkbenchApi {
   activePicker: typeof activePicker;
   /** The sector editor (custom editor for image bytes). */
   readonly sectorEditor: SectorEditorProvider;
+  /** Staged edits: change sets per image, their saved state, the restore offers. */
+  readonly staging: StagingManager;
+  /** A/M decorations of staged entries (and the deletion count on an image root). */
+  readonly stagingDecorations: StagingDecorations;
+  /** The Staged Image Changes view. */
+  readonly stagedChangesView: StagedChangesView;
 }
 
 export function activate(ext: vscode.ExtensionContext): IsoWorkbenchApi {
@@ -45,34 +55,49 @@ export function activate(ext: vscode.ExtensionContext): IsoWorkbenchApi {
       return remembered ?? (setting === 'auto' ? undefined : (setting as Namespace));
     },
   });
-  const provider = new IsoFileSystemProvider(registry, log, () => Math.max(1, config().get<number>('maxReadFileMiB', 512)) * 1024 * 1024);
+  // Staged edits live in the extension's global storage (they belong to the image, whichever
+  // window opens it) and survive reloads and crashes.
+  const store = new StagingStore(defaultStagingDir(ext.globalStorageUri));
+  const staging = new StagingManager(registry, store, {
+    log,
+    offer: restoreOffer,
+    warn: (message, ...actions) => vscode.window.showWarningMessage(`ISO Workbench: ${message}`, ...actions),
+  });
+  const provider = new IsoFileSystemProvider(registry, log, () => Math.max(1, config().get<number>('maxReadFileMiB', 512)) * 1024 * 1024, staging);
   const errors = new vscode.EventEmitter<string>();
-  const ctx: Ctx = { ext, registry, provider, log, errors };
+  const ctx: Ctx = { ext, registry, provider, staging, log, errors };
   const info = new InfoDocuments(ctx);
   const decorations = new BootDecorations(ctx);
   const status = new ImageStatusBar(ctx);
+  const stagingDecorations = new StagingDecorations(staging);
+  const stagedChangesView = new StagedChangesView(staging);
 
   // VS Code's stable API has no streaming reads for extension file systems (open/read/close is the
   // proposed "fsChunks" API), so VS Code gets the whole-file methods; the streaming ones serve
-  // the extension itself (extraction, images inside images, the sector editor).
+  // the extension itself (extraction, images inside images, the sector editor). Writes are staged.
   const stable: vscode.FileSystemProvider = {
     onDidChangeFile: provider.onDidChangeFile,
     watch: () => provider.watch(),
     stat: uri => provider.stat(uri),
     readDirectory: uri => provider.readDirectory(uri),
     readFile: uri => provider.readFile(uri),
-    writeFile: uri => provider.writeFile(uri),
+    writeFile: (uri, content, options) => provider.writeFile(uri, content, options),
     createDirectory: uri => provider.createDirectory(uri),
-    delete: uri => provider.delete(uri),
-    rename: uri => provider.rename(uri),
+    delete: (uri, options) => provider.delete(uri, options),
+    rename: (oldUri, newUri, options) => provider.rename(oldUri, newUri, options),
+    copy: (source, destination, options) => provider.copy(source, destination, options),
   };
   ext.subscriptions.push(
-    log, registry, provider, errors, info, decorations, status,
+    // (disposing staging keeps the saved staged changes on disk: they are offered again next time)
+    log, staging, registry, provider, errors, info, decorations, status, stagingDecorations, stagedChangesView,
     vscode.workspace.registerFileSystemProvider(SCHEME, stable, IsoFileSystemProvider.options),
     vscode.workspace.registerTextDocumentContentProvider(INFO_SCHEME, info),
     vscode.languages.registerDocumentLinkProvider({ scheme: INFO_SCHEME }, info),
     vscode.window.registerFileDecorationProvider(decorations),
+    vscode.window.registerFileDecorationProvider(stagingDecorations),
     ...registerCommands(ctx),
+    ...registerStagingCommands(ctx, staging, stagedChangesView),
+    ...registerWriteCommands(ctx, staging),
   );
   const sector = SectorEditorProvider.register(ctx);
   ext.subscriptions.push(...sector.disposables, ...registerSectorCommands(ctx, sector.provider));
@@ -86,6 +111,7 @@ export function activate(ext: vscode.ExtensionContext): IsoWorkbenchApi {
     onDidShowError: errors.event,
     activePicker,
     sectorEditor: sector.provider,
+    staging, stagingDecorations, stagedChangesView,
   };
 }
 

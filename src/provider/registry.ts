@@ -52,6 +52,8 @@ export interface Lease {
   readonly image: DiscImage;
   readonly key: string;
   readonly imageUri: vscode.Uri;
+  /** The image file on this machine's disk, when it is read in place (null: inside another image, or a temporary copy). */
+  readonly localPath: string | null;
   release(): void;
 }
 
@@ -105,7 +107,7 @@ export class ImageRegistry implements vscode.Disposable {
     let released = false;
     const e = entry;
     return {
-      image: e.image, key, imageUri: e.imageUri,
+      image: e.image, key, imageUri: e.imageUri, localPath: e.localPath,
       release: () => {
         if (released) return;
         released = true;
@@ -323,4 +325,9 @@ export class ImageRegistry implements vscode.Disposable {
 /** Default temp folder for copies of images from virtual file systems. */
 export function defaultTempDir(storage: vscode.Uri | undefined): string {
   return storage?.scheme === 'file' ? nodePath.join(storage.fsPath, 'tmp') : nodePath.join(os.tmpdir(), 'iso-workbench');
+}
+
+/** Folder for staged edits (see stagingStore.ts): beside the temp folder in the extension's storage. */
+export function defaultStagingDir(storage: vscode.Uri | undefined): string {
+  return storage?.scheme === 'file' ? nodePath.join(storage.fsPath, 'staging') : nodePath.join(os.tmpdir(), 'iso-workbench-staging');
 }

@@ -330,8 +330,12 @@ describe('edit model (ChangeSet)', function () {
       await rejectsWith(cs.copy('/docs', '/docs/again'), 'invalid-argument', /into itself/);
       await rejectsWith(cs.copy('/s.txt', '/s.txt'), 'exists');
       await rejectsWith(cs.copy('/nope', '/x'), 'not-found');
+      // A copy into a new folder is listed; what a copied folder brought along is not.
+      await cs.mkdir('/nd');
+      await cs.copy('/README.TXT', '/nd/r');
+      await cs.copy('/README.TXT', '/data-copy/r');
       assert.deepEqual(cs.summary().map(s => `${s.kind} ${s.path}`), [
-        'added /data-copy', 'added /docs/readme-copy.txt', 'added /s.txt', 'added /s2.txt',
+        'added /data-copy', 'added /data-copy/r', 'added /docs/readme-copy.txt', 'added /nd', 'added /nd/r', 'added /s.txt', 'added /s2.txt',
       ]);
     });
 

@@ -873,10 +873,12 @@ export class ChangeSet {
         continue;
       }
       if (!n.base) {
-        // New entries: the top of each new subtree, and new content inside one (the unchanged
-        // entries of a copied directory are not listed one by one).
-        const inNew = n.parent !== null && n.parent !== this.root && n.parent.base === null;
-        if (!inNew || n.origin === null || n.content !== null || n.changed) summary.push({ path, kind: replaced.has(path) ? 'modified' : 'added', isDirectory });
+        // New entries, except the unchanged entries a copied directory brought along (the copy
+        // itself is listed).
+        const p = n.parent;
+        const broughtByCopy = p !== null && p.base === null && p.origin !== null && n.origin !== null && n.name === n.origin.name
+          && n.content === null && !n.changed && (p.origKids?.includes(n.origin) ?? false);
+        if (!broughtByCopy) summary.push({ path, kind: replaced.has(path) ? 'modified' : 'added', isDirectory });
         continue;
       }
       if (this.directlyMoved(n)) summary.push({ path, kind: 'renamed', from: n.base.path, isDirectory });
