@@ -176,3 +176,24 @@ describe('isowb repack: a multi-extent file over 4 GiB (sparse fixture large-mul
     });
   }
 });
+
+describe('isowb repack: names Joliet cannot hold', function () {
+  this.timeout(60_000);
+  it('a Rock Ridge name with ":" "?" and 120 characters keeps its name in Rock Ridge and gets a legal Joliet name', async () => {
+    const src = await fixture('rr-joliet');
+    const add = path.join(TMP, 'odd.txt');
+    fs.writeFileSync(add, 'odd name\n');
+    const name = `odd:name?${'x'.repeat(111)}.txt`;
+    const out = path.join(TMP, 'odd-names.iso');
+    const r = await isowb(['repack', src, '-o', out, '-q', '--add', `${add}=/${name}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok((await xorrisoLsdl(out)).some((e) => e.path === `/${name}`), 'Rock Ridge keeps the name');
+    // isoinfo -J lists the Joliet tree: the new name is cut to the Joliet length, ':' and '?' replaced.
+    const joliet = (await run('isoinfo', ['-J', '-f', '-i', out])).stdout.toString().split('\n');
+    const j = joliet.find((l) => /^\/odd_name_x+/.test(l));
+    assert.ok(j, `a Joliet name for the file in ${joliet.slice(0, 50).join(' ')}`);
+    // The source uses long Joliet names (xorriso -joliet-long): 103 characters at most.
+    assert.ok(!/[:?*;\\]/.test(j) && j.length - 1 <= 103, `legal Joliet name: ${j}`);
+    fs.rmSync(out);
+  });
+});

@@ -103,7 +103,7 @@ describe('staged edits and repack', function () {
       await assert.rejects(Promise.resolve(vscode.workspace.fs.createDirectory(at('/newdir/inside.txt'))), (e: vscode.FileSystemError) => e.code === 'FileExists');
       await assert.rejects(Promise.resolve(vscode.workspace.fs.rename(at('/secret.txt'), at('/suid.bin'))), (e: vscode.FileSystemError) => e.code === 'FileExists');
       await assert.rejects(Promise.resolve(vscode.workspace.fs.delete(at('/docs'), { recursive: false })), (e: Error) => /not empty/.test(e.message));
-      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(at('/bad:name.txt'), enc('x'))), (e: Error) => /Joliet names cannot contain ":"/.test(e.message));
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(at(`/${'n'.repeat(256)}`), enc('x'))), (e: Error) => /Rock Ridge names .* limited to 255 bytes/.test(e.message));
       // (vscode.workspace.fs.writeFile creates missing parent folders itself; the provider does not.)
       await assert.rejects(a.provider.writeFile(at('/nodir/x.txt'), enc('x'), { create: true, overwrite: true }), (e: vscode.FileSystemError) => e.code === 'FileNotFound');
       // The original view is read-only.

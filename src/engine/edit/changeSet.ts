@@ -781,9 +781,12 @@ export class ChangeSet {
       const bytes = Buffer.byteLength(name, 'utf8');
       if (bytes > 255) throw this.err('invalid-name', `${at}: the name is ${bytes} bytes; Rock Ridge names (like Linux file names) are limited to 255 bytes`);
     }
-    if (this.joliet) {
+    // With Rock Ridge the Joliet names are generated from the Rock Ridge ones by the writer (too
+    // long → cut with a counter, forbidden characters → '_'), like mkisofs/xorriso do; only a
+    // Joliet-only image shows Joliet names as they are, so only there the Joliet rules apply.
+    if (this.joliet && this.ns === 'joliet') {
       const p = jolietProblem(name);
-      if (p) throw this.err('invalid-name', `${at}: ${p}${this.ns === 'rr' ? ' (the image has a Joliet tree, whose names are made from the Rock Ridge names)' : ''}`);
+      if (p) throw this.err('invalid-name', `${at}: ${p}`);
     }
     if (this.ns === 'iso9660') {
       const level = await this.level();
