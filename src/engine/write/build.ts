@@ -9,9 +9,9 @@ import { writeImage, type BootEntryJob, type BootJob, type VdPlan } from './writ
 import type { BuildOptions, WriteResult } from './api';
 
 /** Where Debian keeps hybrid MBR boot code matching each BIOS boot image (syslinux's isohybrid, GRUB's boot_hybrid). */
-const MBR_CODE: Array<{ match: RegExp; file: string }> = [
-  { match: /isolinux\.bin$/, file: '/usr/lib/ISOLINUX/isohdpfx.bin' },
-  { match: /eltorito\.img$/, file: '/usr/lib/grub/i386-pc/boot_hybrid.img' },
+const MBR_CODE: Array<{ match: RegExp; file: string; kind: 'isohybrid' | 'grub2' }> = [
+  { match: /isolinux\.bin$/, file: '/usr/lib/ISOLINUX/isohdpfx.bin', kind: 'isohybrid' },
+  { match: /eltorito\.img$/, file: '/usr/lib/grub/i386-pc/boot_hybrid.img', kind: 'grub2' },
 ];
 
 export function defaultVolumeId(dir: string): string {
@@ -73,12 +73,13 @@ export async function buildImage(dir: string, opts: BuildOptions): Promise<Write
 
   if (opts.hybrid) {
     let mbrCode: Uint8Array | undefined;
+    let mbrCodeKind: 'isohybrid' | 'grub2' | undefined;
     if (opts.biosBoot) {
       const m = MBR_CODE.find((c) => c.match.test(opts.biosBoot!));
-      if (m && fs.existsSync(m.file)) mbrCode = fs.readFileSync(m.file);
+      if (m && fs.existsSync(m.file)) { mbrCode = fs.readFileSync(m.file); mbrCodeKind = m.kind; }
       else notes.push(`no hybrid MBR boot code known for ${opts.biosBoot}: the image boots from disk only through EFI`);
     }
-    hybrid = { kind: opts.hybrid, imageName: out, mbrCode, efiNode: opts.efiBoot ? bootFile(opts.efiBoot, '--efi-boot') : null };
+    hybrid = { kind: opts.hybrid, imageName: out, mbrCode, mbrCodeKind, efiNode: opts.efiBoot ? bootFile(opts.efiBoot, '--efi-boot') : null };
   }
 
   return writeImage({

@@ -52,6 +52,8 @@ export interface HybridSpec {
   biosBootImageLba?: number;
   /** At least 432 bytes of isohybrid MBR code (e.g. /usr/lib/ISOLINUX/isohdpfx.bin); absent: no BIOS boot code. */
   mbrCode?: Uint8Array;
+  /** Whose MBR code it is: syslinux's isohybrid (default; u32 LBA*4 at 432) or GRUB's boot_hybrid.img (xorriso grub2_mbr: u64 LBA*4+4). */
+  mbrCodeKind?: 'isohybrid' | 'grub2';
   /** The EFI FAT image inside the volume: becomes the ESP partition. */
   efiImage?: { offset: number; length: number };
 }
@@ -493,8 +495,9 @@ export function buildSystemArea(spec: HybridSpec): SystemAreaPlan {
 
   if (spec.mbrCode) {
     head.set(spec.mbrCode.subarray(0, 432));
-    putLe32(head, 432, spec.biosBootImageLba! * 4); // syslinux isohybrid.c: boot image address in 512-byte blocks
-    notes.push(`MBR boot code (${spec.mbrCode.length} bytes) loading the boot image at block ${spec.biosBootImageLba! * 4}`);
+    if (spec.mbrCodeKind === 'grub2') putLe64(head, 432, spec.biosBootImageLba! * 4 + 4); // xorriso grub2_mbr
+    else putLe32(head, 432, spec.biosBootImageLba! * 4); // syslinux isohybrid.c: boot image address in 512-byte blocks
+    notes.push(`${spec.mbrCodeKind === 'grub2' ? 'GRUB2' : 'isohybrid'} MBR boot code (${spec.mbrCode.length} bytes) loading the boot image at block ${spec.biosBootImageLba! * 4}`);
   }
   head.set(derived(spec, 'mbr-id', false).subarray(0, 4), 440);
   const parts: MbrPartitionSpec[] = [{ bootable: true, type: gpt ? 0x00 : 0x17, startLba: 0, sectors: Math.min(sectors, U32_MAX) }];
