@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Sets up a machine for ISO Workbench: the Debian packages the tests build fixtures with and
-# cross-check against, the npm dependencies, the build, Debian's GRUB rescue images, and a real
-# VS Code host for the extension tests (scripts/vscode-host/install.sh).
+# Sets up a machine for ISO Workbench: the Debian packages the tests build fixtures with,
+# cross-check against and boot images in (QEMU, SeaBIOS, OVMF), the npm dependencies, the build,
+# Debian's GRUB rescue images, and a real VS Code host for the extension tests
+# (scripts/vscode-host/install.sh).
 # Idempotent; run as root (or with sudo available) on Debian/Ubuntu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(xorriso genisoimage p7zip-full libarchive-tools dumpet fdisk udftools isomd5sum
       syslinux-utils isolinux syslinux-common grub-common grub-pc-bin grub-efi-amd64-bin mtools
-      dosfstools time gdisk)
+      dosfstools time gdisk
+      qemu-system-x86 seabios ovmf ovmf-ia32)   # the QEMU boot tests (scripts/boot-check.py, test/boot)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

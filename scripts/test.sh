@@ -6,6 +6,10 @@
 # Then the suites that need a real VS Code (scripts/vscode-host/run.sh all: the extension-host
 # integration tests and the UI end-to-end scenarios in code-server); their counts are added to the
 # final line. ISOWB_SKIP_HOST=1 leaves them out (said so on the output).
+# The QEMU boot tests (test/boot: images booted by scripts/boot-check.py, originals, repacks and
+# builds; ~15 min under TCG) run as their own mocha invocation with a long per-test timeout and an
+# overall limit (ISOWB_BOOT_TIMEOUT seconds, default 3600); their counts are added to the final
+# line too. ISOWB_SKIP_BOOT=1 leaves them out (said so on the output).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 steps_failed=0
@@ -39,6 +43,35 @@ failed=$(echo "$summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
 skipped=$(echo "$summary" | sed -nE 's/.*, ([0-9]+) skipped.*/\1/p')
 if [ -z "$summary" ]; then passed=0; failed=1; echo "== mocha produced no summary (exit $mocha_rc)"; fi
 failed=$((failed + steps_failed))
+# The QEMU boot suite: own mocha run (slow: a mode takes ~20-30 s under TCG). Counted like the
+# main run; no summary line (crash, overall timeout) counts as one failure.
+if [ "${ISOWB_SKIP_BOOT:-}" = 1 ]; then
+  echo "== boot suite SKIPPED (ISOWB_SKIP_BOOT=1)"
+elif compgen -G 'out/test/boot/*.test.js' >/dev/null; then
+  bootlog=$(mktemp)
+  boot_start=$SECONDS
+  echo "== boot: npx mocha out/test/boot/*.test.js (QEMU; evidence in test/boot/out/)"
+  timeout -k 30 "${ISOWB_BOOT_TIMEOUT:-3600}" npx mocha --reporter ./test/reporter.js --timeout 900000 'out/test/boot/*.test.js' 2>&1 | tee "$bootlog"
+  boot_rc=${PIPESTATUS[0]}
+  echo "== boot suite took $((SECONDS - boot_start))s"
+  boot_summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$bootlog" | tail -1)
+  rm -f "$bootlog"
+  if [ -z "$boot_summary" ]; then
+    echo "== boot suite produced no summary (exit $boot_rc)"
+    failed=$((failed + 1))
+  else
+    boot_passed=$(echo "$boot_summary" | sed -E 's/^([0-9]+) passed.*/\1/')
+    boot_failed=$(echo "$boot_summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+    boot_skipped=$(echo "$boot_summary" | sed -nE 's/.*, ([0-9]+) skipped.*/\1/p')
+    if [ "$boot_rc" -ne 0 ] && [ "$boot_failed" -eq 0 ]; then
+      echo "== boot suite exited $boot_rc without a counted failure"
+      boot_failed=1
+    fi
+    passed=$((passed + boot_passed))
+    failed=$((failed + boot_failed))
+    if [ -n "$boot_skipped" ]; then skipped=$(( ${skipped:-0} + boot_skipped )); fi
+  fi
+fi
 # The real-VS-Code suites. run.sh ends with its own "N passed, N failed" line; a missing line or a
 # non-zero exit without a counted failure counts as one failure.
 if [ "${ISOWB_SKIP_HOST:-}" = 1 ]; then

@@ -506,6 +506,51 @@ function scenarios(o) {
         }],
       ],
     },
+    {
+      name: 'edit grub.cfg inside the mounted image: the change is staged and listed',
+      steps: [
+        ['workbench ready', async (page) => {
+          if ((await page.locator('.monaco-workbench').count()) === 0) await page.goto(workbenchUrl);
+          await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        }],
+        ['open grub.cfg from the mounted image in the Explorer', async (page) => {
+          const cfg = explorerRow(page, 'grub.cfg', 4).first();
+          if (!(await cfg.isVisible().catch(() => false))) {
+            await page.keyboard.press('Control+Shift+E');
+            const root = imageRoot(page).first();
+            await root.waitFor({ timeout: 60_000 });
+            if ((await root.getAttribute('aria-expanded')) !== 'true') await expand(root);
+            const boot = explorerRow(page, 'boot', 2).first();
+            if ((await boot.getAttribute('aria-expanded')) !== 'true') await expand(boot);
+            const grub = explorerRow(page, 'grub', 3).first();
+            if ((await grub.getAttribute('aria-expanded')) !== 'true') await expand(grub);
+          }
+          await cfg.waitFor({ timeout: 30_000 });
+          await cfg.click();
+          await waitFor(page, 'an editor tab "grub.cfg"', async () => (await activeTabLabel(page)) === 'grub.cfg', 30_000);
+        }],
+        ['type a line at the end and save (Ctrl+S)', async (page) => {
+          await activeGroup(page).locator('.monaco-editor .view-lines').first().click();
+          await page.keyboard.press('Control+End');
+          await page.keyboard.type('\n# edited in ISO Workbench\n');
+          await page.keyboard.press('Control+S');
+          await waitFor(page, 'the tab to be saved (not dirty)', async () => (await activeGroup(page).locator('.tab.active.dirty').count()) === 0, 30_000);
+        }],
+        ['the Staged Image Changes view lists grub.cfg as modified', async (page) => {
+          const header = page.locator('.pane-header', { hasText: 'Staged Image Changes' }).first();
+          await header.waitFor({ timeout: 30_000 });
+          if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+          const pane = page.locator('.pane', { has: header }).first();
+          await pane.locator('.monaco-list-row', { hasText: 'grub.cfg' }).first().waitFor({ timeout: 30_000 });
+          console.log(`    staged: ${(await pane.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')).join(' | ')}`);
+        }],
+        ['screenshot staged-changes.png', async (page) => {
+          await page.mouse.move(1, 1);
+          await page.waitForTimeout(1000);
+          await page.screenshot({ path: path.join(o.out, 'staged-changes.png') });
+        }],
+      ],
+    },
   ];
 }
 
