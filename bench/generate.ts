@@ -145,21 +145,17 @@ function loadCached(cacheDir: string, kind: ImageKind, key: string): Manifest | 
 
 // ---------------------------------------------------------------- small-files image
 
-export function ensureSmall(cacheDir: string, log: (s: string) => void, keepSource: boolean): Manifest {
+interface SmallTree {
+  files: ManifestFile[];
+  dirs: string[];
+  totalBytes: number;
+  catTarget: Required<ManifestFile>;
+  dirTokens: number;
+}
+
+/** Writes the small-files source tree (100,000 files, deterministic) into `src`, which must not exist. */
+function writeSmallTree(src: string): SmallTree {
   const P = SMALL_PARAMS;
-  const key = keyOf(P);
-  const cached = loadCached(cacheDir, 'small', key);
-  if (cached) {
-    log(`small-files image: cached ${path.relative(process.cwd(), cached.image)}`);
-    return cached;
-  }
-  const t0 = process.hrtime.bigint();
-  const src = path.join(cacheDir, `src-small-${key}`);
-  const image = path.join(cacheDir, `small-${key}.iso`);
-  // source tree + image + one extraction + slack
-  requireSpace(cacheDir, 4 * GiB, 'the small-files image (source tree 1 GiB + image 1 GiB + extraction 1 GiB)');
-  rmTree(src);
-  log(`small-files image: generating ${P.files} files under ${src} ...`);
 
   const next = prng(P.seed);
   const pool = Buffer.allocUnsafe(P.poolBytes);
@@ -214,23 +210,74 @@ export function ensureSmall(cacheDir: string, log: (s: string) => void, keepSour
   fs.copyFileSync(P.bootImage, path.join(src, 'isolinux/isolinux.bin'));
   dirs.push('/isolinux');
   files.push({ path: '/isolinux/isolinux.bin', size: fs.statSync(P.bootImage).size });
+  return { files, dirs, totalBytes: total, catTarget: cat, dirTokens: dirId };
+}
+
+/** Marks a source tree as completely written (so an interrupted generation is never reused). */
+const treeMarker = (src: string) => `${src}.complete`;
+
+export function ensureSmall(cacheDir: string, log: (s: string) => void, keepSource: boolean): Manifest {
+  const P = SMALL_PARAMS;
+  const key = keyOf(P);
+  const cached = loadCached(cacheDir, 'small', key);
+  if (cached) {
+    log(`small-files image: cached ${path.relative(process.cwd(), cached.image)}`);
+    return cached;
+  }
+  const t0 = process.hrtime.bigint();
+  const src = path.join(cacheDir, `src-small-${key}`);
+  const image = path.join(cacheDir, `small-${key}.iso`);
+  // source tree + image + one extraction + slack
+  requireSpace(cacheDir, 4 * GiB, 'the small-files image (source tree 1 GiB + image 1 GiB + extraction 1 GiB)');
+  fs.rmSync(treeMarker(src), { force: true });
+  rmTree(src);
+  log(`small-files image: generating ${P.files} files under ${src} ...`);
+  const tree = writeSmallTree(src);
+  const { files, dirs } = tree;
   files.push({ path: '/isolinux/boot.cat', size: 2048 });
   const tTree = Number(process.hrtime.bigint() - t0) / 1e9;
-  log(`  source tree: ${files.length} files, ${dirs.length} dirs, ${(total / 1e9).toFixed(2)} GB in ${tTree.toFixed(1)} s`);
+  log(`  source tree: ${files.length} files, ${dirs.length} dirs, ${(tree.totalBytes / 1e9).toFixed(2)} GB in ${tTree.toFixed(1)} s`);
 
   const tmp = `${image}.tmp`;
   runXorriso(['-as', 'mkisofs', ...P.mkisofs, '-o', tmp, src], log);
   fs.renameSync(tmp, image);
-  if (!keepSource) rmTree(src);
+  if (keepSource) fs.writeFileSync(treeMarker(src), '');
+  else rmTree(src);
 
   const generatedSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const man: Manifest = {
     kind: 'small', key, params: P, image, files, dirs,
-    fileTokens: P.files + 1, dirTokens: dirId, totalBytes: total, catTarget: cat, generatedSeconds,
+    fileTokens: P.files + 1, dirTokens: tree.dirTokens, totalBytes: tree.totalBytes, catTarget: tree.catTarget, generatedSeconds,
   };
   fs.writeFileSync(path.join(cacheDir, `small-${key}.json`), JSON.stringify(man));
   log(`  image ${(fs.statSync(image).size / 1e9).toFixed(2)} GB, total generation ${generatedSeconds.toFixed(1)} s`);
   return man;
+}
+
+/** The small-files image's source tree (what `isowb build` and its peers are given), generated
+ *  into `bench/cache/src-small-KEY/` unless a complete one is there (`ensureSmall(..., true)` keeps
+ *  it). The caller deletes it with `removeSmallTree` when it is not to be kept. */
+export function ensureSmallTree(cacheDir: string, log: (s: string) => void): string {
+  const src = path.join(cacheDir, `src-small-${keyOf(SMALL_PARAMS)}`);
+  if (fs.existsSync(treeMarker(src)) && fs.existsSync(src)) {
+    log(`small-files source tree: cached ${path.relative(process.cwd(), src)}`);
+    return src;
+  }
+  requireSpace(cacheDir, 2 * GiB, 'the small-files source tree (1 GiB)');
+  fs.rmSync(treeMarker(src), { force: true });
+  rmTree(src);
+  const t0 = process.hrtime.bigint();
+  log(`small-files source tree: generating ${SMALL_PARAMS.files} files under ${src} ...`);
+  const tree = writeSmallTree(src);
+  fs.writeFileSync(treeMarker(src), '');
+  log(`  ${tree.files.length} files, ${tree.dirs.length} dirs, ${(tree.totalBytes / 1e9).toFixed(2)} GB in ` +
+    `${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
+  return src;
+}
+
+export function removeSmallTree(src: string): void {
+  fs.rmSync(treeMarker(src), { force: true });
+  rmTree(src);
 }
 
 // ---------------------------------------------------------------- large-files image

@@ -3,6 +3,13 @@
 //   node out/bench/run.js [--runs N] [--only small|large] [--keep] [--peers-only] [--write-docs]
 //                         [--ops list,extract,cat] [--tools isowb,xorriso,...] [--timeout SECONDS]
 //                         [--extract-dir DIR] [--isowb PATH/TO/isowb.js] [--no-sector]
+//                         [--write-only | --no-write]
+//
+// Also measures the writer (bench/write.ts): repacking the large image with one file replaced
+// (isowb repack vs xorriso -boot_image any replay vs cp) and building an image from the small
+// image's 100,000-file source tree (isowb build vs genisoimage vs xorriso -as mkisofs).
+// --write-only runs just that (with --write-docs: only its section of docs/benchmarks.md is
+// rewritten); --no-write skips it. --only large keeps the repack, --only small the build.
 //
 // Also measures the sector editor in a real VS Code (code-server + Chromium, installed by
 // scripts/setup.sh) on the large image: open → first painted bytes, jump to the last sector,
@@ -19,6 +26,7 @@ import { ensureLarge, ensureSmall, freeBytes, ImageKind, Manifest } from './gene
 import { evictFromCache, median, RunResult, runMeasured, StdoutMode, TIME_BIN } from './measure';
 import { isowbTool, Op, peerTools, Tool } from './tools';
 import { sha256File, Verdict, verifyCat, verifyExtraction, verifyListing } from './verify';
+import { runWriteBench, WriteGroup, writeConsoleTable, writeWriteDocs } from './write';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CACHE = path.join(ROOT, 'bench', 'cache');
@@ -42,10 +50,13 @@ interface Options {
   isowb: string;
   sector: boolean;
   sectorOnly: boolean;
+  /** The writer benchmark (repack and build). */
+  write: boolean;
+  writeOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900, isowb: DIST, sector: true, sectorOnly: false };
+  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900, isowb: DIST, sector: true, sectorOnly: false, write: true, writeOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -68,11 +79,17 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--isowb') o.isowb = path.resolve(val());
     else if (a === '--no-sector') o.sector = false;
     else if (a === '--sector-only') o.sectorOnly = true;
+    else if (a === '--write-only') o.writeOnly = true;
+    else if (a === '--no-write') o.write = false;
     else if (a === '--help' || a === '-h') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(0, 7).join('\n'));
+      // The leading comment of bench/run.ts (__filename is the compiled .js, which starts with helpers).
+      const src = path.join(ROOT, 'bench', 'run.ts');
+      const lines = fs.readFileSync(fs.existsSync(src) ? src : __filename, 'utf8').split('\n');
+      console.log(lines.slice(0, Math.max(1, lines.findIndex((l) => !l.startsWith('//')))).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
+  if (o.writeOnly && !o.write) throw new Error('--write-only and --no-write exclude each other');
   return o;
 }
 
@@ -425,6 +442,21 @@ async function main(): Promise<void> {
   if (opts.tools) tools = tools.filter((t) => opts.tools!.includes(t.id));
   log(`tools: ${tools.map((t) => t.version).join(' | ')}`);
 
+  const writeBench = async (): Promise<void> => {
+    const groups: WriteGroup[] = opts.only === 'small' ? ['build'] : opts.only === 'large' ? ['repack'] : ['repack', 'build'];
+    const rep = await runWriteBench({
+      runs: opts.runs, timeoutS: opts.timeoutS, keep: opts.keep, isowb: opts.peersOnly ? undefined : opts.isowb,
+      tools: opts.tools, groups, cacheDir: CACHE, workDir: WORK,
+    });
+    console.log(writeConsoleTable(rep));
+    if (opts.writeDocs) writeWriteDocs(DOCS, rep, gitAtStart);
+  };
+  if (opts.writeOnly) {
+    if (!opts.peersOnly && !fs.existsSync(opts.isowb)) throw new Error(`${opts.isowb} not found: run \`npm run build\` (or pass --peers-only)`);
+    await writeBench();
+    if (!opts.keep) fs.rmSync(WORK, { recursive: true, force: true });
+    return;
+  }
   if (opts.sectorOnly) {
     const sector = runSectorBench(ensureLarge(CACHE, log, opts.keep).image, opts.runs);
     if (!sector) throw new Error('the sector editor benchmark did not run');
@@ -466,6 +498,7 @@ async function main(): Promise<void> {
     if (sector) console.log(sectorTable(sector));
   }
   if (opts.writeDocs) writeDocs(reports, tools, opts, sector);
+  if (opts.write) await writeBench();
   if (!opts.keep) fs.rmSync(WORK, { recursive: true, force: true });
 }
 
