@@ -102,13 +102,14 @@ async function fsyncPath(p: string): Promise<void> {
 }
 
 /**
- * Copies `src` to `dst` with the kernel's copy (reflink where the filesystem has it, holes kept),
+ * Copies `src` to `dst` with the kernel's copy (reflink where the filesystem has it, else
+ * copy_file_range; cp's default sparse detection keeps the holes of sparse files),
  * cancellable, reporting progress by polling the destination size.
  */
 export async function kernelCopy(src: string, dst: string, size: number, signal?: AbortSignal, onProgress?: (done: number) => void): Promise<void> {
   if (process.platform === 'linux') {
     const ok = await new Promise<boolean>((resolve, reject) => {
-      const child = spawn('cp', ['--reflink=auto', '--sparse=always', '--', src, dst], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('cp', ['--reflink=auto', '--', src, dst], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
       const timer = onProgress ? setInterval(() => { try { onProgress(Math.min(size, fs.statSync(dst).size)); } catch { /* not yet */ } }, 200) : null;

@@ -380,9 +380,24 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
       if (ce.blocks) await put(ce.bytes, (ceList[0].ce!.lba) * SECTOR);
       if (catalogBytes) await put(catalogBytes, catalogLba * SECTOR);
       check();
-      // File data.
+      // File data. Consecutive small files are gathered into one large write (a 100k-file build
+      // would otherwise make 100k write calls); all-zero 4 MiB chunks stay holes (compact).
       const buf = new Uint8Array(4 << 20);
+      const batch = new Uint8Array(8 << 20);
+      let bStart = -1;
+      let bLen = 0;
+      const flush = async (): Promise<void> => { if (bLen) await put(batch.subarray(0, bLen), bStart); bStart = -1; bLen = 0; };
+      const putData = async (chunk: Uint8Array, offset: number): Promise<void> => {
+        if (chunk.length >= batch.length / 2) { await flush(); await put(chunk, offset); return; }
+        const end = bStart + bLen;
+        if (bStart < 0 || offset < end || offset - end >= SECTOR || offset - bStart + chunk.length > batch.length) { await flush(); bStart = offset; }
+        const at = offset - bStart;
+        if (at > bLen) batch.fill(0, bLen, at);
+        batch.set(chunk, at);
+        bLen = at + chunk.length;
+      };
       const step = (): void => progress('writing data', bytesWritten, totalWrite);
+      let lastStep = 0;
       for (const p of planned.values()) {
         if (p.keep || p.size === 0) continue;
         const at = p.alloc!.lba * SECTOR;
@@ -390,20 +405,22 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
         await copyData(p.data, srcFd, buf, async (chunk, pos) => {
           check();
           if (head && pos < head.length) chunk.set(head.subarray(pos, Math.min(head.length, pos + chunk.length)).subarray(0, Math.min(chunk.length, head.length - pos)));
-          if (!preserve && !head && isZero(chunk)) { bytesWritten += chunk.length; return; }
-          await put(chunk, at + pos);
+          if (!preserve && !head && chunk.length === buf.length && isZero(chunk)) { bytesWritten += chunk.length; return; }
+          await putData(chunk, at + pos);
           bytesWritten += chunk.length;
-          step();
+          if (bytesWritten - lastStep > 16 << 20) { lastStep = bytesWritten; step(); }
         });
       }
       for (const m of tailMoves) {
         await copyData({ kind: 'image', ranges: [{ offset: m.from, length: m.length }], size: m.length, extents: [], interleaved: false }, srcFd, buf, async (chunk, pos) => {
           check();
-          await put(chunk, m.to + pos);
+          await putData(chunk, m.to + pos);
           bytesWritten += chunk.length;
           step();
         });
       }
+      await flush();
+      step();
       if (sys) for (const w of sys.writes) await put(w.bytes, w.offset);
       await out.sync();
     } finally {
@@ -451,6 +468,20 @@ function isZero(b: Uint8Array): boolean {
 /** Streams a data reference in chunks: `sink(chunk, positionInFile)`. */
 async function copyData(d: DataRef, srcFd: fs.promises.FileHandle | null, buf: Uint8Array, sink: (chunk: Uint8Array, pos: number) => Promise<void>): Promise<void> {
   if (d.kind === 'bytes') { await sink(d.bytes.slice(), 0); return; }
+  if (d.kind === 'file' && d.size <= buf.length) {
+    // Small files: one synchronous read (no thread-pool round trips per file).
+    const fd = fs.openSync(d.path, 'r');
+    try {
+      let pos = 0;
+      while (pos < d.size) {
+        const n = fs.readSync(fd, buf, pos, d.size - pos, pos);
+        if (n <= 0) throw new InvalidArgumentError(`${d.path} is shorter than when it was staged (${pos} of ${d.size} bytes)`);
+        pos += n;
+      }
+    } finally { fs.closeSync(fd); }
+    if (d.size > 0) await sink(buf.subarray(0, d.size), 0);
+    return;
+  }
   if (d.kind === 'file') {
     const fh = await fs.promises.open(d.path, 'r');
     try {
