@@ -3,6 +3,21 @@
 export type Namespace = 'rr' | 'joliet' | 'iso9660';
 export type EntryType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
 
+/** The POSIX attributes an entry carries through editing and writing (Rock Ridge records them). */
+export interface EntryAttributes {
+  type: EntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  mtime: Date;
+  atime: Date | null;
+  ctime: Date | null;
+  target?: string;
+  rdev?: { major: number; minor: number };
+  hidden: boolean;
+}
+
 export interface Extent {
   /** Logical block address (in the volume's logical block size, 2048 in practice). */
   lba: number;

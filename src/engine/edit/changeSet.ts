@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import { IsoError, type ErrorLocation } from '../errors';
 import type { DiscImage, FileNode } from '../image';
-import type { EntryType, Namespace } from '../types';
+import type { EntryAttributes, EntryType, Namespace } from '../types';
 
 export type EditErrorCode = 'exists' | 'not-found' | 'not-a-directory' | 'is-a-directory' | 'not-empty' | 'invalid-name' | 'invalid-argument';
 
@@ -40,22 +40,11 @@ export type EntryData =
   | { kind: 'image'; node: FileNode }
   | { kind: 'file'; path: string; size: number };
 
-export interface EditedNode {
+export interface EditedNode extends EntryAttributes {
   name: string;
   /** Path in the edited tree ("/" for the root). */
   path: string;
-  type: EntryType;
   size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  nlink: number;
-  mtime: Date;
-  atime: Date | null;
-  ctime: Date | null;
-  target?: string;
-  rdev?: { major: number; minor: number };
-  hidden: boolean;
   /** The original image entry this one is (renamed, modified or unchanged); null when new. */
   base: FileNode | null;
   /** Where the bytes of a regular file come from; null for directories, symlinks, devices. */
@@ -81,20 +70,9 @@ export interface SerializedChangeSet {
 
 // ---- the overlay tree -------------------------------------------------------------------------
 
-interface ONode {
+interface ONode extends EntryAttributes {
   name: string;
   parent: ONode | null;
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  nlink: number;
-  mtime: Date;
-  atime: Date | null;
-  ctime: Date | null;
-  target?: string;
-  rdev?: { major: number; minor: number };
-  hidden: boolean;
   /** Identity: the original entry this node is (null for new and copied entries). */
   base: FileNode | null;
   /** Where unchanged file bytes / directory children come from (the base, or a copy's source). */

@@ -6,6 +6,7 @@ import type { IsoDate } from '../iso9660/dates';
 import { date17Field, date7Field } from '../iso9660/dates';
 import { FieldReader, toHex } from '../structure';
 import type { SuspEntry } from './susp';
+import { concat } from '../util/bytes';
 
 export interface RockRidge {
   px?: { mode: number; nlink: number; uid: number; gid: number; ino?: number };
@@ -221,14 +222,6 @@ export function decodeBytes(b: Uint8Array): string {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
 
 /** Joins SL component records (RRIP 1.12 4.1.3.1) into a path; CONTINUE joins records of one component. */
 function composeSl(comps: Component[], warn: (m: string) => void): string {

@@ -5,6 +5,7 @@ import { InvalidArgumentError, UnsupportedFeatureError } from '../errors';
 import { encodeDate7 } from '../iso9660/dates';
 import { putBoth32 } from '../iso9660/directoryRecord';
 import { RR_CONTINUE, RR_CURRENT, RR_PARENT, RR_ROOT } from './rrip';
+import { concat } from '../util/bytes';
 
 export { systemUseRoom } from '../iso9660/directoryRecord';
 
@@ -244,14 +245,6 @@ function splitEntry(e: Uint8Array, room: number): [Uint8Array, Uint8Array] | nul
   return [slEntry(flags | RR_CONTINUE, head), slEntry(flags, tail)];
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
 
 /**
  * SUSP 5.1: splits entries (in order) between the record's System Use field (at most `room` bytes,
