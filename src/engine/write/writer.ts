@@ -120,7 +120,7 @@ function freeMetadataRegion(job: WriteJob, planned: Array<{ keep: boolean; size:
 
 function dataKey(d: DataRef): string | object {
   if (d.kind === 'image') return `i:${d.ranges[0]?.offset ?? -1}:${d.size}`;
-  if (d.kind === 'file') return `f:${d.path}`;
+  if (d.kind === 'file') return d.id ? `h:${d.id}` : `f:${d.path}`;
   return d;
 }
 
