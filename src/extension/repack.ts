@@ -24,6 +24,8 @@ export interface RepackCommandOptions {
   keepBackup?: boolean;
   /** Don't show the completion notification (scripts, tests). */
   quiet?: boolean;
+  /** An image with a UDF bridge: write ISO 9660 only (skips the confirmation). */
+  dropUdf?: boolean;
 }
 
 export interface BuildCommandOptions {
@@ -113,6 +115,15 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
       throw new InvalidArgumentError(`${output} is the image itself: choose "Replace the Original" (replaceOriginal) to write over it`);
     }
     const layout = opts.layout ?? vscode.workspace.getConfiguration('isoWorkbench.repack').get<Layout>('layout', 'preserve');
+    // UDF is not written: never drop it silently.
+    let dropUdf = opts.dropUdf ?? false;
+    if (image.udf && !dropUdf) {
+      const go = await vscode.window.showWarningMessage(`${imageLabel(t.imageUri)} has a UDF bridge, and ISO Workbench cannot write UDF yet.`, {
+        modal: true, detail: 'Repacking writes an image with ISO 9660 (and Joliet / Rock Ridge) only: Windows and macOS read those too, but anything that reads the UDF tree would no longer find it. The original is not changed.',
+      }, 'Write Without UDF');
+      if (go !== 'Write Without UDF') return undefined;
+      dropUdf = true;
+    }
     await staging.beginRepack(t.key);
     let ok = false;
     const t0 = Date.now();
@@ -125,7 +136,7 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
         const sub = token.onCancellationRequested(() => ac.abort());
         try {
           return await repack(image, changes, {
-            output: output!, replaceOriginal: replace, keepBackup: opts.keepBackup, layout, signal: ac.signal, onProgress: progressReporter(progress),
+            output: output!, replaceOriginal: replace, keepBackup: opts.keepBackup, layout, dropUdf, signal: ac.signal, onProgress: progressReporter(progress),
           });
         } catch (e) {
           if (ac.signal.aborted) throw new CancelledError(`repacking ${imageLabel(t.imageUri)} cancelled; nothing was written`);

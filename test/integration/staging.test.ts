@@ -13,7 +13,7 @@ import { bsdtarList } from '../peers/bsdtar';
 import { run } from '../peers/run';
 import { sevenZipList } from '../peers/sevenzip';
 import { xorrisoElTorito, xorrisoExtract, xorrisoLsdl, xorrisoPvdInfo } from '../peers/xorriso';
-import { fixture, realImage } from '../fixtures/build';
+import { fixture, realImage, REPO_ROOT } from '../fixtures/build';
 import { api, closeAllEditors, listHostTree, listTree, sha256File, tempDir, waitFor } from './host';
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
@@ -274,6 +274,29 @@ describe('staged edits and repack', function () {
   });
 
   describe('Repack Image…', () => {
+    it('an image with a UDF bridge: written without UDF only when asked (dropUdf), the UDF descriptors gone', async () => {
+      const image = path.join(tmp, 'udf-src.iso');
+      fs.copyFileSync(await fixture('udf-bridge'), image);
+      const root = (await vscode.commands.executeCommand<vscode.Uri>('isoWorkbench.openAsFolder', vscode.Uri.file(image)))!;
+      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, 'ADDED.TXT'), enc('added beside UDF\n'));
+      const out = path.join(tmp, 'udf-dropped.iso');
+      const result = (await vscode.commands.executeCommand<WriteResult>('isoWorkbench.repack', root, { output: out, quiet: true, dropUdf: true }))!;
+      assert.ok(result.notes.some((n) => /UDF bridge was dropped/.test(n)), result.notes.join('; '));
+      assert.ok((await xorrisoLsdl(out)).some((e) => e.path === '/ADDED.TXT'));
+      // No UDF volume recognition descriptor (ECMA-167 2/9: "NSR02"/"NSR03" at byte 1 of a sector
+      // of the recognition sequence) is left, while the source had one.
+      const vrsIds = (file: string): string[] => {
+        const b = fs.readFileSync(file);
+        const ids: string[] = [];
+        for (let lba = 16; lba < 80; lba++) ids.push(b.subarray(lba * 2048 + 1, lba * 2048 + 6).toString('latin1'));
+        return ids;
+      };
+      assert.ok(vrsIds(image).some((id) => /^NSR0[23]$/.test(id)), 'the source announces UDF');
+      assert.ok(!vrsIds(out).some((id) => /^NSR0[23]$/.test(id)), 'the output does not');
+      // xorriso still reads the ISO 9660 tree; our reader no longer sees UDF.
+      const info = JSON.parse((await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'isowb.js'), 'info', out, '--json'])).stdout.toString());
+      assert.equal(info.udf, false);
+    });
     it('writes the staged changes into a new image that xorriso, 7z and bsdtar read as expected', async () => {
       const a = await api();
       const image = path.join(tmp, 'repack-src.iso');
