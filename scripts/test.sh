@@ -43,6 +43,27 @@ failed=$(echo "$summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
 skipped=$(echo "$summary" | sed -nE 's/.*, ([0-9]+) skipped.*/\1/p')
 if [ -z "$summary" ]; then passed=0; failed=1; echo "== mocha produced no summary (exit $mocha_rc)"; fi
 failed=$((failed + steps_failed))
+# count NAME LOG RC: adds the last "N passed, N failed[, N skipped]" line of LOG to the totals; no
+# such line, or a non-zero exit without a counted failure, counts as one failure.
+count() {
+  local name=$1 file=$2 rc=$3 line p f k
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$file" | tail -1)
+  if [ -z "$line" ]; then
+    echo "== $name produced no summary (exit $rc)"
+    failed=$((failed + 1))
+    return
+  fi
+  p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+  f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+  k=$(echo "$line" | sed -nE 's/.*, ([0-9]+) skipped.*/\1/p')
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "== $name exited $rc without a counted failure"
+    f=1
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ -n "$k" ]; then skipped=$(( ${skipped:-0} + k )); fi
+}
 # The QEMU boot suite: own mocha run (slow: a mode takes ~20-30 s under TCG). Counted like the
 # main run; no summary line (crash, overall timeout) counts as one failure.
 if [ "${ISOWB_SKIP_BOOT:-}" = 1 ]; then
@@ -54,23 +75,8 @@ elif compgen -G 'out/test/boot/*.test.js' >/dev/null; then
   timeout -k 30 "${ISOWB_BOOT_TIMEOUT:-3600}" npx mocha --reporter ./test/reporter.js --timeout 900000 'out/test/boot/*.test.js' 2>&1 | tee "$bootlog"
   boot_rc=${PIPESTATUS[0]}
   echo "== boot suite took $((SECONDS - boot_start))s"
-  boot_summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$bootlog" | tail -1)
+  count "boot suite" "$bootlog" "$boot_rc"
   rm -f "$bootlog"
-  if [ -z "$boot_summary" ]; then
-    echo "== boot suite produced no summary (exit $boot_rc)"
-    failed=$((failed + 1))
-  else
-    boot_passed=$(echo "$boot_summary" | sed -E 's/^([0-9]+) passed.*/\1/')
-    boot_failed=$(echo "$boot_summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
-    boot_skipped=$(echo "$boot_summary" | sed -nE 's/.*, ([0-9]+) skipped.*/\1/p')
-    if [ "$boot_rc" -ne 0 ] && [ "$boot_failed" -eq 0 ]; then
-      echo "== boot suite exited $boot_rc without a counted failure"
-      boot_failed=1
-    fi
-    passed=$((passed + boot_passed))
-    failed=$((failed + boot_failed))
-    if [ -n "$boot_skipped" ]; then skipped=$(( ${skipped:-0} + boot_skipped )); fi
-  fi
 fi
 # The real-VS-Code suites. run.sh ends with its own "N passed, N failed" line; a missing line or a
 # non-zero exit without a counted failure counts as one failure.
@@ -81,20 +87,7 @@ else
   # build and compile-tests just ran: run.sh skips them when the build succeeded
   ISOWB_HOST_NO_BUILD=$build_ok bash scripts/vscode-host/run.sh all 2>&1 | tee "$hostlog"
   host_rc=${PIPESTATUS[0]}
-  host_summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$hostlog" | tail -1)
-  if [ -z "$host_summary" ]; then
-    echo "== vscode-host produced no summary (exit $host_rc)"
-    failed=$((failed + 1))
-  else
-    host_passed=$(echo "$host_summary" | sed -E 's/^([0-9]+) passed.*/\1/')
-    host_failed=$(echo "$host_summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed$/\1/')
-    if [ "$host_rc" -ne 0 ] && [ "$host_failed" -eq 0 ]; then
-      echo "== vscode-host exited $host_rc without a counted failure"
-      host_failed=1
-    fi
-    passed=$((passed + host_passed))
-    failed=$((failed + host_failed))
-  fi
+  count vscode-host "$hostlog" "$host_rc"
 fi
 echo
 echo "${passed} passed, ${failed} failed${skipped:+, $skipped skipped}"

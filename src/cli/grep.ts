@@ -16,11 +16,10 @@
 //     Every regular file and symlink under PATH, depth-first in image order; --name filters on
 //     the file name (case-insensitive outside Rock Ridge).
 import { DiscImage } from '../engine/image';
-import { IsoError } from '../engine/errors';
+import { reportError, UsageError } from './errors';
 import { globToRegExp, listFiles, REGEX_LINE_LIMIT, searchText, type SearchQuery } from '../engine/search';
 import type { Namespace } from '../engine/types';
 
-class UsageError extends Error {}
 
 interface Args {
   positional: string[];
@@ -182,20 +181,6 @@ export async function runSearchCommand(argv: string[], usage: string): Promise<n
     if (argv.slice(1, dashdash < 0 ? undefined : dashdash).some(s => s === '--help' || s === '-h')) { process.stdout.write(usage + '\n'); return 0; }
     return cmd === 'grep' ? await grep(argv.slice(1)) : await find(argv.slice(1));
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`isowb: ${e.message}\n\n${usage}\n`);
-      return 2;
-    }
-    if (e instanceof IsoError) {
-      process.stderr.write(`isowb: ${e.message}\n`);
-      return errorCode;
-    }
-    const err = e as NodeJS.ErrnoException;
-    if (err && typeof err.code === 'string' && err.syscall) {
-      process.stderr.write(`isowb: ${err.message}\n`);
-      return errorCode;
-    }
-    process.stderr.write(`isowb: internal error: ${err?.stack ?? String(e)}\n`);
-    return errorCode;
+    return reportError(e, usage, errorCode);
   }
 }

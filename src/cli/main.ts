@@ -2,11 +2,11 @@
 // exit 0 ok, 1 error (message on stderr), 2 usage.
 import { DiscImage, type FileNode } from '../engine/image';
 import { extract } from '../engine/extract';
-import { IsoError } from '../engine/errors';
 import type { Namespace } from '../engine/types';
 import { formatInfo, infoJson, formatLsLine, lsJson } from './format';
 import { runSearchCommand } from './grep';
 import { runWriteCommand } from './write';
+import { reportError, UsageError } from './errors';
 
 const VERSION = '0.1.0';
 
@@ -30,7 +30,6 @@ usage:
 
 exit codes: 0 ok, 1 error (message on stderr), 2 usage`;
 
-class UsageError extends Error {}
 
 interface Parsed {
   cmd: string;
@@ -224,21 +223,11 @@ export async function main(argv: string[]): Promise<number> {
     await fn(p);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`isowb: ${e.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (e instanceof IsoError || e instanceof UsageErrorAsRuntime) {
+    if (e instanceof UsageErrorAsRuntime) {
       process.stderr.write(`isowb: ${e.message}\n`);
       return 1;
     }
-    const err = e as NodeJS.ErrnoException;
-    if (err && typeof err.code === 'string' && err.syscall) {
-      process.stderr.write(`isowb: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`isowb: internal error: ${err?.stack ?? String(e)}\n`);
-    return 1;
+    return reportError(e, USAGE);
   }
 }
 

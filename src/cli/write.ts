@@ -4,12 +4,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DiscImage } from '../engine/image';
 import { ChangeSet } from '../engine/edit/changeSet';
-import { IsoError } from '../engine/errors';
+import { reportError, UsageError } from './errors';
 import { repack } from '../engine/write/repack';
 import { buildImage } from '../engine/write/build';
 import type { WriteProgress, WriteResult } from '../engine/write/api';
 
-class WriteUsage extends Error {}
 
 interface Args { positional: string[]; flags: Set<string>; values: Map<string, string[]> }
 
@@ -23,11 +22,11 @@ function parseArgs(argv: string[], flags: string[], values: string[]): Args {
       const key = eq > 0 && s.startsWith('--') ? s.slice(0, eq) : s;
       if (values.includes(key)) {
         const v = eq > 0 && s.startsWith('--') ? s.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new WriteUsage(`${key} needs a value`);
+        if (v === undefined) throw new UsageError(`${key} needs a value`);
         const k = key === '--output' ? '-o' : key;
         a.values.set(k, [...(a.values.get(k) ?? []), v]);
       } else if (flags.includes(s)) a.flags.add(s);
-      else throw new WriteUsage(`unknown option ${s}`);
+      else throw new UsageError(`unknown option ${s}`);
     } else a.positional.push(s);
   }
   return a;
@@ -35,13 +34,13 @@ function parseArgs(argv: string[], flags: string[], values: string[]): Args {
 
 function one(a: Args, k: string): string | undefined {
   const v = a.values.get(k);
-  if (v && v.length > 1) throw new WriteUsage(`${k} given more than once`);
+  if (v && v.length > 1) throw new UsageError(`${k} given more than once`);
   return v?.[0];
 }
 
 function pair(s: string, opt: string): [string, string] {
   const i = s.lastIndexOf('=');
-  if (i <= 0 || i === s.length - 1) throw new WriteUsage(`${opt} wants SRC=DEST (got ${s})`);
+  if (i <= 0 || i === s.length - 1) throw new UsageError(`${opt} wants SRC=DEST (got ${s})`);
   const dest = s.slice(i + 1);
   return [s.slice(0, i), dest.startsWith('/') ? dest : '/' + dest];
 }
@@ -83,21 +82,21 @@ async function addHost(cs: ChangeSet, src: string, dest: string, overwrite: bool
     for (const name of (await fs.promises.readdir(src)).sort()) await addHost(cs, path.join(src, name), `${dest === '/' ? '' : dest}/${name}`, overwrite);
     return;
   }
-  if (!st.isFile()) throw new WriteUsage(`${src} is not a file or folder`);
+  if (!st.isFile()) throw new UsageError(`${src} is not a file or folder`);
   await cs.writeFile(dest, { path: path.resolve(src), size: st.size }, { create: true, overwrite });
 }
 
 export async function cmdRepack(argv: string[]): Promise<number> {
   const a = parseArgs(argv, ['--replace-original', '--keep-backup', '--drop-udf', '--no-verify', '--quiet', '-q'], ['-o', '--output', '--add', '--replace', '--rm', '--mkdir', '--layout']);
-  if (a.positional.length !== 1) throw new WriteUsage('repack needs exactly one IMAGE');
+  if (a.positional.length !== 1) throw new UsageError('repack needs exactly one IMAGE');
   const image = a.positional[0];
   const replaceOriginal = a.flags.has('--replace-original');
   let output = one(a, '-o');
-  if (!output && !replaceOriginal) throw new WriteUsage('repack needs -o OUT (or --replace-original)');
-  if (output && replaceOriginal) throw new WriteUsage('-o and --replace-original exclude each other');
+  if (!output && !replaceOriginal) throw new UsageError('repack needs -o OUT (or --replace-original)');
+  if (output && replaceOriginal) throw new UsageError('-o and --replace-original exclude each other');
   output ??= image;
   const layout = one(a, '--layout') ?? 'preserve';
-  if (layout !== 'preserve' && layout !== 'compact') throw new WriteUsage(`--layout must be preserve or compact (got ${layout})`);
+  if (layout !== 'preserve' && layout !== 'compact') throw new UsageError(`--layout must be preserve or compact (got ${layout})`);
   const quiet = a.flags.has('--quiet') || a.flags.has('-q');
   const img = await DiscImage.openFile(image);
   try {
@@ -107,7 +106,7 @@ export async function cmdRepack(argv: string[]): Promise<number> {
     for (const s of a.values.get('--replace') ?? []) {
       const [src, dest] = pair(s, '--replace');
       const st = await fs.promises.stat(src);
-      if (!st.isFile()) throw new WriteUsage(`--replace: ${src} is not a file`);
+      if (!st.isFile()) throw new UsageError(`--replace: ${src} is not a file`);
       await cs.writeFile(dest, { path: path.resolve(src), size: st.size }, { create: false, overwrite: true });
     }
     for (const s of a.values.get('--add') ?? []) {
@@ -127,14 +126,14 @@ export async function cmdRepack(argv: string[]): Promise<number> {
 
 export async function cmdBuild(argv: string[]): Promise<number> {
   const a = parseArgs(argv, ['--joliet', '--no-joliet', '--rock', '--no-rock', '--md5', '--force', '--no-verify', '--quiet', '-q'], ['-o', '--output', '--volid', '--iso-level', '--bios-boot', '--efi-boot', '--hybrid']);
-  if (a.positional.length !== 1) throw new WriteUsage('build needs exactly one DIR');
+  if (a.positional.length !== 1) throw new UsageError('build needs exactly one DIR');
   const output = one(a, '-o');
-  if (!output) throw new WriteUsage('build needs -o OUT');
+  if (!output) throw new UsageError('build needs -o OUT');
   const lvl = one(a, '--iso-level');
   const isoLevel = lvl === undefined ? undefined : Number(lvl);
-  if (isoLevel !== undefined && ![1, 2, 3, 4].includes(isoLevel)) throw new WriteUsage(`--iso-level must be 1, 2, 3 or 4 (got ${lvl})`);
+  if (isoLevel !== undefined && ![1, 2, 3, 4].includes(isoLevel)) throw new UsageError(`--iso-level must be 1, 2, 3 or 4 (got ${lvl})`);
   const hybrid = one(a, '--hybrid');
-  if (hybrid !== undefined && hybrid !== 'mbr' && hybrid !== 'gpt') throw new WriteUsage(`--hybrid must be mbr or gpt (got ${hybrid})`);
+  if (hybrid !== undefined && hybrid !== 'mbr' && hybrid !== 'gpt') throw new UsageError(`--hybrid must be mbr or gpt (got ${hybrid})`);
   const quiet = a.flags.has('--quiet') || a.flags.has('-q');
   const r = await withAbort((signal) => buildImage(a.positional[0], {
     output, volumeId: one(a, '--volid'),
@@ -153,11 +152,6 @@ export async function runWriteCommand(argv: string[], usage: string): Promise<nu
   try {
     return argv[0] === 'build' ? await cmdBuild(argv.slice(1)) : await cmdRepack(argv.slice(1));
   } catch (e) {
-    if (e instanceof WriteUsage) { process.stderr.write(`isowb: ${e.message}\n\n${usage}\n`); return 2; }
-    if (e instanceof IsoError) { process.stderr.write(`isowb: ${e.message}\n`); return 1; }
-    const err = e as NodeJS.ErrnoException;
-    if (err && typeof err.code === 'string') { process.stderr.write(`isowb: ${err.message}\n`); return 1; }
-    process.stderr.write(`isowb: internal error: ${err?.stack ?? String(e)}\n`);
-    return 1;
+    return reportError(e, usage);
   }
 }

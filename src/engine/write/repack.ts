@@ -21,6 +21,8 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
   }
   const notes: string[] = [];
   const read = (off: number, len: number): Promise<Uint8Array> => image.source.read(off, len);
+  /** The identifier bytes of an entry's (first) directory record (ECMA-119 9.1.10: length at byte 32). */
+  const rawId = async (n: FileNode): Promise<Uint8Array> => read(n.recordOffset + 33, (await read(n.recordOffset + 32, 1))[0]);
   const size = image.size;
   const pvd = image.primary;
   const volumeBytes = Math.min(pvd.volumeSpaceSize * SECTOR, Math.ceil(size / SECTOR) * SECTOR);
@@ -66,8 +68,7 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
     let all83 = true;
     for (const n of walkTree(tree)) {
       if (!n.base || n === tree) continue;
-      const head = await read(n.base.recordOffset, 33);
-      const id = await read(n.base.recordOffset + 33, head[32]);
+      const id = await rawId(n.base);
       keep.set(n, id);
       const s = Buffer.from(id).toString('latin1');
       if (!/^[A-Z0-9_]{1,8}(\.[A-Z0-9_]{0,3})?(;1)?$/.test(s)) all83 = false;
@@ -87,7 +88,6 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
   if (jroot) {
     // Unchanged entries keep their Joliet identifiers: walk the Joliet tree beside ours (files match
     // by extent, directories by name or by the name cut to the Joliet length).
-    const rawId = async (n: FileNode): Promise<Uint8Array> => read(n.recordOffset + 33, (await read(n.recordOffset + 32, 1))[0]);
     const pair = async (w: WNode, j: FileNode, depth: number): Promise<void> => {
       if (depth > 256 || !w.children) return;
       const kids = await image.readdir(j, false);
@@ -137,7 +137,7 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
         sectorCountFollows: e.platform === 'efi' && e.sectorCount * 512 >= e.imageSize,
         oldOffset: e.loadRba * SECTOR,
       };
-      if (!node && !e.outsideVolume) job.hidden = { kind: 'image', ranges: [{ offset: e.loadRba * SECTOR, length: e.imageSize }], size: e.imageSize, extents: [{ lba: e.loadRba, blocks: Math.ceil(e.imageSize / SECTOR), length: e.imageSize }], interleaved: false };
+      if (!node && !e.outsideVolume) job.hidden = { kind: 'image', ranges: [{ offset: e.loadRba * SECTOR, length: e.imageSize }], size: e.imageSize, extents: [{ lba: e.loadRba, blocks: Math.ceil(e.imageSize / SECTOR), length: e.imageSize }] };
       return job;
     });
     boot = { catalogBytes, catalogLba: et.catalogLba, catalogNode: byLba.get(et.catalogLba) ?? null, entries };

@@ -124,9 +124,10 @@ function dataKey(d: DataRef): string | object {
   return d;
 }
 
-/** Can this image data stay where it is (preserve layout)? Plain extents only. */
+/** Can this image data stay where it is (preserve layout)? Plain extents only: each extent is one
+ *  range starting at its LBA (no extended attribute record, not interleaved). */
 function preservable(d: DataRef): boolean {
-  if (d.kind !== 'image' || d.interleaved) return false;
+  if (d.kind !== 'image') return false;
   const real = d.extents.filter((e) => e.length > 0);
   const ranges = d.ranges.filter((r) => r.length > 0);
   if (real.length !== ranges.length) return false;
@@ -154,15 +155,22 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
   const preserve = job.layout === 'preserve' && !!job.source;
 
   // ---- where every file's data goes --------------------------------------------------------
-  const planned = new Map<string | object, { keep: boolean; size: number; data: DataRef; alloc?: Alloc }>();
+  // One plan per distinct data (hard links share one); looked up per record several times, so the
+  // plan is also remembered per DataRef object.
+  type Plan = { keep: boolean; size: number; data: DataRef; alloc?: Alloc };
+  const planned = new Map<string | object, Plan>();
+  const planOf = new WeakMap<DataRef, Plan>();
   const dataOf = (n: WNode): DataRef | null => (n.type === 'file' ? n.data : null);
-  const entryFor = (d: DataRef): { keep: boolean; size: number; data: DataRef; alloc?: Alloc } => {
+  const entryFor = (d: DataRef): Plan => {
+    let p = planOf.get(d);
+    if (p) return p;
     const k = dataKey(d);
-    let p = planned.get(k);
+    p = planned.get(k);
     if (!p) {
       p = { keep: preserve && preservable(d), size: d.size, data: d };
       planned.set(k, p);
     }
+    planOf.set(d, p);
     return p;
   };
   const catalogNode = job.boot?.catalogNode ?? null;
@@ -198,7 +206,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
     if (free.start + n <= free.end) { const at = free.start; free.start += n; return at; }
     return alloc(bytes);
   };
-  const ptEntries = (dirs: HDir[]) => dirs.map((d) => ({ identifier: d.identifier, lba: 0, parent: d.parent ? d.parent.ptIndex : 1 }));
+  const ptEntries = (dirs: HDir[]) => dirs.map((d) => ({ identifier: d.identifier, lba: d.lba, parent: d.parent ? d.parent.ptIndex : 1 }));
   const ptSize = (dirs: HDir[]): number => serializePathTable(ptEntries(dirs), true).length;
   for (const d of iso) d.lba = allocMeta(d.size);
   patchLinks(iso);
@@ -331,11 +339,9 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
       oldVolumeBytes: src.volumeBytes, oldImageSize: src.size, newVolumeBytes: volumeBytes, moves,
     });
   } else if (job.hybrid) {
-    const efi = job.hybrid.efiNode ? dataOf(job.hybrid.efiNode) : null;
-    const efiAlloc = efi ? entryFor(efi).alloc! : null;
-    const { efiNode: _efiNode, ...spec } = job.hybrid;
-    void _efiNode;
-    sys = buildSystemArea({ ...spec, volumeBytes, biosBootImageLba: biosBootLba, efiImage: efiAlloc && efi ? { offset: efiAlloc.lba * SECTOR, length: efi.size } : undefined });
+    const { efiNode, ...spec } = job.hybrid;
+    const efi = efiNode ? dataOf(efiNode) : null;
+    sys = buildSystemArea({ ...spec, volumeBytes, biosBootImageLba: biosBootLba, efiImage: efi ? { offset: entryFor(efi).alloc!.lba * SECTOR, length: efi.size } : undefined });
   }
   const imageSize = Math.max(sys?.imageSize ?? volumeBytes, tailCursor, volumeBytes);
   if (sys) job.notes.push(...sys.notes);
@@ -369,7 +375,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
       if (sys) await put(sys.head, 0);
       for (const v of vdBytes) await put(v.bytes, v.lba * SECTOR);
       const writePt = async (dirs: HDir[], pt: { l: number; m: number }): Promise<void> => {
-        const entries = dirs.map((d) => ({ identifier: d.identifier, lba: d.lba, parent: d.parent ? d.parent.ptIndex : 1 }));
+        const entries = ptEntries(dirs);
         await put(serializePathTable(entries, true), pt.l * SECTOR);
         await put(serializePathTable(entries, false), pt.m * SECTOR);
       };
@@ -412,7 +418,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
         });
       }
       for (const m of tailMoves) {
-        await copyData({ kind: 'image', ranges: [{ offset: m.from, length: m.length }], size: m.length, extents: [], interleaved: false }, srcFd, buf, async (chunk, pos) => {
+        await copyData({ kind: 'image', ranges: [{ offset: m.from, length: m.length }], size: m.length, extents: [] }, srcFd, buf, async (chunk, pos) => {
           check();
           await putData(chunk, m.to + pos);
           bytesWritten += chunk.length;
