@@ -1,7 +1,7 @@
 // One typed error hierarchy for the whole engine. Every error names the image, the structure and
 // the byte offset it concerns, so a user (or a script) can see what is wrong and where.
 
-export type IsoErrorCode = 'INVALID_ARGUMENT' | 'CORRUPT_IMAGE' | 'UNSUPPORTED' | 'INTERNAL' | 'NOT_FOUND' | 'UNSAFE_PATH' | 'CANCELLED';
+export type IsoErrorCode = 'INVALID_ARGUMENT' | 'CORRUPT_IMAGE' | 'UNSUPPORTED' | 'INTERNAL' | 'NOT_FOUND' | 'UNSAFE_PATH' | 'CANCELLED' | 'LIMIT';
 
 export interface ErrorLocation {
   /** Image file name or URI, when known. */
@@ -32,9 +32,14 @@ export abstract class IsoError extends Error {
   /** A copy of this error with the image name filled in (engine code often learns it late). */
   withImage(image: string): IsoError {
     if (this.image) return this;
-    const Ctor = this.constructor as new (d: string, w: ErrorLocation) => IsoError;
-    const e = new Ctor(this.detail, { image, structure: this.structure, offset: this.offset });
-    e.stack = this.stack;
+    // A copy with every own property (subclasses add their own, e.g. EditError.reason), not a
+    // re-construction: subclass constructors take different arguments.
+    const e = Object.create(Object.getPrototypeOf(this) as object) as IsoError;
+    for (const key of Object.getOwnPropertyNames(this)) {
+      Object.defineProperty(e, key, Object.getOwnPropertyDescriptor(this, key)!);
+    }
+    Object.defineProperty(e, 'image', { value: image, enumerable: true });
+    Object.defineProperty(e, 'message', { value: formatMessage(this.detail, { image, structure: this.structure, offset: this.offset }), writable: true, configurable: true });
     return e;
   }
 }
@@ -59,6 +64,19 @@ export class UnsupportedFeatureError extends IsoError { readonly code = 'UNSUPPO
 export class UnsafePathError extends IsoError { readonly code = 'UNSAFE_PATH' as const; }
 /** The user cancelled a long operation. */
 export class CancelledError extends IsoError { readonly code = 'CANCELLED' as const; }
+/**
+ * A resource budget (src/engine/limits.ts) would be exceeded: the image asks for more entries,
+ * continuation areas or expansion than the engine allows without being told to. `limit` names
+ * the budget; the message says how to raise it.
+ */
+export class LimitExceededError extends IsoError {
+  readonly code = 'LIMIT' as const;
+  constructor(detail: string, where: ErrorLocation & { limit?: string } = {}) {
+    super(detail, where);
+    this.limit = where.limit;
+  }
+  readonly limit?: string;
+}
 /** A bug in ISO Workbench. */
 export class InternalError extends IsoError { readonly code = 'INTERNAL' as const; }
 
