@@ -1,14 +1,14 @@
 // The image model: one object per opened disc image. It reads only what it is asked for —
 // descriptors at open, directories on demand (bounded cache), file data by streaming.
 import { Readable } from 'node:stream';
-import { CorruptImageError, DiagnosticSink, InvalidArgumentError, IsoError, NotFoundError, UnsupportedFeatureError, type Diagnostic } from './errors';
+import { CancelledError, CorruptImageError, DiagnosticSink, InvalidArgumentError, IsoError, LimitExceededError, NotFoundError, UnsupportedFeatureError, type Diagnostic } from './errors';
 import { CachedSource, FileSource } from './io/fileSource';
 import { readExact, type ByteSource } from './io/source';
-import { readDirectory, interleavedRanges, type DirectoryRecord } from './iso9660/directoryRecord';
-import { groupMultiExtent, stripVersion } from './iso9660/names';
+import { bytesBelow, directoryRecords, rangePieces, readDirectory, sectionRange, type DirectoryRecord } from './iso9660/directoryRecord';
+import { stripVersion } from './iso9660/names';
 import { crossCheckPathTables, readPathTable } from './iso9660/pathTable';
 import { readVolumeDescriptorSet, type PrimaryVd, type VolumeDescriptor } from './iso9660/volumeDescriptor';
-import { detectSusp, readSuspArea } from './rockridge/susp';
+import { ContinuationLedger, detectSusp, directoryContinuations, readSuspArea, type DirectoryContinuations } from './rockridge/susp';
 import { decodeBytes, parseRockRidge, RR_CURRENT, RR_PARENT, type RockRidge } from './rockridge/rrip';
 import { ZisofsReader } from './rockridge/zisofs';
 import { readBootCatalog } from './eltorito/bootCatalog';
@@ -17,7 +17,9 @@ import { readSystemArea } from './systemarea/index';
 import { listSessions } from './sessions';
 import { readUdf } from './udf/index';
 import type { Structure } from './structure';
-import type { ElToritoInfo, EntryType, Extent, Namespace, SessionInfo, SystemAreaInfo, VolumeInfo } from './types';
+import { resolveLimits, type Limits } from './limits';
+import { joinPath, parentPath, shortPath } from './paths';
+import type { DataRange, ElToritoInfo, EntryType, Extent, Namespace, SessionInfo, SystemAreaInfo, VolumeInfo } from './types';
 
 const S_IFMT = 0o170000;
 const TYPE_BY_MODE: Record<number, EntryType> = {
@@ -53,8 +55,8 @@ export interface FileNode {
   hidden: boolean;
   /** Extents as recorded (several for multi-extent files). */
   extents: Extent[];
-  /** Absolute byte ranges holding the (possibly compressed) data, in order. */
-  ranges: Array<{ offset: number; length: number }>;
+  /** Where the (possibly compressed) data lies in the image, in order (an interleaved section is one strided range). */
+  ranges: DataRange[];
   /** Present when the data is zisofs-compressed (Rock Ridge ZF). */
   zisofs?: { compressedSize: number; log2BlockSize: number; algorithm?: string; headerSizeDiv4?: number };
   /** Rock Ridge SF: sparse file, reported but not expanded. */
@@ -73,6 +75,8 @@ export interface OpenOptions {
   session?: number;
   /** Cache size in 64 KiB blocks for metadata (default 256 = 16 MiB). */
   cacheBlocks?: number;
+  /** Resource budgets (src/engine/limits.ts); unset ones keep their defaults. */
+  limits?: Partial<Limits>;
 }
 
 interface NsContext {
@@ -84,6 +88,14 @@ interface NsContext {
 }
 
 const MAX_CACHED_ENTRIES = 50_000;
+/** Directories with more entries than this are listed again when asked, never cached whole. */
+const MAX_CACHED_DIRECTORY = MAX_CACHED_ENTRIES / 4;
+/** Directories whose records take more than this are searched by streaming (lookup), not listed whole. */
+const SMALL_DIRECTORY_BYTES = 1024 * 1024;
+/** Names per directory remembered for the duplicate-name check. */
+const DUPLICATE_CHECK_NAMES = 65_536;
+/** Records shown in one directory's structure (sector editor, --structures). */
+const MAX_STRUCTURE_RECORDS = 16_384;
 const READ_CHUNK = 4 * 1024 * 1024;
 
 export class DiscImage {
@@ -104,6 +116,10 @@ export class DiscImage {
     contexts: NsContext[],
     preferred: Namespace | undefined,
     sink: DiagnosticSink,
+    /** The budgets this image is read with (src/engine/limits.ts). */
+    readonly limits: Limits,
+    /** Owners of Rock Ridge continuation areas, and the image's budget of them. */
+    private readonly ledger: ContinuationLedger,
   ) {
     this.diagnostics = sink;
     for (const c of contexts) this.contexts.set(c.ns, c);
@@ -128,6 +144,13 @@ export class DiscImage {
   /** Opens an image over any byte source; the image owns the source and closes it. */
   static async open(src: ByteSource, opts: OpenOptions = {}): Promise<DiscImage> {
     const sink = new DiagnosticSink();
+    let limits: Limits;
+    try {
+      limits = resolveLimits(opts.limits);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message, { image: src.name });
+    }
+    const ledger = new ContinuationLedger(limits.continuationsPerRecord, limits.continuationsPerImage);
     const cached = src instanceof CachedSource ? src : new CachedSource(src, 64 * 1024, opts.cacheBlocks ?? 256);
     try {
       if (cached.size < 17 * 2048) {
@@ -150,8 +173,8 @@ export class DiscImage {
         session = s;
         if (s !== sessions[sessions.length - 1]) vds = await readVolumeDescriptorSet(cached, s.startLba + 16, sink);
       }
-      const contexts = await buildContexts(cached, vds, sink);
-      return new DiscImage(cached, vds, sessions, session, udf, contexts, opts.namespace, sink);
+      const contexts = await buildContexts(cached, vds, sink, ledger);
+      return new DiscImage(cached, vds, sessions, session, udf, contexts, opts.namespace, sink, limits, ledger);
     } catch (e) {
       throw e instanceof IsoError ? e.withImage(src.name) : e;
     }
@@ -194,22 +217,41 @@ export class DiscImage {
 
   /**
    * Children of a directory, in recorded order. Results are kept in a bounded cache unless
-   * `cache` is false (whole-tree walks visit each directory once; caching them only costs memory).
+   * `cache` is false (whole-tree walks visit each directory once; caching them only costs memory)
+   * or the directory is huge (more than MAX_CACHED_DIRECTORY entries). Listing a huge directory
+   * whole costs memory per entry: whole-tree work streams with `walk` / `readdirStream` instead.
    */
   async readdir(dirOrPath: FileNode | string, cache = true): Promise<FileNode[]> {
     const dir = typeof dirOrPath === 'string' ? await this.lookup(dirOrPath) : dirOrPath;
-    if (dir.type !== 'dir' || !dir.dir) throw new InvalidArgumentError(`not a directory: ${dir.path}`, { image: this.name });
-    const ctx = this.contexts.get(dir.namespace)!;
-    const key = `${ctx.ns}:${dir.dir.lba}:${dir.path}`;
+    const { ctx, key } = this.dirKey(dir);
     const hit = this.dirCache.get(key);
     if (hit) {
       this.dirCache.delete(key);
       this.dirCache.set(key, hit);
       return hit;
     }
-    const children = await this.listDirectory(ctx, dir);
-    if (cache) this.remember(key, children);
+    const children: FileNode[] = [];
+    for await (const batch of this.listBatches(ctx, dir)) for (const k of batch) children.push(k);
+    if (cache && children.length <= MAX_CACHED_DIRECTORY) this.remember(key, children);
     return children;
+  }
+
+  /**
+   * The children of a directory in batches, in recorded order, without holding the whole
+   * directory: a directory of a million entries costs one batch of nodes at a time.
+   */
+  async *readdirStream(dirOrPath: FileNode | string): AsyncGenerator<FileNode[]> {
+    const dir = typeof dirOrPath === 'string' ? await this.lookup(dirOrPath) : dirOrPath;
+    const { ctx, key } = this.dirKey(dir);
+    const hit = this.dirCache.get(key);
+    if (hit) { yield hit; return; }
+    yield* this.listBatches(ctx, dir);
+  }
+
+  private dirKey(dir: FileNode): { ctx: NsContext; key: string } {
+    if (dir.type !== 'dir' || !dir.dir) throw new InvalidArgumentError(`not a directory: ${dir.path}`, { image: this.name });
+    const ctx = this.contexts.get(dir.namespace)!;
+    return { ctx, key: `${ctx.ns}:${dir.dir.lba}:${dir.path}` };
   }
 
   private remember(key: string, children: FileNode[]): void {
@@ -222,19 +264,33 @@ export class DiscImage {
     }
   }
 
+  /**
+   * The child `name` of a directory: the exact name, else (outside Rock Ridge) a case-insensitive
+   * match. Small directories are listed (and cached); large ones are searched by streaming.
+   */
+  private async child(dir: FileNode, name: string): Promise<FileNode | undefined> {
+    const ci = this.active.ns !== 'rr' ? name.toLowerCase() : null;
+    if ((dir.dir?.length ?? 0) <= SMALL_DIRECTORY_BYTES || this.dirCache.has(this.dirKey(dir).key)) {
+      const kids = await this.readdir(dir);
+      return kids.find(k => k.name === name) ?? (ci !== null ? kids.find(k => k.name.toLowerCase() === ci) : undefined);
+    }
+    let fallback: FileNode | undefined;
+    for await (const batch of this.readdirStream(dir)) {
+      for (const k of batch) {
+        if (k.name === name) return k;
+        if (ci !== null && !fallback && k.name.toLowerCase() === ci) fallback = k;
+      }
+    }
+    return fallback;
+  }
+
   /** Resolves an absolute path ("/a/b") in the active namespace. */
   async lookup(path: string): Promise<FileNode> {
     const parts = splitPath(path, this.name);
     let node = this.active.root;
     for (let i = 0; i < parts.length; i++) {
       if (node.type !== 'dir') throw new NotFoundError(`${'/' + parts.slice(0, i).join('/')} is not a directory`, { image: this.name });
-      const kids = await this.readdir(node);
-      const want = parts[i];
-      let next = kids.find(k => k.name === want);
-      if (!next && this.active.ns !== 'rr') {
-        const lower = want.toLowerCase();
-        next = kids.find(k => k.name.toLowerCase() === lower);
-      }
+      const next = await this.child(node, parts[i]);
       if (!next) throw new NotFoundError(`no such file or directory: /${parts.slice(0, i + 1).join('/')}`, { image: this.name });
       node = next;
     }
@@ -256,9 +312,7 @@ export class DiscImage {
       pending = pending.slice(1);
       if (want === '..') { node = stack.pop() ?? this.active.root; continue; }
       if (node.type !== 'dir') throw new NotFoundError(`${node.path} is not a directory`, { image: this.name });
-      const kids = await this.readdir(node);
-      let next = kids.find(k => k.name === want);
-      if (!next && this.active.ns !== 'rr') next = kids.find(k => k.name.toLowerCase() === want.toLowerCase());
+      const next = await this.child(node, want);
       if (!next) throw new NotFoundError(`no such file or directory: ${node.path === '/' ? '' : node.path}/${want}`, { image: this.name });
       if (next.type === 'symlink' && (pending.length > 0 || followLast)) {
         if (++hops > 40) throw new NotFoundError(`too many levels of symbolic links resolving ${path}`, { image: this.name });
@@ -302,83 +356,171 @@ export class DiscImage {
 
   /**
    * Walks the tree depth-first in recorded order, calling `visit` for every entry below `from`
-   * (not `from` itself). Directory loops (an extent that is its own ancestor) are reported and
-   * not followed.
+   * (not `from` itself); `visit` returning false stops the walk. Each directory extent is
+   * expanded once: an entry pointing at a directory already listed in this walk (a directory
+   * DAG, which no writer makes) is visited but its contents are not listed again, and a loop back
+   * to an ancestor is not followed; both are reported. Directories are streamed in batches. A
+   * directory that cannot be read (its extent beyond the end of the image, …) is reported —
+   * to `onError` when given, else as a diagnostic — and the walk goes on with the next one. More
+   * than `limits.entriesPerWalk` entries → LimitExceededError.
    */
-  async walk(from: FileNode, visit: (node: FileNode) => void | boolean | Promise<void | boolean>): Promise<void> {
+  async walk(from: FileNode, visit: (node: FileNode) => void | boolean | Promise<void | boolean>, onError?: (dir: FileNode, e: IsoError) => void): Promise<void> {
     const ancestors = new Set<number>();
+    const expanded = new Map<number, string>();
+    const limit = this.limits.entriesPerWalk;
+    let visited = 0;
     const rec = async (dir: FileNode): Promise<boolean> => {
       if (!dir.dir) return true;
-      if (ancestors.has(dir.dir.lba)) {
-        this.diagnostics.warn(`directory loop: ${dir.path} points back at an ancestor (LBA ${dir.dir.lba}); not followed`, 'directory record', dir.recordOffset);
+      const lba = dir.dir.lba;
+      if (ancestors.has(lba)) {
+        this.diagnostics.warn(`directory loop: ${shortPath(dir.path)} points back at an ancestor (LBA ${lba}); not followed`, 'directory record', dir.recordOffset);
         return true;
       }
-      ancestors.add(dir.dir.lba);
-      const kids = await this.readdir(dir, false);
-      for (const k of kids) {
-        if ((await visit(k)) === false) return false;
-        if (k.type === 'dir' && !(await rec(k))) return false;
+      const first = expanded.get(lba);
+      if (first !== undefined) {
+        this.diagnostics.warn(`${shortPath(dir.path)} is the directory already listed as ${shortPath(first)} (both point at LBA ${lba}); its contents are listed there only`, 'directory record', dir.recordOffset);
+        return true;
       }
-      ancestors.delete(dir.dir.lba);
-      return true;
+      expanded.set(lba, dir.path);
+      ancestors.add(lba);
+      const batches = this.readdirStream(dir);
+      try {
+        for (;;) {
+          let next: IteratorResult<FileNode[]>;
+          try {
+            next = await batches.next();
+          } catch (e) {
+            // One unreadable directory does not end the walk (its entries read so far were visited).
+            if (!(e instanceof IsoError) || e instanceof CancelledError || e instanceof LimitExceededError) throw e;
+            if (onError) onError(dir, e);
+            else this.diagnostics.error(`${shortPath(dir.path)}: directory not read: ${e.detail}`, e.structure ?? 'directory', e.offset);
+            return true;
+          }
+          if (next.done) return true;
+          for (const k of next.value) {
+            if (++visited > limit) {
+              throw new LimitExceededError(`more than ${limit} entries in one walk of the tree (limit entriesPerWalk; raise it with --limit entriesPerWalk=N)`, { image: this.name, structure: `directory ${shortPath(dir.path)}`, offset: k.recordOffset, limit: 'entriesPerWalk' });
+            }
+            if ((await visit(k)) === false) return false;
+            if (k.type === 'dir' && !(await rec(k))) return false;
+          }
+        }
+      } finally {
+        ancestors.delete(lba);
+        await batches.return(undefined);
+      }
     };
     await rec(from);
   }
 
   // ---- directory decoding -------------------------------------------------------------------
 
-  private async listDirectory(ctx: NsContext, dir: FileNode): Promise<FileNode[]> {
+  /**
+   * Decodes a directory into nodes, batch by batch (one batch per DIRECTORY_CHUNK of records):
+   * multi-extent sections grouped into one file (at most `limits.extentsPerFile` extents), "."
+   * and ".." and associated files left out, Rock Ridge applied, rr_moved hidden at the root when
+   * everything in it is shown elsewhere, at most `limits.entriesPerDirectory` entries.
+   */
+  private async *listBatches(ctx: NsContext, dir: FileNode): AsyncGenerator<FileNode[]> {
     const bs = ctx.vd.logicalBlockSize;
-    const records = await readDirectory(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path, structures: false }, this.diagnostics);
-    const real = records.filter(r => !(r.identifier.length === 1 && r.identifier[0] <= 1));
-    const out: FileNode[] = [];
+    const where = shortPath(dir.path);
     const names = new Set<string>();
-    for (const group of groupMultiExtent(real)) {
+    const continuations = directoryContinuations(this.limits.continuationsPerDirectory);
+    const maxEntries = this.limits.entriesPerDirectory;
+    const maxExtents = this.limits.extentsPerFile;
+    let count = 0;
+    let open: DirectoryRecord[] | null = null;
+    let dropped = 0;
+    let previous = '';
+    let out: FileNode[] = [];
+    const emit = async (group: DirectoryRecord[]): Promise<void> => {
       const first = group[0];
-      if (first.associated) continue;
-      const node = await this.makeNode(ctx, dir, group);
-      if (!node) continue;
-      if (names.has(node.name)) {
-        this.diagnostics.warn(`duplicate name ${JSON.stringify(node.name)} in ${dir.path}`, 'directory record', first.offset);
-      }
-      names.add(node.name);
+      if (first.associated) return;
+      const node = await this.makeNode(ctx, dir, group, continuations);
+      if (!node) return;
+      if (ctx.ns === 'rr' && dir.path === '/' && node.type === 'dir' && /^\.?rr_moved$/i.test(node.name) && await this.onlyRelocated(ctx, node)) return;
+      // Duplicate names: every name is remembered up to DUPLICATE_CHECK_NAMES (memory stays
+      // bounded in a huge directory); beyond, a duplicate is found when it follows its twin,
+      // as the sorted ISO 9660 and Joliet orders (ECMA-119 9.3) place it.
+      if (names.has(node.name) || node.name === previous) this.diagnostics.warn(`duplicate name ${JSON.stringify(node.name)} in ${where}`, 'directory record', first.offset);
+      if (names.size < DUPLICATE_CHECK_NAMES) names.add(node.name);
+      previous = node.name;
       out.push(node);
+      count++;
+    };
+    try {
+      for await (const batch of directoryRecords(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path, structures: false }, this.diagnostics)) {
+        for (const r of batch) {
+          if (count >= maxEntries) {
+            this.diagnostics.warn(`${where} has more than ${maxEntries} entries (limit entriesPerDirectory); the rest are not listed`, 'directory record', r.offset);
+            if (out.length) yield out;
+            return;
+          }
+          if (r.identifier.length === 1 && r.identifier[0] <= 1) continue;
+          // ECMA-119 6.5.1 / 9.1.6: the sections of a multi-extent file are consecutive records
+          // with the same name, all but the last flagged multi-extent.
+          if (open) {
+            if (r.name === open[0].name) {
+              if (open.length < maxExtents) open.push(r);
+              else if (dropped++ === 0) this.diagnostics.warn(`${joinPath(where, stripVersion(r.name))} has more than ${maxExtents} extents (limit extentsPerFile); the rest are left out`, 'directory record', r.offset);
+              if (!r.multiExtent) { await emit(open); open = null; dropped = 0; }
+              continue;
+            }
+            this.diagnostics.warn(`multi-extent file ${JSON.stringify(open[0].name)} is interrupted by ${JSON.stringify(r.name)} before its last extent`, 'directory record', r.offset);
+            await emit(open);
+            open = null;
+            dropped = 0;
+          }
+          if (r.multiExtent) open = [r];
+          else await emit([r]);
+        }
+        if (out.length) { yield out; out = []; }
+      }
+      if (open) {
+        this.diagnostics.warn(`multi-extent file ${JSON.stringify(open[0].name)} has no final extent (the directory ends with a record flagged multi-extent)`, 'directory record', open[open.length - 1].offset);
+        await emit(open);
+      }
+      if (out.length) yield out;
+    } finally {
+      this.reportContinuations(continuations, where);
     }
-    if (ctx.ns === 'rr' && dir.path === '/') return this.hideRrMoved(ctx, out);
-    return out;
   }
 
-  /** Hides the relocation directory ("rr_moved") when everything in it is shown elsewhere (RRIP 4.1.5). */
-  private async hideRrMoved(ctx: NsContext, kids: FileNode[]): Promise<FileNode[]> {
-    const i = kids.findIndex(k => k.type === 'dir' && /^\.?rr_moved$/i.test(k.name));
-    if (i < 0) return kids;
-    const moved = kids[i];
+  /** One warning for the continuation areas a listing refused as another record's. */
+  private reportContinuations(c: DirectoryContinuations, where: string): void {
+    if (c.shared === 0) return;
+    const f = c.firstShared!;
+    this.diagnostics.warn(`${c.shared} record${c.shared === 1 ? '' : 's'} in ${where} point${c.shared === 1 ? 's' : ''} at Rock Ridge continuation areas that belong to other records (the first: the area at byte ${f.area}, owned by the record at byte ${this.ledger.ownerOf(f.area)}); those areas were not read again`, `System Use area in ${where}`, f.at);
+  }
+
+  /** True when every entry of the relocation directory ("rr_moved") is shown elsewhere (RRIP 4.1.5). */
+  private async onlyRelocated(ctx: NsContext, moved: FileNode): Promise<boolean> {
     const records = await readDirectory(this.source, moved.dir!.lba, moved.dir!.length, ctx.vd.logicalBlockSize, { joliet: false, path: moved.path, structures: false }, this.diagnostics);
     for (const r of records) {
       if (r.identifier.length === 1 && r.identifier[0] <= 1) continue;
       const rr = await this.rockRidgeOf(ctx, r, moved.path);
-      if (!rr?.re) return kids; // it holds something real: keep it visible
+      if (!rr?.re) return false; // it holds something real: keep it visible
     }
-    return kids.filter((_, j) => j !== i);
+    return true;
   }
 
-  private async rockRidgeOf(ctx: NsContext, r: DirectoryRecord, where: string): Promise<RockRidge | null> {
+  private async rockRidgeOf(ctx: NsContext, r: DirectoryRecord, where: string, directory?: DirectoryContinuations): Promise<RockRidge | null> {
     if (ctx.suspSkip === null || r.systemUse.length === 0) return null;
-    const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, `SUSP continuation area of ${where}`), ctx.vd.logicalBlockSize, this.diagnostics, where, { structures: false });
+    const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, `SUSP continuation area of ${where}`), ctx.vd.logicalBlockSize, this.diagnostics, where, { structures: false, ledger: this.ledger, directory });
     if (area.entries.length === 0) return null;
     return parseRockRidge(area.entries, this.diagnostics, where);
   }
 
-  private async makeNode(ctx: NsContext, parent: FileNode, group: DirectoryRecord[]): Promise<FileNode | null> {
+  private async makeNode(ctx: NsContext, parent: FileNode, group: DirectoryRecord[], continuations?: DirectoryContinuations): Promise<FileNode | null> {
     const first = group[0];
     const bs = ctx.vd.logicalBlockSize;
     const isoName = stripVersion(first.name);
     const provisionalPath = joinPath(parent.path, isoName);
-    let rr = ctx.ns === 'rr' ? await this.rockRidgeOf(ctx, first, provisionalPath) : null;
+    let rr = ctx.ns === 'rr' ? await this.rockRidgeOf(ctx, first, provisionalPath, continuations) : null;
     if (rr?.re) return null; // relocated directory: shown where its CL placeholder is
     const name = rr?.nm ?? isoName;
     if (name === '' || name === '.' || name === '..' || name.includes('/')) {
-      this.diagnostics.warn(`unusable name ${JSON.stringify(name)} in ${parent.path}; entry skipped`, 'directory record', first.offset);
+      this.diagnostics.warn(`unusable name ${JSON.stringify(name)} in ${shortPath(parent.path)}; entry skipped`, 'directory record', first.offset);
       return null;
     }
     const path = joinPath(parent.path, name);
@@ -390,7 +532,7 @@ export class DiscImage {
       if (moved) {
         isDir = true;
         dirExtent = { lba: rr.cl, length: moved.dataLength };
-        const movedRr = await this.rockRidgeOf(ctx, moved, path);
+        const movedRr = await this.rockRidgeOf(ctx, moved, path, continuations);
         if (movedRr) rr = { ...movedRr, nm: rr.nm, cl: rr.cl, re: false };
       }
     } else if (isDir) {
@@ -398,26 +540,24 @@ export class DiscImage {
       dirExtent = { lba: first.extentLba + first.extAttrLength, length: first.dataLength };
     }
     let type: EntryType = isDir ? 'dir' : 'file';
-    let mode = isDir ? 0o40555 : 0o100444;
+    // Without Rock Ridge: read and execute for everybody, as the Linux kernel (fs/isofs: "read
+    // and execute permission for everybody") and xorriso show it.
+    let mode = isDir ? 0o40555 : 0o100555;
     if (rr?.px) {
       const t = TYPE_BY_MODE[rr.px.mode & S_IFMT];
       if (t && !(isDir && t !== 'dir')) { type = t; mode = rr.px.mode; } else mode = MODE_BY_TYPE[type] | (rr.px.mode & 0o7777);
     }
     if (rr?.sl !== undefined && !isDir) { type = 'symlink'; mode = MODE_BY_TYPE.symlink | (mode & 0o7777); }
     const extents: Extent[] = group.map(r => ({ lba: r.extentLba, blocks: Math.ceil(r.dataLength / bs), length: r.dataLength }));
-    let ranges: Array<{ offset: number; length: number }> = [];
+    let ranges: DataRange[] = [];
     if (type === 'file') {
-      if (group.length === 1 && first.fileUnitSize === 0 && first.interleaveGap === 0) {
-        // The common case: one contiguous extent (after any extended attribute record).
-        const offset = (first.extentLba + first.extAttrLength) * bs;
-        if (first.dataLength > 0) ranges = offset + first.dataLength <= this.source.size ? [{ offset, length: first.dataLength }] : this.clampRanges([{ offset, length: first.dataLength }], path, first.offset);
-      } else {
-        for (const r of group) {
-          if (r.dataLength === 0) continue;
-          ranges.push(...interleavedRanges(r.extentLba, r.extAttrLength, r.dataLength, r.fileUnitSize, r.interleaveGap, bs));
-        }
-        ranges = this.clampRanges(ranges, path, first.offset);
+      // One range per section; an interleaved section is one strided range (however many units).
+      for (const r of group) {
+        const range = sectionRange(r.extentLba, r.extAttrLength, r.dataLength, r.fileUnitSize, r.interleaveGap, bs);
+        if (range) ranges.push(range);
       }
+      const last = ranges[ranges.length - 1];
+      if (last && (last.stride || ranges.length > 1 || last.offset + last.length > this.source.size)) ranges = this.clampRanges(ranges, path, first.offset);
     }
     const recordedSize = group.reduce((a, r) => a + r.dataLength, 0);
     const tf = rr?.tf;
@@ -470,16 +610,16 @@ export class DiscImage {
   }
 
   /** Keeps data ranges inside the image: a file whose extent runs past the end is cut (like 7-Zip) with a warning. */
-  private clampRanges(ranges: Array<{ offset: number; length: number }>, path: string, at: number): Array<{ offset: number; length: number }> {
+  private clampRanges(ranges: DataRange[], path: string, at: number): DataRange[] {
     const size = this.source.size;
     let cut = false;
-    const out: Array<{ offset: number; length: number }> = [];
+    const out: DataRange[] = [];
     for (const r of ranges) {
-      if (r.offset >= size) { cut = true; continue; }
-      if (r.offset + r.length > size) { cut = true; out.push({ offset: r.offset, length: size - r.offset }); continue; }
-      out.push(r);
+      const n = bytesBelow(r, size);
+      if (n < r.length) cut = true;
+      if (n > 0) out.push(n === r.length ? r : { ...r, length: n });
     }
-    if (cut) this.diagnostics.warn(`data of ${path} extends beyond the end of the image; the file reads short`, 'directory record', at);
+    if (cut) this.diagnostics.warn(`data of ${shortPath(path)} extends beyond the end of the image; the file reads short`, 'directory record', at);
     return out;
   }
 
@@ -492,6 +632,7 @@ export class DiscImage {
     const end = Math.min(node.size, offset + length);
     if (offset >= end) return new Uint8Array(0);
     if (node.zisofs) {
+      this.checkExpansion(node);
       const z = await this.zisofsReader(node);
       return z.read(offset, end - offset);
     }
@@ -514,31 +655,31 @@ export class DiscImage {
     return this.fillRanges(node.ranges, offset, target.subarray(0, end - offset));
   }
 
-  /** Maps file offsets onto a file's byte ranges in the image and reads them into `target`. */
-  private async fillRanges(ranges: Array<{ offset: number; length: number }>, offset: number, target: Uint8Array): Promise<number> {
+  /** Maps file offsets onto a file's data ranges in the image and reads them into `target`. */
+  private async fillRanges(ranges: DataRange[], offset: number, target: Uint8Array): Promise<number> {
     let pos = 0; // position within the file of the current range
     let filled = 0;
     for (const r of ranges) {
       if (filled >= target.length) break;
       const at = offset + filled;
       if (at < pos + r.length) {
-        const inR = at - pos;
-        const n = Math.min(r.length - inR, target.length - filled);
-        const got = await this.source.readDirectInto(r.offset + inR, target.subarray(filled, filled + n));
-        filled += got;
-        if (got < n) break;
+        for (const piece of rangePieces(r, at - pos, target.length - filled)) {
+          const got = await this.source.readDirectInto(piece.offset, target.subarray(filled, filled + piece.length));
+          filled += got;
+          if (got < piece.length) return filled;
+        }
       }
       pos += r.length;
     }
     return filled;
   }
 
-  private async readRanges(ranges: Array<{ offset: number; length: number }>, offset: number, length: number): Promise<Uint8Array> {
-    // The common case — the wanted bytes lie inside one range — needs no copy.
+  private async readRanges(ranges: DataRange[], offset: number, length: number): Promise<Uint8Array> {
+    // The common case — the wanted bytes lie inside one contiguous range — needs no copy.
     let pos0 = 0;
     for (const r of ranges) {
       if (offset < pos0 + r.length) {
-        if (offset + length <= pos0 + r.length) return this.source.readDirect(r.offset + offset - pos0, length);
+        if (!r.stride && offset + length <= pos0 + r.length) return this.source.readDirect(r.offset + offset - pos0, length);
         break;
       }
       pos0 += r.length;
@@ -546,6 +687,22 @@ export class DiscImage {
     const out = new Uint8Array(length);
     const filled = await this.fillRanges(ranges, offset, out);
     return filled === length ? out : out.subarray(0, filled);
+  }
+
+  /**
+   * Refuses to expand a compressed file whose expanded size is out of proportion to its recorded
+   * size (limits.expansionRatio, above limits.expansionFloor): a few MB of zisofs block pointers
+   * can describe 64 GiB of zeros. LimitExceededError says how to allow it.
+   */
+  private checkExpansion(node: FileNode): void {
+    const { expansionRatio: max, expansionFloor: floor } = this.limits;
+    const z = node.zisofs!;
+    if (max === 0 || node.size <= floor) return;
+    const ratio = node.size / Math.max(1, z.compressedSize);
+    if (ratio <= max) return;
+    throw new LimitExceededError(
+      `${shortPath(node.path)} would expand from ${z.compressedSize} bytes to ${node.size} bytes (${Math.round(ratio)}:1; the limit is ${max}:1 for files over ${floor} bytes) — a zisofs expansion bomb, or an extremely compressible file. To read it anyway raise the limit: isowb --limit expansionRatio=0 (no limit), or the isoWorkbench.limits.expansionRatio setting`,
+      { image: this.name, structure: 'zisofs file', offset: node.ranges[0]?.offset, limit: 'expansionRatio' });
   }
 
   private zisofsCache = new Map<string, Promise<ZisofsReader>>();
@@ -681,11 +838,13 @@ export class DiscImage {
       for (const dir of level) {
         if (!dir.dir || seen.has(dir.dir.lba)) continue;
         seen.add(dir.dir.lba);
-        for (const n of await this.readdir(dir, false)) {
-          if (n.type === 'dir') nextLevel.push(n);
-          else if (n.type === 'file' && n.extents.length > 0 && lbas.has(n.extents[0].lba) && !found.has(n.extents[0].lba)) {
-            found.set(n.extents[0].lba, { path: n.path, size: n.size });
-            if (found.size === lbas.size) return found;
+        for await (const batch of this.readdirStream(dir)) {
+          for (const n of batch) {
+            if (n.type === 'dir') nextLevel.push(n);
+            else if (n.type === 'file' && n.extents.length > 0 && lbas.has(n.extents[0].lba) && !found.has(n.extents[0].lba)) {
+              found.set(n.extents[0].lba, { path: n.path, size: n.size });
+              if (found.size === lbas.size) return found;
+            }
           }
         }
       }
@@ -798,7 +957,16 @@ export class DiscImage {
   private async directoryStructure(ctx: NsContext, dir: FileNode): Promise<Structure> {
     const bs = ctx.vd.logicalBlockSize;
     const tree = treeOf(ctx);
-    const records = await readDirectory(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path }, this.diagnostics);
+    const records: DirectoryRecord[] = [];
+    let capped = false;
+    for await (const batch of directoryRecords(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path }, this.diagnostics)) {
+      for (const r of batch) {
+        if (records.length === MAX_STRUCTURE_RECORDS) { capped = true; break; }
+        records.push(r);
+      }
+      if (capped) break;
+    }
+    const continuations = directoryContinuations(this.limits.continuationsPerDirectory);
     const children: Structure[] = [];
     for (const r of records) {
       const isDot = r.identifier.length === 1 && r.identifier[0] === 0;
@@ -808,7 +976,7 @@ export class DiscImage {
       let s = r.structure;
       let cl: number | undefined;
       if (ctx.suspSkip !== null && r.systemUse.length > 0 && !ctx.joliet) {
-        const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, 'SUSP continuation area'), bs, this.diagnostics, recPath);
+        const area = await readSuspArea(r.systemUse, r.systemUseOffset, ctx.suspSkip, (o, l) => readExact(this.source, o, l, 'SUSP continuation area'), bs, this.diagnostics, recPath, { ledger: this.ledger, directory: continuations });
         const nm = isDot || isDotDot ? null : rockRidgeName(area.entries);
         if (nm !== null && nm !== '' && !nm.includes('/')) {
           const rrPath = joinPath(dir.path, nm);
@@ -827,11 +995,14 @@ export class DiscImage {
       if (s.target?.path !== undefined && !isDot && s.target.path !== recPath) s = { ...s, target: { ...s.target, path: recPath } };
       children.push(s);
     }
-    return {
+    this.reportContinuations(continuations, shortPath(dir.path));
+    const st: Structure = {
       id: `dir:${tree}:${dir.dir!.lba}`, type: 'directory', name: `Directory ${dir.path} (${ctx.joliet ? 'Joliet' : 'ISO 9660'})`,
       offset: dir.dir!.lba * bs, length: dir.dir!.length, spec: 'ECMA-119 6.8.1 / 9.1', fields: [], children,
       target: { lba: dir.dir!.lba, blocks: Math.ceil(dir.dir!.length / bs), path: dir.path },
     };
+    if (capped) st.problems = [`only the first ${MAX_STRUCTURE_RECORDS} records are shown`];
+    return st;
   }
 
   private uniqueTrees(): NsContext[] {
@@ -916,7 +1087,7 @@ async function detectUdf(src: ByteSource): Promise<boolean> {
   return false;
 }
 
-async function buildContexts(src: CachedSource, vds: VolumeDescriptor[], sink: DiagnosticSink): Promise<NsContext[]> {
+async function buildContexts(src: CachedSource, vds: VolumeDescriptor[], sink: DiagnosticSink, ledger: ContinuationLedger): Promise<NsContext[]> {
   const pvd = vds.find((d): d is PrimaryVd => d.kind === 'primary')!;
   if (pvd.logicalBlockSize !== 2048) {
     sink.warn(`logical block size ${pvd.logicalBlockSize} (2048 expected)`, 'Primary Volume Descriptor', pvd.lba * 2048 + 128);
@@ -939,7 +1110,7 @@ async function buildContexts(src: CachedSource, vds: VolumeDescriptor[], sink: D
     const dot = recs[0];
     const sp = dot ? detectSusp(dot.systemUse) : null;
     if (dot && sp) {
-      const area = await readSuspArea(dot.systemUse, dot.systemUseOffset, 0, (o, l) => readExact(src, o, l, 'SUSP continuation area of /'), pvd.logicalBlockSize, sink, '/');
+      const area = await readSuspArea(dot.systemUse, dot.systemUseOffset, 0, (o, l) => readExact(src, o, l, 'SUSP continuation area of /'), pvd.logicalBlockSize, sink, '/', { ledger });
       const rrSigs = new Set(['PX', 'NM', 'TF', 'RR', 'SL', 'PN', 'CL', 'PL', 'RE', 'ZF']);
       const hasRr = area.entries.some(e => rrSigs.has(e.sig) || (e.sig === 'ER'));
       if (hasRr) {
@@ -966,11 +1137,6 @@ function treeOf(ctx: NsContext): 'iso9660' | 'joliet' {
   return ctx.joliet ? 'joliet' : 'iso9660';
 }
 
-function parentPath(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
 /** The Rock Ridge name (RRIP 4.1.4 NM entries, concatenated) of a record's System Use entries, or null. */
 function rockRidgeName(entries: Array<{ sig: string; data: Uint8Array }>): string | null {
   const parts: Uint8Array[] = [];
@@ -990,16 +1156,12 @@ function splitPath(path: string, image: string): string[] {
   return parts;
 }
 
-function joinPath(parent: string, name: string): string {
-  return parent === '/' ? `/${name}` : `${parent}/${name}`;
-}
-
 /**
  * RRIP 4.1.2: PN holds the high and low 32 bits of the dev_t. mkisofs and xorriso store glibc's
  * 64-bit encoding (gnu_dev_makedev), decoded here.
  */
 function devNumbers(high: number, low: number): { major: number; minor: number } {
   const major = ((low >>> 8) & 0xfff) | ((high & 0xfffff000) >>> 0);
-  const minor = (low & 0xff) | ((low >>> 12) & 0xfff00) | ((high & 0xfff) * 0x100000);
+  const minor = (((low & 0xff) | ((low >>> 12) & 0xfff00)) >>> 0) + (high & 0xfff) * 0x100000;
   return { major: major >>> 0, minor };
 }

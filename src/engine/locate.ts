@@ -6,6 +6,8 @@
 import { CancelledError } from './errors';
 import type { DiscImage, FileNode } from './image';
 import type { Structure } from './structure';
+import { rangeOffset } from './iso9660/directoryRecord';
+import type { DataRange } from './types';
 
 export type ImageLocation =
   | { kind: 'file'; path: string; fileOffset: number }
@@ -76,6 +78,8 @@ export class Locator {
     private readonly fMaxEnd: Float64Array,
     private readonly fFileOff: Float64Array,
     private readonly fFile: Int32Array,
+    // Interleaved ranges (ECMA-119 6.4.3): the range itself, by extent index; others contiguous.
+    private readonly fStride: Map<number, DataRange>,
     private readonly fileDir: Int32Array,
     private readonly fileName: string[],
     private readonly dirPaths: string[],
@@ -94,6 +98,7 @@ export class Locator {
    */
   static async build(img: DiscImage | null, structures: Structure[], size: number, signal?: AbortSignal): Promise<Locator> {
     const starts: number[] = [], ends: number[] = [], offs: number[] = [], files: number[] = [];
+    const strided = new Map<number, DataRange>();
     const fileDir: number[] = [], fileName: string[] = [];
     const dirPaths: string[] = [];
     const structs: StructEntry[] = [];
@@ -137,7 +142,11 @@ export class Locator {
           fileDir.push(dirIdx);
           let fo = 0;
           for (const r of k.ranges) {
-            if (r.length > 0) { starts.push(r.offset); ends.push(r.offset + r.length); offs.push(fo); files.push(f); }
+            if (r.length > 0) {
+              // An interleaved range spans from its first to its last byte; lookups skip its gaps.
+              if (r.stride) strided.set(starts.length, r);
+              starts.push(r.offset); ends.push(rangeOffset(r, r.length - 1) + 1); offs.push(fo); files.push(f);
+            }
             fo += r.length;
           }
         }
@@ -153,10 +162,13 @@ export class Locator {
     idx.sort((a, b) => starts[a] - starts[b] || a - b);
     const fStart = new Float64Array(n), fEnd = new Float64Array(n), fMaxEnd = new Float64Array(n), fFileOff = new Float64Array(n);
     const fFile = new Int32Array(n);
+    const fStride = new Map<number, DataRange>();
     let maxEnd = 0;
     for (let i = 0; i < n; i++) {
       const j = idx[i];
       fStart[i] = starts[j]; fEnd[i] = ends[j]; fFileOff[i] = offs[j]; fFile[i] = files[j];
+      const st = strided.get(j);
+      if (st) fStride.set(i, st);
       maxEnd = Math.max(maxEnd, ends[j]);
       fMaxEnd[i] = maxEnd;
     }
@@ -196,7 +208,7 @@ export class Locator {
       br.push(x);
       win.push(w);
     }
-    return new Locator(size, volumeEnd, fStart, fEnd, fMaxEnd, fFileOff, fFile, Int32Array.from(fileDir), fileName, dirPaths,
+    return new Locator(size, volumeEnd, fStart, fEnd, fMaxEnd, fFileOff, fFile, fStride, Int32Array.from(fileDir), fileName, dirPaths,
       Float64Array.from(br), Int32Array.from(win), structs, wholeFile);
   }
 
@@ -210,10 +222,23 @@ export class Locator {
     const n = this.fStart.length;
     let k = lastLE(this.fStart, n, offset);
     for (let steps = 0; k >= 0 && steps < MAX_BACKSCAN; k--, steps++) {
-      if (offset < this.fEnd[k]) return k;
+      if (offset < this.fEnd[k] && this.inUnit(k, offset) >= 0) return k;
       if (this.fMaxEnd[k] <= offset) return -1; // nothing at or before k reaches the offset
     }
     return -1;
+  }
+
+  /** Byte position within extent k of the image offset (inside its span), or -1 in a gap. */
+  private inUnit(k: number, offset: number): number {
+    const r = this.fStride.get(k);
+    if (!r) return offset - this.fStart[k];
+    const { unit, gap, phase } = r.stride!;
+    const q = offset - (r.offset - phase);
+    const period = Math.floor(q / (unit + gap));
+    const within = q - period * (unit + gap);
+    if (within >= unit) return -1;
+    const pos = period * unit + within - phase;
+    return pos >= 0 && pos < r.length ? pos : -1;
   }
 
   private structAt(offset: number): number {
@@ -233,7 +258,7 @@ export class Locator {
       const st = this.structs[s];
       return { kind: 'structure', id: st.id, name: st.name };
     }
-    if (f >= 0) return { kind: 'file', path: this.pathOf(this.fFile[f]), fileOffset: this.fFileOff[f] + (offset - this.fStart[f]) };
+    if (f >= 0) return { kind: 'file', path: this.pathOf(this.fFile[f]), fileOffset: this.fFileOff[f] + this.inUnit(f, offset) };
     if (offset < SYSTEM_AREA_END) return { kind: 'system-area' };
     if (offset >= this.volumeEnd) return { kind: 'beyond-volume' };
     return { kind: 'unallocated' };

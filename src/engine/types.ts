@@ -18,6 +18,18 @@ export interface EntryAttributes {
   hidden: boolean;
 }
 
+/**
+ * Where a stretch of file data lies in the image: `length` bytes from byte `offset`, contiguous
+ * unless `stride` is given. An interleaved file section (ECMA-119 6.4.3) is one strided range:
+ * its bytes come in file units of `unit` bytes, each followed by a gap of `gap` bytes, the first
+ * unit entered `phase` bytes in (after an extended attribute record). See iso9660/directoryRecord.ts.
+ */
+export interface DataRange {
+  offset: number;
+  length: number;
+  stride?: { unit: number; gap: number; phase: number };
+}
+
 export interface Extent {
   /** Logical block address (in the volume's logical block size, 2048 in practice). */
   lba: number;

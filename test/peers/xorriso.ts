@@ -10,7 +10,7 @@
 //  * With Rock Ridge, xorriso presents relocated deep directories at their original place (CL/PL/RE)
 //    but still lists the (then empty) /rr_moved directory itself.
 //  * Without Rock Ridge xorriso shows ISO 9660 names with ";1" stripped and a trailing "." removed,
-//    default mode dr-xr-xr-x / -r--r--r--; it does not load Joliet names unless told to.
+//    default mode dr-xr-xr-x / -r-xr-xr-x (the Linux kernel's); it does not load Joliet names unless told to.
 //  * -report_el_torito plain: "El Torito boot img :   N  Pltf  B   Emul  Ld_seg  Hdpt  Ldsiz  LBA"
 //    (Pltf BIOS/UEFI/PPC/Mac or hex, Emul none/fd1.2/fd1.4/fd2.8/hd, Ldsiz = 512-byte sectors);
 //    "img path" only when the image is a file in the tree; "img blks" for images outside it.

@@ -10,9 +10,10 @@ import { CorruptImageError, DiagnosticSink, IsoError } from '../../src/engine/er
 import { FileSource } from '../../src/engine/io/fileSource';
 import { MemorySource } from '../../src/engine/io/source';
 import {
-  interleavedRanges, parseDirectoryRecord, readDirectory, type DirectoryRecord,
+  bytesBelow, parseDirectoryRecord, rangeOffset, rangePieces, readDirectory, sectionRange, type DirectoryRecord,
 } from '../../src/engine/iso9660/directoryRecord';
 import { groupMultiExtent, stripVersion } from '../../src/engine/iso9660/names';
+import type { DataRange } from '../../src/engine/types';
 import {
   crossCheckPathTables, pathTablePaths, readPathTable, type PathTableEntry,
 } from '../../src/engine/iso9660/pathTable';
@@ -351,18 +352,42 @@ describe('iso9660 readDirectory', () => {
     assert.match(sink2.items[0].message, /does not start with "\." and "\.\."/);
   });
 
-  it('interleavedRanges: contiguous after the extended attribute record, or file units and gaps', () => {
-    assert.deepEqual(interleavedRanges(100, 0, 5000, 0, 0, 2048), [{ offset: 100 * 2048, length: 5000 }]);
-    assert.deepEqual(interleavedRanges(100, 2, 5000, 0, 0, 2048), [{ offset: 102 * 2048, length: 5000 }]);
-    assert.deepEqual(interleavedRanges(100, 0, 0, 2, 1, 2048), []);
+  it('sectionRange: contiguous after the extended attribute record, or one strided range of file units and gaps', () => {
+    const pieces = (r: DataRange | null) => (r ? [...rangePieces(r, 0, r.length)] : []);
+    assert.deepEqual(sectionRange(100, 0, 5000, 0, 0, 2048), { offset: 100 * 2048, length: 5000 });
+    assert.deepEqual(sectionRange(100, 2, 5000, 0, 0, 2048), { offset: 102 * 2048, length: 5000 });
+    assert.equal(sectionRange(100, 0, 0, 2, 1, 2048), null);
     // units of 2 blocks, gaps of 1: blocks 100-101, 103-104, 106(part)
-    assert.deepEqual(interleavedRanges(100, 0, 4 * 2048 + 10, 2, 1, 2048), [
+    assert.deepEqual(pieces(sectionRange(100, 0, 4 * 2048 + 10, 2, 1, 2048)), [
       { offset: 100 * 2048, length: 4096 }, { offset: 103 * 2048, length: 4096 }, { offset: 106 * 2048, length: 10 },
     ]);
     // a 1-block extended attribute record takes the first block of the first unit
-    assert.deepEqual(interleavedRanges(100, 1, 3 * 2048, 2, 1, 2048), [
+    assert.deepEqual(pieces(sectionRange(100, 1, 3 * 2048, 2, 1, 2048)), [
       { offset: 101 * 2048, length: 2048 }, { offset: 103 * 2048, length: 4096 },
     ]);
+    // an EAR longer than a unit: 3 blocks with units of 2 → data starts in the second unit's second block
+    assert.deepEqual(pieces(sectionRange(100, 3, 2048 + 5, 2, 1, 2048)), [
+      { offset: 104 * 2048, length: 2048 }, { offset: 106 * 2048, length: 5 },
+    ]);
+    // a piece of the middle: bytes 3000..5000 of units of 1 block with gaps of 1
+    const r = sectionRange(10, 0, 10 * 2048, 1, 1, 2048)!;
+    assert.deepEqual([...rangePieces(r, 3000, 2000)], [{ offset: 12 * 2048 + 952, length: 1096 }, { offset: 14 * 2048, length: 904 }]);
+    assert.equal(rangeOffset(r, 2048 * 4 + 7), 18 * 2048 + 7);
+  });
+
+  it('sectionRange: 0xFFFFFFFF bytes in 1-block units is one range, and its bytes inside an image are computed, not listed', () => {
+    const r = sectionRange(50, 0, 0xffffffff, 1, 1, 2048)!;
+    assert.ok(r.stride, 'strided');
+    assert.equal(r.length, 0xffffffff);
+    // an image of 300 MiB: units at LBA 50, 52, … below 300 MiB
+    const size = 300 * 1024 * 1024;
+    const units = Math.ceil((size / 2048 - 50) / 2);
+    assert.equal(bytesBelow(r, size), units * 2048);
+    assert.equal(bytesBelow(r, 50 * 2048), 0);
+    assert.equal(bytesBelow(r, 51 * 2048 - 1), 2047);
+    assert.equal(bytesBelow(r, 52 * 2048 + 1), 2049);
+    assert.equal(bytesBelow({ offset: 4096, length: 100 }, 4100), 4);
+    assert.equal(bytesBelow({ offset: 4096, length: 100 }, 1 << 20), 100);
   });
 });
 

@@ -3,6 +3,7 @@ import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '..
 import type { ByteSource } from '../io/source';
 import { FieldReader, type Field, type Structure } from '../structure';
 import { date7Field, encodeDate7, type IsoDate } from './dates';
+import type { DataRange } from '../types';
 
 /** Directory extents larger than this are treated as corrupt (no real directory comes close). */
 export const MAX_DIRECTORY_SIZE = 64 * 1024 * 1024;
@@ -222,14 +223,31 @@ function checkBlockSize(blockSize: number): void {
 }
 
 /**
- * Reads a directory extent and returns its records in order (including '.' and '..').
- * `extentLba` is where the directory's records start (add the extended attribute record length
- * when there is one). Records never cross a logical-sector boundary; a 0 byte pads to the next
- * sector. A corrupt record → diagnostic naming the directory and absolute offset, and reading
- * resumes at the next sector. Extent entirely beyond the image → CorruptImageError; partially
- * beyond → diagnostic, and the sectors that exist are read.
+ * Reads a directory extent and returns its records in order (including '.' and '..'). Collects
+ * `directoryRecords`; see there. Whole directories are bounded by MAX_DIRECTORY_SIZE; callers
+ * that list huge directories stream with `directoryRecords` instead.
  */
 export async function readDirectory(src: ByteSource, extentLba: number, dataLength: number, blockSize: number, opts: DirectoryRecordOptions, sink: DiagnosticSink): Promise<DirectoryRecord[]> {
+  const out: DirectoryRecord[] = [];
+  for await (const batch of directoryRecords(src, extentLba, dataLength, blockSize, opts, sink)) {
+    for (const r of batch) out.push(r);
+  }
+  return out;
+}
+
+/** Directory bytes read (and records yielded) at a time by `directoryRecords`. */
+export const DIRECTORY_CHUNK = 64 * 1024;
+
+/**
+ * The records of a directory extent in order (including '.' and '..'), yielded in batches of at
+ * most DIRECTORY_CHUNK bytes of directory data, so a directory of a million entries is never held
+ * whole. `extentLba` is where the directory's records start (add the extended attribute record
+ * length when there is one). Records never cross a logical-sector boundary; a 0 byte pads to the
+ * next sector. A corrupt record → diagnostic naming the directory and absolute offset, and
+ * reading resumes at the next sector. Extent entirely beyond the image → CorruptImageError;
+ * partially beyond → diagnostic, and the sectors that exist are read.
+ */
+export async function* directoryRecords(src: ByteSource, extentLba: number, dataLength: number, blockSize: number, opts: DirectoryRecordOptions, sink: DiagnosticSink): AsyncGenerator<DirectoryRecord[]> {
   checkBlockSize(blockSize);
   const label = `directory ${opts.path ?? `at LBA ${extentLba}`}`;
   const start = extentLba * blockSize;
@@ -241,7 +259,7 @@ export async function readDirectory(src: ByteSource, extentLba: number, dataLeng
   }
   if (dataLength === 0) {
     sink.warn('directory has data length 0 (not even "." and "..")', label, start);
-    return [];
+    return;
   }
   if (start >= src.size) {
     throw new CorruptImageError(`extent (${dataLength} bytes) lies beyond the end of the image (${src.size} bytes); the image may be truncated`, { image: src.name, structure: label, offset: start });
@@ -251,88 +269,122 @@ export async function readDirectory(src: ByteSource, extentLba: number, dataLeng
     want = src.size - start;
     sink.error(`extent runs past the end of the image: only ${want} of ${dataLength} bytes exist; reading those`, label, start);
   }
-  const buf = await src.read(start, want);
-  if (buf.length < want) {
-    sink.error(`short read: got ${buf.length} of ${want} bytes`, label, start + buf.length);
-  }
-
-  const out: DirectoryRecord[] = [];
-  const end = start + buf.length;
-  let secAbs = start;
-  while (secAbs < end) {
-    const secEnd = Math.min(end, (Math.floor(secAbs / LOGICAL_SECTOR_SIZE) + 1) * LOGICAL_SECTOR_SIZE);
-    const sector = buf.subarray(secAbs - start, secEnd - start);
-    let pos = 0;
-    while (pos < sector.length) {
-      // Skip well-formed file records unparsed when only directories are wanted.
-      const len = sector[pos];
-      if (opts.directoriesOnly && len >= 34 && pos + len <= sector.length && !(sector[pos + 25] & FILE_FLAGS.directory)) {
-        pos += len;
-        continue;
+  let count = 0;
+  let first: DirectoryRecord | undefined;
+  let second: DirectoryRecord | undefined;
+  for (let chunkStart = start; chunkStart < start + want;) {
+    // Chunks end on a logical-sector boundary (records never cross one; the extent itself may
+    // start mid-sector when the block size is smaller than 2048).
+    const alignedEnd = Math.floor((chunkStart + DIRECTORY_CHUNK) / LOGICAL_SECTOR_SIZE) * LOGICAL_SECTOR_SIZE;
+    const chunkLen = Math.min(start + want - chunkStart, alignedEnd - chunkStart);
+    const buf = await src.read(chunkStart, chunkLen);
+    const out: DirectoryRecord[] = [];
+    const end = chunkStart + buf.length;
+    let secAbs = chunkStart;
+    while (secAbs < end) {
+      const secEnd = Math.min(end, (Math.floor(secAbs / LOGICAL_SECTOR_SIZE) + 1) * LOGICAL_SECTOR_SIZE);
+      const sector = buf.subarray(secAbs - chunkStart, secEnd - chunkStart);
+      let pos = 0;
+      while (pos < sector.length) {
+        // Skip well-formed file records unparsed when only directories are wanted.
+        const len = sector[pos];
+        if (opts.directoriesOnly && len >= 34 && pos + len <= sector.length && !(sector[pos + 25] & FILE_FLAGS.directory)) {
+          pos += len;
+          continue;
+        }
+        let rec: DirectoryRecord | null;
+        try {
+          rec = parseDirectoryRecord(sector, pos, secAbs, opts, sink);
+        } catch (e) {
+          if (!(e instanceof CorruptImageError)) throw e;
+          const more = secEnd < start + want ? '; skipping to the next sector' : '';
+          sink.error(`${e.detail}${more}`, label, e.offset ?? secAbs + pos);
+          break;
+        }
+        if (!rec) { // zero padding to the end of the sector
+          const junk = sector.subarray(pos).findIndex((x) => x !== 0);
+          if (junk >= 0) sink.warn('non-zero bytes in the padding after the last record of a sector (records there are ignored)', label, secAbs + pos + junk);
+          break;
+        }
+        if (count === 0) first = rec;
+        else if (count === 1) second = rec;
+        count++;
+        out.push(rec);
+        pos += rec.length;
       }
-      let rec: DirectoryRecord | null;
-      try {
-        rec = parseDirectoryRecord(sector, pos, secAbs, opts, sink);
-      } catch (e) {
-        if (!(e instanceof CorruptImageError)) throw e;
-        const more = secEnd < end ? '; skipping to the next sector' : '';
-        sink.error(`${e.detail}${more}`, label, e.offset ?? secAbs + pos);
-        break;
-      }
-      if (!rec) { // zero padding to the end of the sector
-        const junk = sector.subarray(pos).findIndex((x) => x !== 0);
-        if (junk >= 0) sink.warn('non-zero bytes in the padding after the last record of a sector (records there are ignored)', label, secAbs + pos + junk);
-        break;
-      }
-      out.push(rec);
-      pos += rec.length;
+      secAbs = secEnd;
     }
-    secAbs = secEnd;
+    if (buf.length < chunkLen) {
+      sink.error(`short read: got ${buf.length} of ${chunkLen} bytes`, label, chunkStart + buf.length);
+      if (out.length) yield out;
+      break;
+    }
+    chunkStart += chunkLen;
+    if (out.length) yield out;
   }
-
-  if (out.length === 0) {
+  if (count === 0) {
     sink.error('directory holds no readable records', label, start);
-  } else if (out[0].name !== '.' || (out.length > 1 && out[1].name !== '..')) {
-    sink.warn('directory does not start with "." and ".." records (ECMA-119 6.8.2.2)', label, out[0].offset);
+  } else if (first!.name !== '.' || (count > 1 && second!.name !== '..')) {
+    sink.warn('directory does not start with "." and ".." records (ECMA-119 6.8.2.2)', label, first!.offset);
   }
-  return out;
 }
 
 /**
- * Byte ranges in the image holding a file section's data, in order (ECMA-119 6.4.3, 9.1.2,
- * 9.1.7-9.1.8). A non-interleaved section is one range starting after the extended attribute
- * record. An interleaved section alternates file units of `fileUnitSize` blocks with gaps of
- * `interleaveGap` blocks; the extended attribute record takes the first `extAttrLength` blocks
- * of the file units.
+ * Where a file section's data lies in the image (ECMA-119 6.4.3, 9.1.2, 9.1.7-9.1.8), as one
+ * DataRange however many file units it has, or null when it holds no data. A non-interleaved
+ * section is contiguous, starting after the extended attribute record. An interleaved section
+ * alternates file units of `fileUnitSize` blocks with gaps of `interleaveGap` blocks; the
+ * extended attribute record takes the first `extAttrLength` blocks of the file units.
  */
-export function interleavedRanges(extentLba: number, extAttrLength: number, dataLength: number, fileUnitSize: number, interleaveGap: number, blockSize: number): Array<{ offset: number; length: number }> {
+export function sectionRange(extentLba: number, extAttrLength: number, dataLength: number, fileUnitSize: number, interleaveGap: number, blockSize: number): DataRange | null {
   checkBlockSize(blockSize);
-  if (dataLength <= 0) return [];
-  if (fileUnitSize === 0 || interleaveGap === 0) {
-    return [{ offset: (extentLba + extAttrLength) * blockSize, length: dataLength }];
+  if (dataLength <= 0) return null;
+  if (fileUnitSize === 0 || interleaveGap === 0) return { offset: (extentLba + extAttrLength) * blockSize, length: dataLength };
+  const unit = fileUnitSize * blockSize;
+  const period = unit + interleaveGap * blockSize;
+  // The EAR's blocks are the first blocks of the unit stream; start after them.
+  const skip = extAttrLength * blockSize;
+  const base = extentLba * blockSize + Math.floor(skip / unit) * period;
+  const phase = skip % unit;
+  return { offset: base + phase, length: dataLength, stride: { unit, gap: period - unit, phase } };
+}
+
+/** The image offset of byte `pos` (0 ≤ pos < r.length) of a data range. */
+export function rangeOffset(r: DataRange, pos: number): number {
+  if (!r.stride) return r.offset + pos;
+  const { unit, gap, phase } = r.stride;
+  const p = phase + pos;
+  return r.offset - phase + Math.floor(p / unit) * (unit + gap) + (p % unit);
+}
+
+/** The contiguous pieces of bytes [pos, pos + length) of a data range, in order (clipped to the range). */
+export function* rangePieces(r: DataRange, pos: number, length: number): Generator<{ offset: number; length: number }> {
+  const end = Math.min(r.length, pos + length);
+  if (pos >= end) return;
+  if (!r.stride) { yield { offset: r.offset + pos, length: end - pos }; return; }
+  const { unit, phase } = r.stride;
+  for (let at = pos; at < end;) {
+    const inUnit = (phase + at) % unit;
+    const n = Math.min(unit - inUnit, end - at);
+    yield { offset: rangeOffset(r, at), length: n };
+    at += n;
   }
-  const out: Array<{ offset: number; length: number }> = [];
-  let skip = extAttrLength; // blocks of the extended attribute record, recorded in the file units
-  let remaining = dataLength;
-  let unitLba = extentLba;
-  while (remaining > 0) {
-    let first = unitLba;
-    let blocks = fileUnitSize;
-    if (skip > 0) {
-      const s = Math.min(skip, blocks);
-      skip -= s; first += s; blocks -= s;
-    }
-    if (blocks > 0) {
-      const len = Math.min(remaining, blocks * blockSize);
-      const offset = first * blockSize;
-      const last = out[out.length - 1];
-      if (last && last.offset + last.length === offset) last.length += len;
-      else out.push({ offset, length: len });
-      remaining -= len;
-    }
-    unitLba += fileUnitSize + interleaveGap;
-  }
-  return out;
+}
+
+/**
+ * How many leading bytes of a data range lie below image offset `limit` (the image's size): the
+ * range's length when all of them do. Computed, not walked: an interleaved range of millions of
+ * file units costs the same as a contiguous one.
+ */
+export function bytesBelow(r: DataRange, limit: number): number {
+  if (r.length === 0 || rangeOffset(r, r.length - 1) < limit) return r.length;
+  if (!r.stride) return Math.max(0, Math.min(r.length, limit - r.offset));
+  const { unit, gap, phase } = r.stride;
+  const q = limit - (r.offset - phase); // image bytes from the start of the first unit
+  if (q <= 0) return 0;
+  const periods = Math.floor(q / (unit + gap));
+  const streamEnd = periods * unit + Math.min(q - periods * (unit + gap), unit);
+  return Math.max(0, Math.min(r.length, streamEnd - phase));
 }
 
 // ---- Serialization (the writer) -------------------------------------------------------------

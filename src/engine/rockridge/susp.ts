@@ -30,8 +30,54 @@ export type ReadAt = (absOffset: number, length: number) => Promise<Uint8Array>;
 
 export interface ExtensionRef { id: string; descriptor: string; source: string; version: number }
 
-/** Most Continuation Areas followed for one directory record. */
+/** Most Continuation Areas followed for one directory record (without a ledger: see limits.ts). */
 export const MAX_CONTINUATIONS = 32;
+
+/**
+ * Who owns each continuation area of one image, and the image's budget of them. A continuation
+ * area holds the continued System Use entries of ONE directory record (SUSP 5.1: the CE entry of a
+ * record points at the continuation of that record's System Use area); no writer shares one
+ * between records. A hostile image can point thousands of records at one long chain, so that each
+ * listing re-reads and re-parses the whole chain per record: an area already owned by another
+ * record is therefore not followed (and reported), which makes every area cost one parse.
+ */
+export class ContinuationLedger {
+  private readonly owners = new Map<number, number>();
+  /** The image budget ran out and that was reported. */
+  fullReported = false;
+  constructor(readonly perRecord: number, readonly perImage: number) {}
+  /**
+   * Claims the area at absolute offset `area` for the record whose System Use field starts at
+   * `owner`: 'ok' for a first claim or the same owner again, 'shared' when another record owns
+   * it, 'full' when the image's budget of distinct areas is spent.
+   */
+  claim(area: number, owner: number): 'ok' | 'shared' | 'full' {
+    const o = this.owners.get(area);
+    if (o === undefined) {
+      if (this.owners.size >= this.perImage) return 'full';
+      this.owners.set(area, owner);
+      return 'ok';
+    }
+    return o === owner ? 'ok' : 'shared';
+  }
+  ownerOf(area: number): number | undefined { return this.owners.get(area); }
+  get size(): number { return this.owners.size; }
+}
+
+/** The continuation-area budget of one directory listing, and what was refused in it. */
+export interface DirectoryContinuations {
+  limit: number;
+  used: number;
+  /** Records whose CE pointed at an area another record owns; the first such area. */
+  shared: number;
+  firstShared?: { area: number; at: number };
+  /** The per-directory or per-image budget ran out (reported once). */
+  exhausted: boolean;
+}
+
+export function directoryContinuations(limit: number): DirectoryContinuations {
+  return { limit, used: 0, shared: 0, exhausted: false };
+}
 /** Most System Use bytes (field + Continuation Areas) examined for one directory record. */
 export const MAX_SUSP_BYTES = 256 * 1024;
 
@@ -110,9 +156,17 @@ interface Pending { lba: number; offset: number; length: number; at: number }
 export async function readSuspArea(
   systemUse: Uint8Array, systemUseAbsOffset: number, skip: number, readAt: ReadAt,
   blockSize: number, sink: DiagnosticSink, where: string,
-  options: { structures?: boolean } = {},
+  options: {
+    structures?: boolean;
+    /** Ownership and image budget of continuation areas (DiscImage passes its own). */
+    ledger?: ContinuationLedger;
+    /** The listing's budget; shared areas are counted there instead of one warning each. */
+    directory?: DirectoryContinuations;
+  } = {},
 ): Promise<SuspArea> {
   const record = options.structures !== false;
+  const { ledger, directory } = options;
+  const maxContinuations = ledger?.perRecord ?? MAX_CONTINUATIONS;
   const area: SuspArea = { entries: [], structures: [], continuations: [], extensions: [] };
   const structName = `System Use area of ${where}`;
   const visited = new Set<string>();
@@ -184,8 +238,8 @@ export async function readSuspArea(
       continue;
     }
     visited.add(key);
-    if (area.continuations.length >= MAX_CONTINUATIONS) {
-      sink.warn(`more than ${MAX_CONTINUATIONS} continuation areas; the rest are ignored`, structName, ce.at);
+    if (area.continuations.length >= maxContinuations) {
+      sink.warn(`more than ${maxContinuations} continuation areas for one record (limit continuationsPerRecord); the rest are ignored`, structName, ce.at);
       break;
     }
     if (ce.length === 0) continue;
@@ -206,6 +260,31 @@ export async function readSuspArea(
       sink.warn(`continuation area address LBA ${ce.lba} offset ${ce.offset} is out of range`, structName, ce.at);
       continue;
     }
+    if (directory) {
+      if (directory.exhausted) break;
+      if (directory.used >= directory.limit) {
+        directory.exhausted = true;
+        sink.warn(`more than ${directory.limit} continuation areas in one directory (limit continuationsPerDirectory); the rest of its Rock Ridge continuation areas are not read`, structName, ce.at);
+        break;
+      }
+    }
+    if (ledger) {
+      const claim = ledger.claim(abs, systemUseAbsOffset);
+      if (claim === 'shared') {
+        if (directory) {
+          if (directory.shared++ === 0) directory.firstShared = { area: abs, at: ce.at };
+        } else {
+          sink.warn(`continuation area at LBA ${ce.lba} offset ${ce.offset} belongs to the record at byte ${ledger.ownerOf(abs)}; not followed (a continuation area continues one record)`, structName, ce.at);
+        }
+        continue;
+      }
+      if (claim === 'full') {
+        if (!ledger.fullReported) sink.warn(`more than ${ledger.perImage} distinct continuation areas in this image (limit continuationsPerImage); no more are read`, structName, ce.at);
+        ledger.fullReported = true;
+        break;
+      }
+    }
+    if (directory) directory.used++;
     let buf: Uint8Array;
     try {
       buf = await readAt(abs, ce.length);

@@ -32,6 +32,11 @@ export interface RepackOptions extends WriteCommonOptions {
   sourcePath?: string;
   /** Write an ISO 9660-only image from a source with a UDF bridge (UDF writing is not supported). */
   dropUdf?: boolean;
+  /**
+   * Write files whose data the source does not fully hold (a truncated image) with zeros in place
+   * of the missing bytes, each noted in the result; without it such a repack is refused.
+   */
+  allowShort?: boolean;
 }
 
 export interface BuildOptions extends WriteCommonOptions {
@@ -70,5 +75,11 @@ export interface WriteResult {
   verify: VerifyReport | null;
   /** Things the user should know (e.g. "UDF bridge not written: …", "backup kept at …"). */
   notes: string[];
+  /**
+   * Source entries that could not be written as they were: left out (a directory DAG, an entry
+   * the source image could not decode) or written with zeros (--allow-short), and the source's
+   * read problems. The output is complete otherwise; the CLI exits 1 when there are any.
+   */
+  warnings: string[];
   ms: number;
 }

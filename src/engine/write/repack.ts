@@ -2,7 +2,8 @@
 // source's namespaces, identifiers, El Torito setup and system area (pointers updated).
 import * as fs from 'fs';
 import type { DiscImage, FileNode } from '../image';
-import { DiagnosticSink, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
+import { CorruptImageError, DiagnosticSink, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
+import { shortPath } from '../paths';
 import { readBootCatalog } from '../eltorito/bootCatalog';
 import { readDirectory } from '../iso9660/directoryRecord';
 import { SYSTEM_AREA_SIZE } from '../systemarea';
@@ -20,6 +21,10 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
     throw new InvalidArgumentError(`repack needs the image as a file on disk (got ${sourcePath})`, { image: image.name });
   }
   const notes: string[] = [];
+  const warnings: string[] = [];
+  // Problems the image model reports while the tree is read (entries skipped for unusable names,
+  // data beyond the end of the image …) are problems of this repack.
+  const firstDiagnostic = image.diagnostics.items.length;
   const read = (off: number, len: number): Promise<Uint8Array> => image.source.read(off, len);
   /** The identifier bytes of an entry's (first) directory record (ECMA-119 9.1.10: length at byte 32). */
   const rawId = async (n: FileNode): Promise<Uint8Array> => read(n.recordOffset + 33, (await read(n.recordOffset + 32, 1))[0]);
@@ -41,7 +46,25 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
     notes.push('the UDF bridge was dropped (asked for): the new image is ISO 9660 only');
   }
 
-  const tree = await treeFromImage(image, changes, opts.signal);
+  const tree = await treeFromImage(image, changes, opts.signal, warnings);
+
+  // File data the source does not hold (a truncated or damaged image): never written as silent
+  // zeros. Refused before anything is written, unless asked for (then each file is noted).
+  const short: string[] = [];
+  for (const n of walkTree(tree)) {
+    if (n.type !== 'file' || n.data?.kind !== 'image') continue;
+    const have = n.data.ranges.reduce((a, r) => a + r.length, 0);
+    if (have >= n.data.size) continue;
+    short.push(`${shortPath(n.path)} (${have} of ${n.data.size} bytes)`);
+    if (opts.allowShort) n.data.allowShort = true;
+  }
+  if (short.length > 0) {
+    const list = short.slice(0, 5).join(', ') + (short.length > 5 ? `, and ${short.length - 5} more` : '');
+    if (!opts.allowShort) {
+      throw new CorruptImageError(`the image is truncated or damaged: ${short.length} file${short.length === 1 ? '' : 's'} ha${short.length === 1 ? 's' : 've'} data beyond its end: ${list}. Nothing was written. To write them anyway, with zeros in place of the missing bytes, repack with --allow-short`, { image: image.name, structure: 'file data', offset: size });
+    }
+    for (const m of short) warnings.push(`${m.replace(/ \((\d+) of (\d+) bytes\)$/, ': only $1 of $2 bytes exist in the source')}; the rest is written as zeros (--allow-short)`);
+  }
   const rock = image.namespaces.includes('rr');
   const joliet = image.namespaces.includes('joliet');
 
@@ -159,5 +182,6 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
     vds,
     source: { path: sourcePath, image, size, volumeBytes, systemArea, elTorito: et, head, tail, zeroSectors, hadMd5 },
     boot, hybrid: null, md5: false, verify: opts.verify ?? true, signal: opts.signal, onProgress: opts.onProgress, notes,
+    warnings: [...warnings, ...image.diagnostics.items.slice(firstDiagnostic).map((d) => `${d.structure ? `${d.structure}: ` : ''}${d.message}${d.offset !== undefined ? ` (byte ${d.offset})` : ''}`)],
   });
 }

@@ -6,7 +6,8 @@
 // GPT backup) are re-planned by systemAreaPlan so every pointer matches the new layout.
 import * as fs from 'fs';
 import { DiscImage } from '../image';
-import { CancelledError, InternalError, InvalidArgumentError, IsoError } from '../errors';
+import { CancelledError, CorruptImageError, InternalError, InvalidArgumentError, IsoError } from '../errors';
+import { rangePieces } from '../iso9660/directoryRecord';
 import { patchVolumeDescriptor, serializeBootRecordVd, serializeTerminatorVd, serializeVolumeDescriptor, type VolumeDescriptorSpec } from '../iso9660/volumeDescriptor';
 import { serializePathTable } from '../iso9660/pathTable';
 import { patchBootCatalog, serializeBootCatalog, type CatalogSpec } from '../eltorito/bootCatalog';
@@ -90,6 +91,8 @@ export interface WriteJob {
   signal?: AbortSignal;
   onProgress?: (p: WriteProgress) => void;
   notes: string[];
+  /** See WriteResult.warnings. */
+  warnings?: string[];
 }
 
 interface Alloc { lba: number; extents: FileExtent[] }
@@ -131,7 +134,7 @@ function preservable(d: DataRef): boolean {
   const real = d.extents.filter((e) => e.length > 0);
   const ranges = d.ranges.filter((r) => r.length > 0);
   if (real.length !== ranges.length) return false;
-  return real.every((e, i) => ranges[i].offset === e.lba * SECTOR && ranges[i].length === e.length);
+  return real.every((e, i) => !ranges[i].stride && ranges[i].offset === e.lba * SECTOR && ranges[i].length === e.length);
 }
 
 function splitExtents(lba: number, size: number): FileExtent[] {
@@ -267,7 +270,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
     for (const p of planned.values()) {
       if (p.keep || p.data.kind !== 'image' || p.size === 0) continue;
       const r0 = p.data.ranges[0];
-      if (r0 && p.data.ranges.length === 1) moves.push({ from: r0.offset, to: p.alloc!.lba * SECTOR, length: r0.length });
+      if (r0 && !r0.stride && p.data.ranges.length === 1) moves.push({ from: r0.offset, to: p.alloc!.lba * SECTOR, length: r0.length });
     }
   }
   const movedOffset = (off: number): number => {
@@ -454,7 +457,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
     throw translateIo(e, job.output);
   }
   const size = fs.statSync(job.output).size;
-  return { output: job.output, layout: preserve ? 'preserve' : 'compact', size, bytesCopied, bytesWritten, verify, notes: job.notes, ms: Date.now() - t0 };
+  return { output: job.output, layout: preserve ? 'preserve' : 'compact', size, bytesCopied, bytesWritten, verify, notes: job.notes, warnings: job.warnings ?? [], ms: Date.now() - t0 };
 }
 
 function translateIo(e: unknown, output: string): unknown {
@@ -504,16 +507,20 @@ async function copyData(d: DataRef, srcFd: fs.promises.FileHandle | null, buf: U
   if (!srcFd) throw new InternalError('image data without a source image');
   let pos = 0;
   for (const r of d.ranges) {
-    let done = 0;
-    while (done < r.length) {
-      const want = Math.min(buf.length, r.length - done);
-      const { bytesRead } = await srcFd.read(buf, 0, want, r.offset + done);
-      if (bytesRead <= 0) throw new InvalidArgumentError(`the source image ends inside a file extent at byte ${r.offset + done}`);
-      await sink(buf.subarray(0, bytesRead), pos);
-      done += bytesRead;
-      pos += bytesRead;
+    // An interleaved range (ECMA-119 6.4.3) is read piece by piece, one buffer at a time.
+    for (let done = 0; done < r.length;) {
+      let fill = 0;
+      for (const piece of rangePieces(r, done, Math.min(buf.length, r.length - done))) {
+        const { bytesRead } = await srcFd.read(buf, fill, piece.length, piece.offset);
+        if (bytesRead < piece.length) throw new CorruptImageError(`the source image ends inside a file extent at byte ${piece.offset + bytesRead}`);
+        fill += piece.length;
+      }
+      await sink(buf.subarray(0, fill), pos);
+      done += fill;
+      pos += fill;
     }
   }
+  if (pos < d.size && !d.allowShort) throw new CorruptImageError(`the source image holds only ${pos} of the file's ${d.size} bytes`);
 }
 
 /** The first bytes of a moved boot image with its boot info table / GRUB2 boot info rewritten. */
