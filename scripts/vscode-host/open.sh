@@ -39,7 +39,7 @@ fail() {
   [ "${2:-}" = logs ] && keep_logs open
   exit 1
 }
-rm -rf "$ART/open-image.png" "$ART/open-image.json" "$ART"/open-an-image-FAILED-*.png "$ART/vscode-host/code-server-open.log" "$ART/vscode-host/logs-open"
+rm -rf "$ART/open-image.png" "$ART/open-image.json" "$ART"/open-an-image-FAILED-*.png "$ART/open-image-url-FAILED.png" "$ART/vscode-host/code-server-open.log" "$ART/vscode-host/logs-open"
 
 say "installing the VS Code host if needed (scripts/vscode-host/install.sh)"
 bash scripts/vscode-host/install.sh >"$D/install.log" 2>&1 || { cat "$D/install.log"; fail "installing the VS Code host (scripts/vscode-host/install.sh)"; }

@@ -480,6 +480,10 @@ function scenarios(o) {
             const tree = await imageTreeExpanded(p2, imageRoot(p2).first(), imageRootRe, state.expected);
             console.log(`    ${url}: ${tree.label}: ${tree.children.join(', ')}`);
             Object.assign(state.data, { workspaceUrl: url, workspaceUrlRoot: tree.label, workspaceUrlChildren: tree.children, workspaceUrlReloads: reloads });
+          } catch (e) {
+            const shot = path.join(o.out, 'open-image-url-FAILED.png');
+            await fresh.page.screenshot({ path: shot }).catch(() => {});
+            throw new Error(`${url} in a fresh browser: ${e.message.split('\n')[0]} (that browser: ${shot})`);
           } finally {
             await fresh.close();
           }
