@@ -18,13 +18,14 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 IMAGE=test/fixtures/cache/real/grub-rescue-cdrom.iso
-HOST=$(realpath "${VSCODE_HOST_DIR:-$REPO/.vscode-host}")
 D=$(mktemp -d "${TMPDIR:-/tmp}/isowb-mainjob.XXXXXX")
 C=$D/clone
 opid=
 trap 'rm -rf "$D"' EXIT
 trap 'say "interrupted"; [ -n "$opid" ] && kill -TERM "$opid" 2>/dev/null && wait "$opid"; exit 130' INT TERM
 say() { echo "main job: $*"; }
+source scripts/vscode-host/lib.sh # P: the VS Code host; free_port
+HOST=$(realpath -m "$P")
 checks=0 bad=0
 check() { # check WHAT CMD...: runs CMD, prints ✓/✗ WHAT
   checks=$((checks + 1))
@@ -50,7 +51,7 @@ ln -s "$REPO/node_modules" "$C/node_modules"
 mkdir -p "$C/$(dirname "$IMAGE")" && cp "$IMAGE" "$C/$IMAGE"
 
 # --- the README's main job --------------------------------------------------------------------
-port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+port=$(free_port)
 say "in $C: PORT=$port bash scripts/vscode-host/open.sh $IMAGE --no-wait"
 t=$SECONDS
 # In the background and waited for, so a TERM/Ctrl-C here is passed on (timeout passes it to
