@@ -4,8 +4,8 @@
 # end and exits non-zero on any failure (a failed build/typecheck/lint step counts as a failure).
 # The >4 GiB multi-extent fixture always runs: it is sparse (~256 KiB on disk, ~15 s to build).
 # Then the suites that need a real VS Code (scripts/vscode-host/run.sh all: the extension-host
-# integration tests and the UI end-to-end scenarios in code-server); their counts are added to the
-# final line. ISOWB_SKIP_HOST=1 leaves them out (said so on the output).
+# integration tests, the UI end-to-end scenarios in code-server, and the README's main job run in a
+# fresh clone of HEAD); their counts are added to the final line. ISOWB_SKIP_HOST=1 leaves them out (said so on the output).
 # The QEMU boot tests (test/boot: images booted by scripts/boot-check.py, originals, repacks and
 # builds; ~15 min under TCG) run as their own mocha invocation with a long per-test timeout and an
 # overall limit (ISOWB_BOOT_TIMEOUT seconds, default 3600); their counts are added to the final

@@ -4,13 +4,15 @@
 // started WITHOUT the smoke-test driver (with it, notification toasts are suppressed).
 //
 // Usage: node ui-e2e.js --url http://127.0.0.1:PORT --folder WS --out DIR --result FILE
-//          [--only SUBSTRING]
-// WS holds grub-rescue-cdrom.iso and README.txt. Each scenario is a list of named steps; every
-// step is logged with its duration and the scenario's elapsed time; a failing step saves
-// DIR/<scenario>-FAILED-<step>.png and fails its scenario. FILE gets
-// {passes, failures, tests: [{title, state, err, steps}]}. Exit code 0 when every scenario passed.
+//          [--only SUBSTRING] [--image NAME]
+// WS holds grub-rescue-cdrom.iso (or --image NAME) and README.txt. Each scenario is a list of named
+// steps; every step is logged with its duration and the scenario's elapsed time; a failing step
+// saves DIR/<scenario>-FAILED-<step>.png and fails its scenario. FILE gets
+// {passes, failures, tests: [{title, state, err, steps, data?}]} (data: what a scenario found, e.g.
+// the mounted tree and the workspace URL of 'open an image'). Exit code 0 when every scenario
+// passed. 'open an image' runs only when named by --only (scripts/vscode-host/open.sh).
 const { launchBrowser } = require('./chromium');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
@@ -28,7 +30,7 @@ function parseArgs(argv) {
   return o;
 }
 function usage(msg) {
-  console.error(`ui-e2e: ${msg}\nusage: ui-e2e.js --url URL --folder WS --out DIR --result FILE [--only SUBSTRING]`);
+  console.error(`ui-e2e: ${msg}\nusage: ui-e2e.js --url URL --folder WS --out DIR --result FILE [--only SUBSTRING] [--image NAME]`);
   process.exit(2);
 }
 const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
@@ -205,6 +207,103 @@ async function paintedRow(frame, offset, timeoutMs = 30_000) {
 /** Size of a file in the UI workspace. */
 function wsSize(o, name) { return fs.statSync(path.join(path.resolve(o.folder), name)).size; }
 
+/**
+ * Waits (90 s) until the Explorer shows the row `root(page)` after a folder was added to the
+ * window. Adding a folder to a single-folder window makes it an untitled multi-root workspace and
+ * the web workbench reloads the page for that; about one time in five code-server then shows the
+ * new workspace with no folders: reload once (logged). Returns the number of reloads (0 or 1).
+ */
+async function imageRootAppears(page, root) {
+  const end = Date.now() + 90_000;
+  let reloads = 0;
+  for (;;) {
+    await page.waitForLoadState('domcontentloaded');
+    if (await root(page).first().isVisible().catch(() => false)) {
+      await page.waitForTimeout(1500); // the root may show just before the page reloads
+      if (await root(page).first().isVisible().catch(() => false)) return reloads;
+    }
+    const empty = page.locator('.explorer-folders-view, .pane-body').filter({ hasText: 'You have not yet added a folder to the workspace' });
+    if (!reloads && (await empty.first().isVisible().catch(() => false))) {
+      await page.waitForTimeout(3000);
+      if (await empty.first().isVisible().catch(() => false)) {
+        console.log(`    the workspace shows no folders (${page.url()}): reloading once`);
+        reloads++;
+        await page.reload();
+        await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      }
+    }
+    if (Date.now() > end) throw new Error('no root for the image within 90 s');
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * The Explorer's state around the level-1 row whose label matches `rootRe`, read from the DOM:
+ * whether it is expanded, whether anything in the Explorer still shows the loading spinner (the
+ * twistie of a folder whose children are being fetched) or the side bar's progress bar runs, and
+ * the labels of the level-2 rows rendered under it (its children, up to the next root).
+ */
+function explorerTreeState(page, rootRe) {
+  return page.evaluate((src) => {
+    const re = new RegExp(src);
+    const label = (r) => (r.querySelector('.label-name')?.textContent ?? '').replace(/\u00a0/g, ' ').trim();
+    const rows = [...document.querySelectorAll('.explorer-folders-view .monaco-list-row')]
+      .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')));
+    const sidebar = document.getElementById('workbench.parts.sidebar');
+    const busy = !!sidebar && sidebar.querySelector('.monaco-progress-container.active') !== null;
+    const loading = document.querySelector('.explorer-folders-view .codicon-tree-item-loading') !== null;
+    const i = rows.findIndex((r) => r.getAttribute('aria-level') === '1' && re.test(label(r)));
+    if (i < 0) return { found: false, busy, loading };
+    const children = [];
+    for (const r of rows.slice(i + 1)) {
+      const level = Number(r.getAttribute('aria-level'));
+      if (level <= 1) break;
+      if (level === 2) children.push(label(r));
+    }
+    return { found: true, label: label(rows[i]), expanded: rows[i].getAttribute('aria-expanded') === 'true', busy, loading, children };
+  }, rootRe.source);
+}
+
+/**
+ * Expands the image's root row and waits until its tree is really there, decided from the DOM:
+ * the row is expanded, no spinner and no progress bar in the Explorer, and the rows under it are
+ * the image's top-level entries (`expected`, from isowb ls): every rendered child is one of them,
+ * and all of them are rendered (a long root: at least a screenful, the list renders only what is
+ * in view) — twice in a row, 250 ms apart. Returns { label, children }.
+ */
+async function imageTreeExpanded(page, rootRow, rootRe, expected, timeoutMs = 60_000) {
+  if ((await rootRow.getAttribute('aria-expanded')) !== 'true') await expand(rootRow);
+  const want = new Set(expected);
+  const enough = Math.min(want.size, 10);
+  let st;
+  let stable = 0;
+  await waitFor(page, 'the image\'s tree to be expanded with its entries listed and nothing loading', async () => {
+    st = await explorerTreeState(page, rootRe);
+    const ok = st.found && st.expanded && !st.loading && !st.busy && st.children.length >= enough && st.children.every((c) => want.has(c));
+    stable = ok ? stable + 1 : 0;
+    return stable >= 2;
+  }, timeoutMs).catch((e) => {
+    throw new Error(`${e.message}; last seen: ${JSON.stringify(st)}; expected entries: ${[...want].slice(0, 20).join(', ')}`);
+  });
+  return { label: st.label, children: st.children };
+}
+
+/** The names at the top of an image, as `isowb ls IMAGE / --json` lists them (the extension's engine). */
+function topLevelNames(imagePath) {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist/isowb.js'), 'ls', imagePath, '/', '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const names = [];
+  for (const line of (r.stdout || '').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      names.push(JSON.parse(line).path.replace(/^\//, ''));
+    } catch { /* not a JSON line */ }
+  }
+  if (r.error || (r.status !== 0 && names.length === 0)) {
+    throw new Error(`isowb ls could not list ${imagePath}: ${r.error ? r.error.message : (r.stderr || '').trim().split('\n')[0]}`);
+  }
+  return names;
+}
+
 // ---- the scenarios -------------------------------------------------------------------------
 
 function scenarios(o) {
@@ -218,8 +317,9 @@ function scenarios(o) {
   } catch (e) {
     console.log(`ui-e2e: could not read grub.cfg with dist/isowb.js (${e.message.split('\n')[0]}); only checking the editor is not empty`);
   }
-  const state = {}; // shared between the steps of a scenario
-  const imageRoot = (page) => explorerRow(page, new RegExp(`^${escapeRe(IMAGE_NAME)}.+`), 1);
+  const state = { data: {} }; // shared between the steps of a scenario; state.data goes into the result
+  const imageRootRe = new RegExp(`^${escapeRe(IMAGE_NAME)}.+`); // "NAME — VOLUME ID"
+  const imageRoot = (page) => explorerRow(page, imageRootRe, 1);
 
   /**
    * Waits until the active editor is no longer `before` (a tab label) and contains the report's
@@ -257,29 +357,7 @@ function scenarios(o) {
           await contextMenu(page, explorerRow(page, IMAGE_NAME).first(), 'Open Image as Workspace Folder');
         }],
         ['a root for the image appears', async (page) => {
-          // Adding a folder to a single-folder window makes it an untitled multi-root workspace;
-          // the web workbench may reload the page for that, so allow time.
-          const end = Date.now() + 90_000;
-          let reloaded = false;
-          for (;;) {
-            await page.waitForLoadState('domcontentloaded');
-            if (await imageRoot(page).first().isVisible().catch(() => false)) {
-              await page.waitForTimeout(1500); // the root may show just before the page reloads
-              if (await imageRoot(page).first().isVisible().catch(() => false)) break;
-            }
-            const empty = page.locator('.explorer-folders-view, .pane-body').filter({ hasText: 'You have not yet added a folder to the workspace' });
-            if (!reloaded && (await empty.first().isVisible().catch(() => false))) {
-              await page.waitForTimeout(3000);
-              if (await empty.first().isVisible().catch(() => false)) {
-                console.log(`    the new workspace shows no folders (${page.url()}): reloading once`);
-                reloaded = true;
-                await page.reload();
-                await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-              }
-            }
-            if (Date.now() > end) throw new Error('no root for the image within 90 s');
-            await page.waitForTimeout(250);
-          }
+          await imageRootAppears(page, imageRoot);
           const label = (await imageRoot(page).first().locator('.label-name').innerText()).trim();
           console.log(`    root label: ${label}`);
         }],
@@ -358,9 +436,11 @@ function scenarios(o) {
       ],
     },
     {
-      // Not a test: scripts/vscode-host/open.sh runs it (--only "open an image") for any image.
+      // Not a test: scripts/vscode-host/open.sh runs it (--only "open an image") for any image, and
+      // prints data.workspaceUrl. (run.sh's main-job test runs open.sh in a fresh clone.)
       name: 'open an image',
       demo: true,
+      data: state.data,
       steps: [
         ['open the workbench', async (page) => {
           await page.goto(workbenchUrl);
@@ -371,14 +451,41 @@ function scenarios(o) {
           await row.waitFor({ timeout: 60_000 });
           await contextMenu(page, row, 'Open Image as Workspace Folder');
         }],
-        ['the image root appears; expand it', async (page) => {
-          await imageRoot(page).first().waitFor({ timeout: 90_000 });
-          await expand(imageRoot(page).first());
-          await page.waitForTimeout(1500);
+        ['the image root appears', async (page) => {
+          state.data.reloads = await imageRootAppears(page, imageRoot);
+        }],
+        ['its tree is expanded: the top-level entries listed, nothing loading', async (page) => {
+          state.expected = topLevelNames(imagePath);
+          const tree = await imageTreeExpanded(page, imageRoot(page).first(), imageRootRe, state.expected);
+          console.log(`    ${tree.label}: ${tree.children.join(', ')}`);
+          Object.assign(state.data, { root: tree.label, children: tree.children, entries: state.expected.length });
         }],
         ['screenshot open-image.png', async (page) => {
           await page.mouse.move(1, 1);
           await page.screenshot({ path: path.join(o.out, 'open-image.png') });
+        }],
+        ['the page is now a workspace; its URL opens it with the image mounted in a fresh browser', async (page) => {
+          // The window became an untitled multi-root workspace (a .code-workspace file in the
+          // server's user data: ?workspace=…). Open that URL in a new browser with an empty
+          // profile: the Explorer must show the image's root, expanded, with the same entries.
+          const url = page.url();
+          if (!new URL(url).searchParams.get('workspace')) throw new Error(`the page did not become a workspace: ${url}`);
+          const fresh = await launchBrowser();
+          try {
+            const p2 = fresh.page;
+            await p2.goto(url);
+            await p2.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+            const reloads = await imageRootAppears(p2, imageRoot);
+            const tree = await imageTreeExpanded(p2, imageRoot(p2).first(), imageRootRe, state.expected);
+            console.log(`    ${url}: ${tree.label}: ${tree.children.join(', ')}`);
+            Object.assign(state.data, { workspaceUrl: url, workspaceUrlRoot: tree.label, workspaceUrlChildren: tree.children, workspaceUrlReloads: reloads });
+          } catch (e) {
+            const shot = path.join(o.out, 'open-image-url-FAILED.png');
+            await fresh.page.screenshot({ path: shot }).catch(() => {});
+            throw new Error(`${url} in a fresh browser: ${e.message.split('\n')[0]} (that browser: ${shot})`);
+          } finally {
+            await fresh.close();
+          }
         }],
       ],
     },
@@ -594,7 +701,7 @@ async function main() {
           break;
         }
       }
-      results.push({ title: sc.name, state: err ? 'failed' : 'passed', err, steps, ms: Date.now() - s0 });
+      results.push({ title: sc.name, state: err ? 'failed' : 'passed', err, steps, ms: Date.now() - s0, ...(sc.data ? { data: sc.data } : {}) });
       console.log(`  ${err ? 'FAILED' : 'passed'}: ${sc.name} (${Date.now() - s0} ms)`);
     }
   } finally {
