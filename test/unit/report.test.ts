@@ -203,7 +203,7 @@ function memo<T>(f: () => Promise<T>): () => Promise<T> {
 
 const subjects: Array<{ name: string; get: () => Promise<string> }> = [
   { name: 'grub-rescue-cdrom.iso', get: () => realImage('grub-rescue-cdrom.iso') },
-  ...listFixtures().filter(f => !f.large).map(f => ({ name: f.name, get: () => fixture(f.name) })),
+  ...listFixtures().filter(f => !f.large && !f.noPeers).map(f => ({ name: f.name, get: () => fixture(f.name) })),
 ];
 
 const XORRISO_PLATFORM: Record<string, string> = { BIOS: 'x86 BIOS', UEFI: 'UEFI', PPC: 'PowerPC', Mac: 'Mac' };
