@@ -436,17 +436,18 @@ function toolError(stderr: unknown): { code?: string; text: string } | null {
 export function describeFailure(e: unknown): string {
   if (e instanceof IsoError) return e.message;
   const err = e as NodeJS.ErrnoException & { stderr?: unknown; cmd?: unknown };
+  if (typeof err?.code === 'string') {
+    // "ENAMETOOLONG: name too long, open '/very/long/host/path'": the code and the reason; the
+    // host path is the entry's, already named. (Also a tool that cannot be started: "spawn mknod".)
+    const reason = /^[A-Z0-9_]+: ([^,]*)/.exec(err.message ?? '')?.[1];
+    return `${err.syscall ? `${err.syscall}: ` : ''}${err.code}${reason ? ` (${reason})` : ''}`;
+  }
   if (typeof err?.cmd === 'string') {
+    // A tool that ran and failed: its last message, as an errno code when it is one.
     const tool = err.cmd.split(' ')[0];
     const t = toolError(err.stderr);
     if (t?.code) return `${tool}: ${t.code} (${t.text})`;
     return `${tool} failed${t ? `: ${t.text}` : typeof err.code === 'number' ? ` with exit code ${err.code}` : ''}`;
-  }
-  if (typeof err?.code === 'string') {
-    // "ENAMETOOLONG: name too long, open '/very/long/host/path'": the code and the reason; the
-    // host path is the entry's, already named.
-    const reason = /^[A-Z0-9_]+: ([^,]*)/.exec(err.message ?? '')?.[1] ?? err.message;
-    return `${err.syscall ? `${err.syscall}: ` : ''}${err.code} (${reason})`;
   }
   return `internal error: ${err?.message ?? String(e)}`;
 }
