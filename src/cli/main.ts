@@ -186,7 +186,12 @@ async function cmdExtract(p: Parsed): Promise<void> {
         onWarning: m => process.stderr.write(`isowb: warning: ${m}\n`),
         onProgress: tty ? pr => process.stderr.write(`\r\x1b[K${pr.files} files, ${(pr.bytes / 1048576).toFixed(1)} MiB (of ≤${(total / 1048576).toFixed(0)} MiB)  ${pr.current.slice(-60)}`) : undefined,
       });
-      if (tty) process.stderr.write(`\r\x1b[K${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks, ${(r.bytes / 1048576).toFixed(1)} MiB extracted to ${dest}\n`);
+      // The summary goes to a terminal always, elsewhere (stderr) when something went wrong.
+      const problems = r.failed > 0 ? `; ${r.failed} ${r.failed === 1 ? 'entry' : 'entries'} could not be extracted (see warnings)`
+        : r.warnings.length > 0 ? `; ${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : '';
+      const summary = `${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks, ${r.special} special files (${(r.bytes / 1048576).toFixed(1)} MiB) extracted to ${dest}${problems}`;
+      if (tty) process.stderr.write(`\r\x1b[K${summary}\n`);
+      else if (r.warnings.length > 0) process.stderr.write(`isowb: ${summary}\n`);
       if (r.warnings.length > 0) process.exitCode = 1;
     } finally {
       process.off('SIGINT', onSig);

@@ -1,10 +1,13 @@
 // `isowb repack` and `isowb build`: the writer's command-line front end. Same safety rules as the
 // extension: a temp file beside the output, fsync, verify, rename; Ctrl+C cancels cleanly.
+// `repack --add` stores host folders as `isowb build` and `xorriso -map` do (links as links,
+// special files as special files) and checks every entry before anything is written.
 import * as fs from 'fs';
 import * as path from 'path';
 import { DiscImage } from '../engine/image';
 import { ChangeSet } from '../engine/edit/changeSet';
 import { reportError, UsageError } from './errors';
+import { InvalidArgumentError, IsoError } from '../engine/errors';
 import { repack } from '../engine/write/repack';
 import { buildImage } from '../engine/write/build';
 import type { WriteProgress, WriteResult } from '../engine/write/api';
@@ -74,16 +77,64 @@ async function withAbort<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T>
   try { return await fn(ac.signal); } finally { process.off('SIGINT', onSig); process.off('SIGTERM', onSig); }
 }
 
-/** Adds a host file or folder (recursively) into the change set at `dest`. */
-async function addHost(cs: ChangeSet, src: string, dest: string, overwrite: boolean): Promise<void> {
-  const st = await fs.promises.stat(src);
-  if (st.isDirectory()) {
-    if (!(await cs.stat(dest))) await cs.mkdir(dest);
-    for (const name of (await fs.promises.readdir(src)).sort()) await addHost(cs, path.join(src, name), `${dest === '/' ? '' : dest}/${name}`, overwrite);
+/**
+ * Stages a host file or folder (recursively) at `dest`, as `xorriso -map` and `isowb build` store
+ * them: symbolic links as links (never followed: a link to /etc/shadow must not bring its content
+ * into the image), FIFOs, sockets and device nodes as such (never read: /dev/zero has no end).
+ * Problems (an entry that cannot be read, a name or type the image cannot hold) are collected in
+ * `problems`, one line each, and staging goes on; the caller writes nothing if there is any.
+ */
+async function addHost(cs: ChangeSet, src: string, dest: string, overwrite: boolean, problems: string[]): Promise<void> {
+  const problem = (e: unknown): void => {
+    if (e instanceof IsoError) problems.push(`${src}: ${e.detail}`);
+    else if (typeof (e as NodeJS.ErrnoException)?.code === 'string') problems.push(`${src}: ${systemMessage(e as NodeJS.ErrnoException)}`);
+    else throw e;
+  };
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.lstat(src);
+  } catch (e) {
+    problem(e);
     return;
   }
-  if (!st.isFile()) throw new UsageError(`${src} is not a file or folder`);
-  await cs.writeFile(dest, { path: path.resolve(src), size: st.size }, { create: true, overwrite });
+  try {
+    if (st.isDirectory()) {
+      const names = (await fs.promises.readdir(src)).sort();
+      const there = await cs.stat(dest);
+      if (!there) await cs.mkdir(dest);
+      else if (there.type !== 'dir') throw new InvalidArgumentError(`${dest} already exists in the image and is not a folder`);
+      for (const name of names) await addHost(cs, path.join(src, name), `${dest === '/' ? '' : dest}/${name}`, overwrite, problems);
+    } else if (st.isFile()) {
+      // Read later, while the image is written: make sure now that it can be.
+      await fs.promises.access(src, fs.constants.R_OK);
+      await cs.writeFile(dest, { path: path.resolve(src), size: st.size }, { create: true, overwrite });
+    } else if (st.isSymbolicLink()) {
+      await cs.symlink(dest, await fs.promises.readlink(src), { overwrite, mtime: st.mtime });
+    } else {
+      const type = st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : 'socket';
+      const rdev = type === 'char' || type === 'block' ? hostDevice(st.rdev) : undefined;
+      await cs.mknod(dest, type, { rdev, mode: st.mode & 0o7777, mtime: st.mtime, overwrite });
+    }
+  } catch (e) {
+    problem(e);
+  }
+}
+
+/** "permission denied (EACCES)" from a system call's error. */
+function systemMessage(e: NodeJS.ErrnoException): string {
+  const reason = /^[A-Z0-9_]+: ([^,]*)/.exec(e.message ?? '')?.[1];
+  return reason ? `${reason} (${e.code})` : e.message;
+}
+
+/** Major and minor of a host st_rdev: glibc's encoding on Linux, the BSD one (8:24 bits) on macOS. */
+function hostDevice(rdev: number): { major: number; minor: number } {
+  if (process.platform === 'darwin') return { major: (rdev >>> 24) & 0xff, minor: rdev & 0xffffff };
+  const high = Math.floor(rdev / 0x100000000) >>> 0;
+  const low = rdev >>> 0;
+  return {
+    major: (((low >>> 8) & 0xfff) | (high & 0xfffff000)) >>> 0,
+    minor: ((low & 0xff) | ((low >>> 12) & 0xfff00)) + (high & 0xfff) * 0x100000,
+  };
 }
 
 export async function cmdRepack(argv: string[]): Promise<number> {
@@ -105,13 +156,19 @@ export async function cmdRepack(argv: string[]): Promise<number> {
     for (const p of a.values.get('--rm') ?? []) await cs.delete(p.startsWith('/') ? p : '/' + p, { recursive: true });
     for (const s of a.values.get('--replace') ?? []) {
       const [src, dest] = pair(s, '--replace');
+      // The content of SRC (a link to a file is read through, as cp does) replaces the file DEST.
       const st = await fs.promises.stat(src);
-      if (!st.isFile()) throw new UsageError(`--replace: ${src} is not a file`);
+      if (!st.isFile()) throw new InvalidArgumentError(`--replace ${s}: ${src} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; only a file's content can replace a file`);
       await cs.writeFile(dest, { path: path.resolve(src), size: st.size }, { create: false, overwrite: true });
     }
+    // Every --add is checked in full first: nothing is written if any entry has a problem.
+    const problems: string[] = [];
     for (const s of a.values.get('--add') ?? []) {
       const [src, dest] = pair(s, '--add');
-      await addHost(cs, src, dest, false);
+      await addHost(cs, src, dest, false, problems);
+    }
+    if (problems.length > 0) {
+      throw new InvalidArgumentError(`--add: ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'} cannot be added, so nothing was written:\n${problems.map(p => `  ${p}`).join('\n')}`);
     }
     const r = await withAbort((signal) => repack(img, cs.isEmpty ? null : cs, {
       output, layout, replaceOriginal, keepBackup: a.flags.has('--keep-backup'), dropUdf: a.flags.has('--drop-udf'),

@@ -1,12 +1,18 @@
 // Extraction of files from an image to a folder. Never writes outside the chosen folder: names
 // are checked component by component, parents are verified not to be symlinks, and the image's
 // own symlinks are created last so no write can pass through one.
+//
+// One bad entry never stops an extraction: whatever fails for one entry (a system call's errno
+// error, a failing mkfifo/mknod, an IsoError reading its data) becomes a warning naming the entry,
+// the entry counts as not extracted, and the walk goes on; directory modes and times are applied
+// at the end. Only cancellation, an unusable destination folder and a destination that can take
+// no more writes (full disk, quota, read-only file system) stop it.
 import * as fs from 'node:fs';
 import { promises as fsp, constants as C } from 'node:fs';
 import * as nodePath from 'node:path';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { CancelledError, InvalidArgumentError, IsoError, UnsafePathError } from './errors';
+import { getSystemErrorMap, promisify } from 'node:util';
+import { CancelledError, CorruptImageError, InvalidArgumentError, IsoError, UnsafePathError, UnsupportedFeatureError } from './errors';
 import type { DiscImage, FileNode } from './image';
 
 export interface ExtractProgress {
@@ -44,6 +50,12 @@ export interface ExtractResult {
   symlinks: number;
   special: number;
   bytes: number;
+  /**
+   * Entries of the selection that could not be extracted: each is named in a warning, except the
+   * contents of a directory that could not be created (its warning says they are skipped).
+   */
+  failed: number;
+  /** Every warning: entries not extracted, attributes not applied, problems read in the image. */
   warnings: string[];
 }
 
@@ -96,14 +108,17 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
   const base = '/' + (opts.base ?? '/').split('/').filter(x => x !== '' && x !== '.').join('/');
   if (base.split('/').includes('..')) throw new InvalidArgumentError(`".." is not allowed in the extraction base: ${opts.base}`);
   const baseLen = base === '/' ? 0 : base.length;
+  // An unusable destination stops everything before anything is written.
   await fsp.mkdir(dest, { recursive: true });
   const root = await fsp.realpath(dest);
   const preserveOwner = opts.preserveOwner ?? (typeof process.getuid === 'function' && process.getuid() === 0);
-  const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, special: 0, bytes: 0, warnings: [] };
+  const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, special: 0, bytes: 0, failed: 0, warnings: [] };
   const warn = (m: string) => { result.warnings.push(m); opts.onWarning?.(m); };
   const verified = new Set<string>([root]);
   const dirFixups: Array<{ target: string; node: FileNode }> = [];
   const links: Array<{ target: string; node: FileNode }> = [];
+  /** Directories (paths relative to the base) that could not be created: their contents are skipped. */
+  const failedDirs = new Set<string>();
   const progress: ExtractProgress = { files: 0, bytes: 0, totalBytes: 0, current: '' };
   let lastReport = 0;
   const report = (force = false) => {
@@ -112,6 +127,26 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     if (force || now - lastReport > 100) { lastReport = now; opts.onProgress({ ...progress }); }
   };
   const checkCancel = () => { if (opts.signal?.aborted) throw new CancelledError('extraction cancelled', { image: image.name }); };
+
+  /**
+   * One entry could not be extracted: a warning naming it and why, and on we go — unless the
+   * destination can take no more writes (then extraction stops with a clear error) or the user
+   * cancelled.
+   */
+  const failed = (node: FileNode, e: unknown, what = `${TYPE_WORD[node.type]} not extracted`): void => {
+    stopIfFatal(e, node, root, result);
+    result.failed++;
+    warn(`${node.path}: ${what}: ${describeFailure(e)}`);
+  };
+  /** An attribute (owner, mode, times) that could not be applied: a warning; the entry stays. */
+  const attempt = async (node: FileNode, what: string, fn: () => unknown): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      stopIfFatal(e, node, root, result);
+      warn(`${node.path}: ${what} not applied: ${describeFailure(e)}`);
+    }
+  };
 
   /** Host path for an image path; every component is validated. */
   const slowHostPath = (p: string): string => {
@@ -171,6 +206,7 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     await ensureDir(nodePath.dirname(target));
     const perm = node.mode & 0o7777;
     const fd = await openNew(target, perm & 0o777);
+    let written = false;
     try {
       let pos = 0;
       if (node.size <= CHUNK) {
@@ -191,29 +227,63 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
         // A file that ends in a hole gets its length from ftruncate.
         if (pos > 0) await fsFtruncate(fd, pos);
       }
+      written = true;
       if (pos < node.size) warn(`${node.path}: image ends after ${pos} of ${node.size} bytes; file is short`);
       // Owner first: chown clears the set-user/group-ID bits, chmod then restores them.
       const chown = preserveOwner && (node.uid !== myUid || node.gid !== myGid);
       if (chown) { try { fs.fchownSync(fd, node.uid, node.gid); } catch { /* not permitted: keep ours */ } }
-      if (chown || perm !== (perm & 0o777 & ~umask)) fs.fchmodSync(fd, perm);
-      if (node.mtime) fs.futimesSync(fd, node.atime ?? node.mtime, node.mtime);
+      if (chown || perm !== (perm & 0o777 & ~umask)) await attempt(node, 'mode', () => fs.fchmodSync(fd, perm));
+      const mtime = node.mtime;
+      if (mtime) await attempt(node, 'modification time', () => fs.futimesSync(fd, node.atime ?? mtime, mtime));
     } finally {
       fs.closeSync(fd);
+      // A file whose data could not be written completely is not left behind looking complete.
+      if (!written) try { fs.unlinkSync(target); } catch { /* already gone */ }
     }
+  };
+
+  const makeSpecial = async (node: FileNode, target: string): Promise<boolean> => {
+    if (process.platform !== 'linux') { failed(node, new UnsupportedFeatureError(`not created on ${process.platform}`)); return false; }
+    const perm = node.mode & 0o7777;
+    // mkfifo/mknod refuse set-user/group-ID and sticky bits in -m: those come with the chmod below.
+    const mode = (perm & 0o777).toString(8);
+    if (node.type === 'fifo') {
+      await ensureDir(nodePath.dirname(target));
+      await removeExisting(target);
+      await run('mkfifo', ['-m', mode, '--', target]);
+    } else if ((node.type === 'char' || node.type === 'block') && preserveOwner) {
+      const dev = node.rdev ?? { major: 0, minor: 0 };
+      if (!isDeviceNumber(dev.major) || !isDeviceNumber(dev.minor)) {
+        failed(node, new CorruptImageError(`device number ${dev.major},${dev.minor} is not valid`));
+        return false;
+      }
+      await ensureDir(nodePath.dirname(target));
+      await removeExisting(target);
+      await run('mknod', ['-m', mode, '--', target, node.type === 'char' ? 'c' : 'b', String(dev.major), String(dev.minor)]);
+    } else {
+      result.failed++;
+      warn(`${node.path}: ${node.type} ${node.type === 'socket' ? 'cannot be extracted' : 'needs root to be created'}; skipped`);
+      return false;
+    }
+    if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
+    if (perm !== (perm & 0o777 & ~umask)) await attempt(node, 'mode', () => fsp.chmod(target, perm));
+    const mtime = node.mtime;
+    if (mtime) await attempt(node, 'modification time', () => fsp.utimes(target, node.atime ?? mtime, mtime));
+    return true;
   };
 
   const extractNode = async (node: FileNode): Promise<void> => {
     checkCancel();
     progress.current = node.path;
-    let target: string;
     const rel = node.path.slice(baseLen);
-    try {
-      target = hostPath(rel);
-    } catch (e) {
-      if (e instanceof UnsafePathError) { warn(e.message); return; }
-      throw e;
+    if (failedDirs.has(rel.slice(0, rel.lastIndexOf('/')))) {
+      // Inside a directory that could not be created (its warning said its contents are skipped).
+      result.failed++;
+      if (node.type === 'dir') failedDirs.add(rel);
+      return;
     }
     try {
+      const target = hostPath(rel);
       switch (node.type) {
         case 'dir':
           await ensureDir(target);
@@ -231,35 +301,17 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
           links.push({ target, node });
           break;
         default:
-          await makeSpecial(node, target);
+          if (await makeSpecial(node, target)) result.special++;
       }
     } catch (e) {
-      if (e instanceof CancelledError) throw e;
-      if (e instanceof UnsafePathError) { warn(e.message); return; }
-      if (e instanceof IsoError) { warn(`${node.path}: ${e.message}`); return; }
-      throw e;
+      if (node.type === 'dir') {
+        failedDirs.add(rel);
+        failed(node, e, 'directory not created (its contents are skipped)');
+      } else {
+        failed(node, e);
+      }
     }
     report();
-  };
-
-  const makeSpecial = async (node: FileNode, target: string): Promise<void> => {
-    await ensureDir(nodePath.dirname(target));
-    await removeExisting(target);
-    if (process.platform !== 'linux') { warn(`${node.path}: ${node.type} not created on ${process.platform}`); return; }
-    const mode = (node.mode & 0o7777).toString(8);
-    if (node.type === 'fifo') {
-      await run('mkfifo', ['-m', mode, target]);
-    } else if ((node.type === 'char' || node.type === 'block') && preserveOwner) {
-      const dev = node.rdev ?? { major: 0, minor: 0 };
-      await run('mknod', ['-m', mode, target, node.type === 'char' ? 'c' : 'b', String(dev.major), String(dev.minor)]);
-    } else {
-      warn(`${node.path}: ${node.type} ${node.type === 'socket' ? 'cannot be extracted' : 'needs root to be created'}; skipped`);
-      return;
-    }
-    if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
-    await fsp.chmod(target, node.mode & 0o7777);
-    if (node.mtime) await fsp.utimes(target, node.atime ?? node.mtime, node.mtime).catch(() => undefined);
-    result.special++;
   };
 
   // Problems the image model reports while we read (entries skipped for unusable names,
@@ -275,9 +327,14 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     nodes.push(node);
   }
   if (opts.planTotal) {
-    for (const node of nodes) {
-      if (node.type === 'file') progress.totalBytes += node.size;
-      else if (node.type === 'dir') await image.walk(node, n => { checkCancel(); if (n.type === 'file') progress.totalBytes += n.size; });
+    try {
+      for (const node of nodes) {
+        if (node.type === 'file') progress.totalBytes += node.size;
+        else if (node.type === 'dir') await image.walk(node, n => { checkCancel(); if (n.type === 'file') progress.totalBytes += n.size; });
+      }
+    } catch (e) {
+      // An unreadable directory is reported by the extraction walk below; the total stays a guess.
+      if (!(e instanceof IsoError) || e instanceof CancelledError) throw e;
     }
     report(true);
   }
@@ -285,7 +342,15 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     if (node.type === 'dir') {
       if (node.path.length > baseLen && node.path !== '/') await extractNode(node);
       else await ensureDir(root);
-      await image.walk(node, n => extractNode(n));
+      try {
+        await image.walk(node, n => extractNode(n));
+      } catch (e) {
+        // A directory whose records cannot be read ends this walk; the other selected entries,
+        // the symbolic links and the directory attributes still follow.
+        if (!(e instanceof IsoError) || e instanceof CancelledError || stops.has(e)) throw e;
+        result.failed++;
+        warn(`${node.path}: not completely extracted: ${e.message}`);
+      }
     } else {
       await extractNode(node);
     }
@@ -295,29 +360,101 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
   for (const { target, node } of links) {
     checkCancel();
     try {
+      const to = node.target ?? '';
+      if (to.includes('\0')) throw new CorruptImageError('the link target contains a NUL byte, which no file system can store');
       await ensureDir(nodePath.dirname(target));
       await removeExisting(target);
-      await fsp.symlink(node.target ?? '', target);
-      if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
-      if (node.mtime) await fsp.lutimes(target, node.atime ?? node.mtime, node.mtime).catch(() => undefined);
+      await fsp.symlink(to, target);
       result.symlinks++;
     } catch (e) {
-      if (e instanceof IsoError) { warn(`${node.path}: ${e.message}`); continue; }
-      throw e;
+      failed(node, e);
+      continue;
     }
+    if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
+    const mtime = node.mtime;
+    if (mtime) await attempt(node, 'modification time', () => fsp.lutimes(target, node.atime ?? mtime, mtime));
   }
   // Directory modes and times last, deepest first (a read-only directory blocks its children).
   for (let i = dirFixups.length - 1; i >= 0; i--) {
     const { target, node } = dirFixups[i];
     if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
-    await fsp.chmod(target, node.mode & 0o7777);
-    if (node.mtime) await fsp.utimes(target, node.atime ?? node.mtime, node.mtime);
+    await attempt(node, 'directory mode', () => fsp.chmod(target, node.mode & 0o7777));
+    const mtime = node.mtime;
+    if (mtime) await attempt(node, 'directory modification time', () => fsp.utimes(target, node.atime ?? mtime, mtime));
   }
   for (const d of image.diagnostics.items.slice(firstDiagnostic)) {
     warn(`${d.structure ? `${d.structure}: ` : ''}${d.message}${d.offset !== undefined ? ` (byte ${d.offset})` : ''}`);
   }
   report(true);
   return result;
+}
+
+const TYPE_WORD: Record<FileNode['type'], string> = {
+  file: 'file', dir: 'directory', symlink: 'symbolic link', fifo: 'FIFO', char: 'character device', block: 'block device', socket: 'socket',
+};
+
+/** Errors after which the destination takes no more writes: every later entry would fail too. */
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+/** The errors that stopped an extraction (they pass every per-entry handler on the way out). */
+const stops = new WeakSet<object>();
+
+/**
+ * Ends the extraction when `e` is a cancellation or says the destination is full (or read-only):
+ * the directories written so far keep their owner-only permissions (0700, as created), so the
+ * partial result can be removed, or completed by extracting again once there is room.
+ */
+function stopIfFatal(e: unknown, node: FileNode, root: string, r: ExtractResult): void {
+  if (e instanceof CancelledError || (typeof e === 'object' && e !== null && stops.has(e))) throw e;
+  const code = errnoCode(e);
+  if (code !== undefined && FULL.has(code)) {
+    const why = code === 'EROFS' ? 'the file system is read-only' : code === 'EDQUOT' ? 'the disk quota is exhausted' : 'no space left on the device';
+    const stop = new InvalidArgumentError(`extraction to ${root} stopped at ${node.path}: ${why} (${code}); the ${r.files} files and ${r.dirs} directories written so far are kept`);
+    stops.add(stop);
+    throw stop;
+  }
+}
+
+/** The errno code of a system-call error, or of a tool (mkfifo, mknod) that failed with one. */
+function errnoCode(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException & { stderr?: unknown; cmd?: unknown };
+  if (typeof err?.code === 'string' && /^E[A-Z0-9]+$/.test(err.code)) return err.code;
+  if (typeof err?.cmd === 'string') return toolError(err.stderr)?.code;
+  return undefined;
+}
+
+/** The last message of a tool's stderr ("mknod: /x/y: Invalid argument") as an errno code. */
+function toolError(stderr: unknown): { code?: string; text: string } | null {
+  const line = String(stderr ?? '').trim().split('\n').pop() ?? '';
+  if (!line) return null;
+  const text = line.slice(line.lastIndexOf(': ') + 2);
+  const lower = text.toLowerCase();
+  for (const [name, description] of getSystemErrorMap().values()) if (description.toLowerCase() === lower) return { code: name, text };
+  return { text };
+}
+
+/** What went wrong, in one line: "open: ENAMETOOLONG (name too long)", "mknod: EINVAL (invalid argument)", an engine error's message. */
+export function describeFailure(e: unknown): string {
+  if (e instanceof IsoError) return e.message;
+  const err = e as NodeJS.ErrnoException & { stderr?: unknown; cmd?: unknown };
+  if (typeof err?.code === 'string') {
+    // "ENAMETOOLONG: name too long, open '/very/long/host/path'": the code and the reason; the
+    // host path is the entry's, already named. (Also a tool that cannot be started: "spawn mknod".)
+    const reason = /^[A-Z0-9_]+: ([^,]*)/.exec(err.message ?? '')?.[1];
+    return `${err.syscall ? `${err.syscall}: ` : ''}${err.code}${reason ? ` (${reason})` : ''}`;
+  }
+  if (typeof err?.cmd === 'string') {
+    // A tool that ran and failed: its last message, as an errno code when it is one.
+    const tool = err.cmd.split(' ')[0];
+    const t = toolError(err.stderr);
+    if (t?.code) return `${tool}: ${t.code} (${t.text})`;
+    return `${tool} failed${t ? `: ${t.text}` : typeof err.code === 'number' ? ` with exit code ${err.code}` : ''}`;
+  }
+  return `internal error: ${err?.message ?? String(e)}`;
+}
+
+/** A device number mknod can be given (it reads "-5" as an option; the kernel judges the range). */
+function isDeviceNumber(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
 }
 
 async function removeExisting(target: string): Promise<void> {

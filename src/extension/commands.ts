@@ -166,11 +166,14 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
     });
     const secs = (Date.now() - t0) / 1000;
     const summary = `Extracted ${result.files} files, ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} links` : ''} (${humanSize(result.bytes)}) to ${where} in ${secs.toFixed(1)} s`;
-    ctx.log.info(summary + (result.warnings.length ? ` with ${result.warnings.length} warning(s)` : ''));
+    // Entries that could not be extracted (each named, with the reason, in a warning in the log).
+    const problems = result.failed > 0 ? `${result.failed} ${result.failed === 1 ? 'entry' : 'entries'} could not be extracted`
+      : result.warnings.length > 0 ? `${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}` : '';
+    ctx.log.info(summary + (problems ? `; ${problems} (see the warnings above)` : ''));
     if (!opts.quiet) {
-      const buttons = result.warnings.length ? ['Show Log'] : ['Open Folder in New Window'];
-      const show = result.warnings.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-      void show(`${summary}${result.warnings.length ? ` — ${result.warnings.length} item(s) skipped, see the log` : ''}.`, ...buttons).then(b => {
+      const buttons = problems ? ['Show Log', 'Open Folder in New Window'] : ['Open Folder in New Window'];
+      const show = problems ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      void show(problems ? `${summary} — ${problems}; the log names each one and why.` : `${summary}.`, ...buttons).then(b => {
         if (b === 'Show Log') ctx.log.channel.show();
         else if (b) void vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(where), { forceNewWindow: true });
       });

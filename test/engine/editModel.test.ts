@@ -369,6 +369,65 @@ describe('edit model (ChangeSet)', function () {
       assert.equal(Buffer.from(await cs.read((await cs.resolve('/rel-link'))!, 0, 10)).toString(), 'edited');
     });
 
+    it('stages symbolic links, FIFOs, sockets and device nodes (never resolved or read)', async () => {
+      const when = new Date(Date.UTC(2020, 0, 2, 3, 4, 5));
+      await cs.symlink('/docs/to-secret', '/etc/shadow', { mtime: when });
+      await cs.symlink('/docs/rel', '../README.TXT');
+      await cs.mknod('/docs/pipe', 'fifo', { mode: 0o4755, mtime: when });
+      await cs.mknod('/docs/sock', 'socket');
+      await cs.mknod('/docs/zero', 'char', { rdev: { major: 1, minor: 5 }, mode: 0o666 });
+      await cs.mknod('/docs/big', 'block', { rdev: { major: 0x12345, minor: 0xfffff } });
+      const link = (await cs.stat('/docs/to-secret'))!;
+      assert.deepEqual([link.type, link.mode, link.target, link.data, link.size, link.status, link.mtime.getTime()], ['symlink', 0o120777, '/etc/shadow', null, 0, 'added', when.getTime()]);
+      const pipe = (await cs.stat('/docs/pipe'))!;
+      assert.deepEqual([pipe.type, pipe.mode, pipe.target, pipe.rdev, pipe.data], ['fifo', 0o014755, undefined, undefined, null]);
+      assert.deepEqual([(await cs.stat('/docs/sock'))!.type, (await cs.stat('/docs/sock'))!.mode], ['socket', 0o140644]);
+      assert.deepEqual((await cs.stat('/docs/zero'))!.rdev, { major: 1, minor: 5 });
+      assert.equal((await cs.stat('/docs/zero'))!.mode, 0o020666);
+      assert.deepEqual((await cs.stat('/docs/big'))!.rdev, { major: 0x12345, minor: 0xfffff });
+      assert.deepEqual(await names(cs, '/docs'), ['100% #hash.txt', 'big', 'hello world.txt', 'pipe', 'rel', 'sock', 'to-secret', 'zero']);
+      // The overlay resolves a staged link inside the image (the image is the root), never on the host.
+      assert.equal((await cs.resolve('/docs/rel'))!.path, '/README.TXT');
+      assert.equal(await cs.resolve('/docs/to-secret'), null);
+      assert.equal((await cs.resolve('/docs/to-secret', false))!.type, 'symlink');
+      assert.deepEqual(cs.summary().map(c => `${c.kind} ${c.path}`), ['added /docs/big', 'added /docs/pipe', 'added /docs/rel', 'added /docs/sock', 'added /docs/to-secret', 'added /docs/zero']);
+      assert.deepEqual(cs.contentFiles(), []);
+      // Replacing needs overwrite, and never a directory; a file can replace a link and back.
+      await rejectsWith(cs.symlink('/docs/rel', 'x'), 'exists', /needs overwrite/);
+      await rejectsWith(cs.mknod('/docs', 'fifo', { overwrite: true }), 'is-a-directory');
+      await cs.symlink('/README.TXT', 'docs/hello world.txt', { overwrite: true });
+      assert.equal((await cs.stat('/README.TXT'))!.type, 'symlink');
+      assert.equal((await cs.stat('/README.TXT'))!.data, null);
+      assert.equal(cs.status('/README.TXT'), 'modified');
+      await cs.writeFile('/README.TXT', content('a file again'), { overwrite: true });
+      assert.equal((await cs.stat('/README.TXT'))!.target, undefined);
+      await cs.mknod('/cdev', 'fifo', { overwrite: true });
+      assert.equal((await cs.stat('/cdev'))!.rdev, undefined, 'a FIFO has no device number');
+      // Refusals, with the reason.
+      await rejectsWith(cs.symlink('/l1', ''), 'invalid-argument', /needs a target/);
+      await rejectsWith(cs.symlink('/l2', 'a\0b'), 'invalid-argument', /NUL/);
+      await rejectsWith(cs.symlink('/l3', 'x/'.repeat(2048)), 'invalid-argument', /4096 bytes; targets are limited to 4095/);
+      await rejectsWith(cs.mknod('/d1', 'char'), 'invalid-argument', /device number/);
+      await rejectsWith(cs.mknod('/d2', 'block', { rdev: { major: -1, minor: 0 } }), 'invalid-argument', /device number/);
+      await rejectsWith(cs.mknod('/d3', 'fifo', { rdev: { major: 1, minor: 1 } }), 'invalid-argument', /only a device node/);
+      await rejectsWith(cs.mknod('/d4', 'file' as 'fifo'), 'invalid-argument', /bad special file type/);
+      await rejectsWith(cs.mknod('/d5', 'fifo', { mode: 0o10000 }), 'invalid-argument', /bad mode/);
+      await rejectsWith(cs.symlink(`/${'n'.repeat(256)}`, 'x'), 'invalid-name', /256 bytes/);
+      await rejectsWith(cs.symlink('/no/such/l', 'x'), 'not-found');
+      // Revert, and a replay of everything.
+      await cs.revert('/docs/sock');
+      assert.equal(await cs.stat('/docs/sock'), null);
+      const json = JSON.parse(JSON.stringify(cs.toJSON()));
+      const again = await ChangeSet.fromJSON(img, file, json);
+      assert.deepEqual(await dump(again), await dump(cs));
+      assert.deepEqual(again.summary(), cs.summary());
+      assert.equal((await again.stat('/docs/to-secret'))!.target, '/etc/shadow');
+      assert.deepEqual((await again.stat('/docs/big'))!.rdev, { major: 0x12345, minor: 0xfffff });
+      // A saved link the rules refuse is refused on replay too.
+      const bad = JSON.parse(JSON.stringify(json).replace('"/etc/shadow"', '"a\\u0000b"'));
+      await rejectsWith(ChangeSet.fromJSON(img, file, bad), 'invalid-argument', /NUL/);
+    });
+
     it('reverts single changes (Discard for one entry)', async () => {
       const before = await dump(cs);
       await cs.writeFile('/README.TXT', content('replaced'), { overwrite: true });
@@ -472,6 +531,13 @@ describe('edit model (ChangeSet)', function () {
       await rejectsWith(cs.writeFile(`/${'j'.repeat(104)}`, content('x')), 'invalid-name', /103/);
       await rejectsWith(cs.setAttributes('/data file.bin', { mode: 0o600 }), 'invalid-argument', /only with Rock Ridge/);
       await cs.setAttributes('/data file.bin', { mtime: new Date(0) });
+    });
+
+    it('refuses symbolic links and special files: only Rock Ridge records them', async () => {
+      await rejectsWith(cs.symlink('/l', 'Mixed Case Dir'), 'unsupported', /\/l: symbolic links can be recorded only with Rock Ridge, which this image does not have \(its Joliet tree/);
+      await rejectsWith(cs.mknod('/f', 'fifo'), 'unsupported', /FIFOs can be recorded only with Rock Ridge/);
+      await rejectsWith(cs.mknod('/z', 'char', { rdev: { major: 1, minor: 5 } }), 'unsupported', /device nodes/);
+      assert.equal(cs.isEmpty, true);
     });
 
     it('keeps directories within 8 levels (nothing can relocate them)', async () => {

@@ -1,5 +1,6 @@
 // The edit model: a change set over an opened image — add and replace files, make directories,
-// delete, rename/move, copy, change permissions, owners and times — seen as an overlay tree that
+// symbolic links, FIFOs, sockets and device nodes, delete, rename/move, copy, change permissions,
+// owners and times — seen as an overlay tree that
 // the writer (src/engine/write) turns into a new image, and the VS Code provider shows as the
 // "staged" state of a mounted image.
 //
@@ -14,12 +15,19 @@
 // level's d-character names), no clobbering without `overwrite`, no deleting a non-empty
 // directory without `recursive`, directory depth (8 levels without Rock Ridge, which alone can
 // relocate deeper directories) and path length (255 bytes ISO 9660, 4095 bytes Rock Ridge).
+// Symbolic links and special files exist only in Rock Ridge (SL, PN and the PX file type): an image
+// without it cannot record them ('unsupported').
 import * as fs from 'node:fs';
 import { IsoError, type ErrorLocation } from '../errors';
 import type { DiscImage, FileNode } from '../image';
 import type { EntryAttributes, EntryType, Namespace } from '../types';
 
-export type EditErrorCode = 'exists' | 'not-found' | 'not-a-directory' | 'is-a-directory' | 'not-empty' | 'invalid-name' | 'invalid-argument';
+export type EditErrorCode = 'exists' | 'not-found' | 'not-a-directory' | 'is-a-directory' | 'not-empty' | 'invalid-name' | 'invalid-argument'
+  /** The image cannot record it (a symbolic link or special file without Rock Ridge). */
+  | 'unsupported';
+
+/** Entry types staged by ChangeSet.mknod. */
+export type SpecialType = 'fifo' | 'char' | 'block' | 'socket';
 
 /** A change that cannot be made (or a change set that cannot be restored); `reason` says why. */
 export class EditError extends IsoError {
@@ -189,6 +197,48 @@ export class ChangeSet {
       this.checkPath(p);
       const n = this.newNode(name, parent, 'file', opts.mode ?? (this.rock ? 0o644 : 0o444), opts.mtime);
       n.content = { path: content.path, size: content.size };
+      parent.kids!.set(this.key(name), n);
+    }
+    this.touch();
+  }
+
+  /**
+   * Stages a symbolic link at `path` pointing at `target` (stored as it is: never resolved).
+   * `overwrite` (default false): may replace an existing entry that is not a directory.
+   */
+  async symlink(path: string, target: string, opts: { overwrite?: boolean; mtime?: Date } = {}): Promise<void> {
+    await this.stageSpecial(path, 'symlink', { target, mode: 0o777, mtime: opts.mtime, overwrite: opts.overwrite });
+  }
+
+  /**
+   * Stages a FIFO, socket or device node (`rdev` for 'char' and 'block') at `path` — an entry with
+   * no content, as xorriso -map and mkisofs -R record one. `mode`: permission bits (default 0644).
+   */
+  async mknod(path: string, type: SpecialType, opts: { rdev?: { major: number; minor: number }; mode?: number; mtime?: Date; overwrite?: boolean } = {}): Promise<void> {
+    if (!['fifo', 'char', 'block', 'socket'].includes(type)) throw this.err('invalid-argument', `bad special file type ${String(type)} for ${path}`);
+    await this.stageSpecial(path, type, { rdev: opts.rdev, mode: opts.mode ?? 0o644, mtime: opts.mtime, overwrite: opts.overwrite });
+  }
+
+  private async stageSpecial(path: string, type: 'symlink' | SpecialType, a: { target?: string; rdev?: { major: number; minor: number }; mode: number; mtime?: Date; overwrite?: boolean }): Promise<void> {
+    const parts = this.split(path);
+    if (parts.length === 0) throw this.err('exists', '/ already exists');
+    if (!Number.isInteger(a.mode) || a.mode < 0 || a.mode > 0o7777) throw this.err('invalid-argument', `bad mode ${String(a.mode)} for ${path}`);
+    if (a.mtime !== undefined && !(a.mtime instanceof Date && Number.isFinite(a.mtime.getTime()))) throw this.err('invalid-argument', `bad mtime for ${path}`);
+    const name = parts[parts.length - 1];
+    const parent = await this.parentDir(parts);
+    const existing = parent.kids!.get(this.key(name));
+    const p = joinPath(this.pathOf(parent), existing?.name ?? name);
+    this.checkSpecial(p, type, a.target, a.rdev);
+    if (existing) {
+      if (existing.type === 'dir') throw this.err('is-a-directory', `${p} is a directory`);
+      if (a.overwrite !== true) throw this.err('exists', `${p} already exists (replacing it needs overwrite)`);
+      Object.assign(existing, { type, mode: TYPE_BITS[type] | a.mode, nlink: 1, content: null, origin: null, mtime: a.mtime ?? new Date(), changed: true });
+      setLink(existing, a.target, a.rdev);
+    } else {
+      await this.checkName(name, parent, 'file');
+      this.checkPath(p);
+      const n = this.newNode(name, parent, type, a.mode, a.mtime);
+      setLink(n, a.target, a.rdev);
       parent.kids!.set(this.key(name), n);
     }
     this.touch();
@@ -773,6 +823,28 @@ export class ChangeSet {
     }
   }
 
+  /** A symbolic link or special file: Rock Ridge is needed, the target or device number must be recordable. */
+  private checkSpecial(p: string, type: 'symlink' | SpecialType, target: string | undefined, rdev: { major: number; minor: number } | undefined): void {
+    const what = type === 'symlink' ? 'symbolic links' : type === 'fifo' ? 'FIFOs' : type === 'socket' ? 'sockets' : 'device nodes';
+    if (!this.rock) {
+      throw this.err('unsupported', `${p}: ${what} can be recorded only with Rock Ridge, which this image does not have (its ${this.ns === 'joliet' ? 'Joliet' : 'ISO 9660'} tree keeps names and times only)`);
+    }
+    if (type === 'symlink') {
+      if (typeof target !== 'string' || target === '') throw this.err('invalid-argument', `${p}: a symbolic link needs a target`);
+      if (target.includes('\0')) throw this.err('invalid-argument', `${p}: a link target cannot contain a NUL character`);
+      const bytes = Buffer.byteLength(target, 'utf8');
+      if (bytes > RR_PATH_MAX) throw this.err('invalid-argument', `${p}: the link target is ${bytes} bytes; targets are limited to ${RR_PATH_MAX} bytes (PATH_MAX)`);
+    } else if (target !== undefined) {
+      throw this.err('invalid-argument', `${p}: only a symbolic link has a target`);
+    }
+    if (type === 'char' || type === 'block') {
+      const ok = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
+      if (!rdev || !ok(rdev.major) || !ok(rdev.minor)) throw this.err('invalid-argument', `${p}: a device node needs a device number (major and minor, 0 to 4294967295)`);
+    } else if (rdev !== undefined) {
+      throw this.err('invalid-argument', `${p}: only a device node has a device number`);
+    }
+  }
+
   private checkPath(path: string): void {
     if (this.ns === 'iso9660') {
       if (path.length - 1 > ISO_PATH_MAX) throw this.err('invalid-name', `${path}: ISO 9660 paths are limited to ${ISO_PATH_MAX} bytes (the image has no Rock Ridge)`);
@@ -891,6 +963,12 @@ export class ChangeSet {
 
   private async fromSpec(s: EntrySpec, parent: ONode): Promise<ONode> {
     if (typeof s?.name !== 'string' || !(s.type in TYPE_BITS)) throw this.err('invalid-argument', `bad entry in saved changes: ${JSON.stringify(s).slice(0, 80)}`);
+    const target = typeof s.target === 'string' ? s.target : undefined;
+    const rdev = s.rdev ? { major: num(s.rdev.major), minor: num(s.rdev.minor) } : undefined;
+    if (s.type !== 'dir' && s.type !== 'file' && s.origin === null) {
+      // A staged symbolic link or special file: the same rules as when it was staged.
+      this.checkSpecial(joinPath(this.pathOf(parent), s.name), s.type, target, rdev);
+    }
     const base = s.base !== null ? await this.lookupOriginal(s.base) : null;
     const origin = s.origin !== null ? (s.origin === s.base ? base : await this.lookupOriginal(s.origin)) : null;
     if (s.content) {
@@ -903,7 +981,7 @@ export class ChangeSet {
     return {
       name: s.name, parent, type: s.type, mode: num(s.mode), uid: num(s.uid), gid: num(s.gid), nlink: num(s.nlink),
       mtime: new Date(num(s.mtime)), atime: s.atime === null ? null : new Date(num(s.atime)), ctime: s.ctime === null ? null : new Date(num(s.ctime)),
-      ...(typeof s.target === 'string' ? { target: s.target } : {}), ...(s.rdev ? { rdev: { major: num(s.rdev.major), minor: num(s.rdev.minor) } } : {}),
+      ...(target !== undefined ? { target } : {}), ...(rdev ? { rdev } : {}),
       hidden: s.hidden === true, base, origin, content: s.content ? { path: s.content.path, size: s.content.size } : null, changed: s.changed === true,
       kids: s.empty ? new Map() : null, origKids: s.empty ? [] : null,
     };
@@ -933,6 +1011,12 @@ function fromImage(f: FileNode, parent: ONode | null, base: FileNode | null, nam
     ...(f.target !== undefined ? { target: f.target } : {}), ...(f.rdev ? { rdev: f.rdev } : {}),
     hidden: f.hidden, base, origin: f, content: null, changed: false, kids: null, origKids: null,
   };
+}
+
+/** Sets (or clears) a node's link target and device number. */
+function setLink(n: ONode, target: string | undefined, rdev: { major: number; minor: number } | undefined): void {
+  if (target !== undefined) n.target = target; else delete n.target;
+  if (rdev) n.rdev = { major: rdev.major, minor: rdev.minor }; else delete n.rdev;
 }
 
 /** Gives an overlay node of an original entry the original's content and attributes back. */
