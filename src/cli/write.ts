@@ -7,6 +7,7 @@ import * as path from 'path';
 import { DiscImage } from '../engine/image';
 import { ChangeSet } from '../engine/edit/changeSet';
 import { reportError, UsageError } from './errors';
+import { limitsOption } from './limits';
 import { InvalidArgumentError, IsoError } from '../engine/errors';
 import { repack } from '../engine/write/repack';
 import { buildImage } from '../engine/write/build';
@@ -67,6 +68,13 @@ function report(r: WriteResult, quiet: boolean): void {
   process.stdout.write(`${r.output}: ${mib(r.size)} MiB written (${r.layout} layout; ${mib(r.bytesCopied)} MiB copied, ${mib(r.bytesWritten)} MiB new) in ${(r.ms / 1000).toFixed(2)} s\n`);
   if (r.verify) process.stdout.write(`verified: ${r.verify.entries} entries, ${r.verify.bootEntries} boot entries, ${r.verify.partitions} partitions\n`);
   for (const n of r.notes) process.stdout.write(`note: ${n}\n`);
+}
+
+/** Entries not written as they were (left out, zero-filled): warnings on stderr, exit 1. */
+function warnings(r: WriteResult): number {
+  for (const w of r.warnings) process.stderr.write(`isowb: warning: ${w}\n`);
+  if (r.warnings.length > 0) process.stderr.write(`isowb: ${r.output} was written, but ${r.warnings.length} source entr${r.warnings.length === 1 ? 'y was' : 'ies were'} not written as ${r.warnings.length === 1 ? 'it was' : 'they were'} (see the warnings)\n`);
+  return r.warnings.length > 0 ? 1 : 0;
 }
 
 async function withAbort<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -138,7 +146,7 @@ function hostDevice(rdev: number): { major: number; minor: number } {
 }
 
 export async function cmdRepack(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, ['--replace-original', '--keep-backup', '--drop-udf', '--no-verify', '--quiet', '-q'], ['-o', '--output', '--add', '--replace', '--rm', '--mkdir', '--layout']);
+  const a = parseArgs(argv, ['--replace-original', '--keep-backup', '--drop-udf', '--allow-short', '--no-verify', '--quiet', '-q'], ['-o', '--output', '--add', '--replace', '--rm', '--mkdir', '--layout', '--limit']);
   if (a.positional.length !== 1) throw new UsageError('repack needs exactly one IMAGE');
   const image = a.positional[0];
   const replaceOriginal = a.flags.has('--replace-original');
@@ -149,7 +157,7 @@ export async function cmdRepack(argv: string[]): Promise<number> {
   const layout = one(a, '--layout') ?? 'preserve';
   if (layout !== 'preserve' && layout !== 'compact') throw new UsageError(`--layout must be preserve or compact (got ${layout})`);
   const quiet = a.flags.has('--quiet') || a.flags.has('-q');
-  const img = await DiscImage.openFile(image);
+  const img = await DiscImage.openFile(image, { limits: limitsOption(a.values.get('--limit')) });
   try {
     const cs = new ChangeSet(img, path.resolve(image));
     for (const p of a.values.get('--mkdir') ?? []) await cs.mkdir(p.startsWith('/') ? p : '/' + p);
@@ -172,10 +180,11 @@ export async function cmdRepack(argv: string[]): Promise<number> {
     }
     const r = await withAbort((signal) => repack(img, cs.isEmpty ? null : cs, {
       output, layout, replaceOriginal, keepBackup: a.flags.has('--keep-backup'), dropUdf: a.flags.has('--drop-udf'),
+      allowShort: a.flags.has('--allow-short'),
       verify: !a.flags.has('--no-verify'), signal, onProgress: progressPrinter(quiet), sourcePath: path.resolve(image),
     }));
     report(r, quiet);
-    return 0;
+    return warnings(r);
   } finally {
     await img.close();
   }

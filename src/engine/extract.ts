@@ -330,7 +330,7 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     try {
       for (const node of nodes) {
         if (node.type === 'file') progress.totalBytes += node.size;
-        else if (node.type === 'dir') await image.walk(node, n => { checkCancel(); if (n.type === 'file') progress.totalBytes += n.size; });
+        else if (node.type === 'dir') await image.walk(node, n => { checkCancel(); if (n.type === 'file') progress.totalBytes += n.size; }, () => undefined);
       }
     } catch (e) {
       // An unreadable directory is reported by the extraction walk below; the total stays a guess.
@@ -343,10 +343,14 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       if (node.path.length > baseLen && node.path !== '/') await extractNode(node);
       else await ensureDir(root);
       try {
-        await image.walk(node, n => extractNode(n));
+        // A directory whose records cannot be read is one failed entry; the walk goes on.
+        await image.walk(node, n => extractNode(n), (dir, e) => {
+          result.failed++;
+          warn(`${dir.path}: directory not read, its contents are not extracted: ${e.message}`);
+        });
       } catch (e) {
-        // A directory whose records cannot be read ends this walk; the other selected entries,
-        // the symbolic links and the directory attributes still follow.
+        // A budget of the walk (limits.entriesPerWalk) ends it; the other selected entries, the
+        // symbolic links and the directory attributes still follow.
         if (!(e instanceof IsoError) || e instanceof CancelledError || stops.has(e)) throw e;
         result.failed++;
         warn(`${node.path}: not completely extracted: ${e.message}`);

@@ -526,7 +526,7 @@ describe('edit model (ChangeSet)', function () {
       await cs.writeFile('/Mixed Case Dir/New File.txt', content('n'));
       assert.equal(await cs.stat('/mixed case dir/New File.txt'), null, 'names compare exactly');
       assert.equal(await text(cs, '/Mixed Case Dir/New File.txt'), 'n');
-      assert.equal((await cs.stat('/Mixed Case Dir/New File.txt'))!.mode, 0o100444, 'no Rock Ridge: read-only like the reader shows');
+      assert.equal((await cs.stat('/Mixed Case Dir/New File.txt'))!.mode, 0o100555, 'no Rock Ridge: r-xr-xr-x like the reader shows');
       await rejectsWith(cs.writeFile('/a:b.txt', content('x')), 'invalid-name', /Joliet names cannot contain ":"/);
       await rejectsWith(cs.writeFile(`/${'j'.repeat(104)}`, content('x')), 'invalid-name', /103/);
       await rejectsWith(cs.setAttributes('/data file.bin', { mode: 0o600 }), 'invalid-argument', /only with Rock Ridge/);

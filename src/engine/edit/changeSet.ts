@@ -195,7 +195,8 @@ export class ChangeSet {
       if (opts.create === false) throw this.err('not-found', `${p} does not exist`);
       await this.checkName(name, parent, 'file');
       this.checkPath(p);
-      const n = this.newNode(name, parent, 'file', opts.mode ?? (this.rock ? 0o644 : 0o444), opts.mtime);
+      // Without Rock Ridge no mode is recorded: new files show r-xr-xr-x, as every file there does.
+      const n = this.newNode(name, parent, 'file', opts.mode ?? (this.rock ? 0o644 : 0o555), opts.mtime);
       n.content = { path: content.path, size: content.size };
       parent.kids!.set(this.key(name), n);
     }
