@@ -130,7 +130,7 @@ describe('isowb prints names from the image escaped, JSON exact', function () {
   const NAMES = [
     `/${LINK}`, '/$(alert) x', '/\x1b]0;pwned\x07', '/\x1b[2J', '/c1 \u009b31m red', '/bidi \u202etxt.exe', '/visible\rhidden',
     '/line1\nline2', '/back\\slash', '/tab\tthere', '/dir \x1b[31mred\x1b[0m', `/dir \x1b[31mred\x1b[0m/${LINK}.txt`, '/esc-link', '/notes.txt',
-    '/sock \x1b]0;pwned\x07',
+    '/sock \x1b]0;pwned\x07', `/mail user@evil.com ${LINK.replace('Retry extraction', 'x')}`, `/mail user@evil.com ${LINK.replace('Retry extraction', 'x')}/f.txt`,
   ].sort();
   before(async function () {
     assert.ok(fs.existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`);
@@ -168,17 +168,17 @@ describe('isowb prints names from the image escaped, JSON exact', function () {
     const info = await isowb(['info', img]);
     assert.equal(info.code, 0, info.stderr);
     clean('info', info.stdout.toString('utf8') + info.stderr);
-    assert.match(info.stdout.toString('utf8'), /Volume id {6}: \$\(alert\)\\x1b\]0;pwned\\x07$/m);
+    assert.match(info.stdout.toString('utf8'), /Volume id {6}: \$\(alert\)\\x1b\]0;pwned\\x07 a@evil\.com$/m);
     assert.match(info.stdout.toString('utf8'), /Publisher id {3}: pub\\x1b\[2Jlisher /m);
     assert.match(info.stdout.toString('utf8'), /Volume set id {2}: set \\u009b31m c1$/m);
     const json = JSON.parse((await isowb(['info', img, '--json'])).stdout.toString('utf8')) as { volume: { volumeId: string; publisherId: string; volumeSetId: string } };
-    assert.equal(json.volume.volumeId, '$(alert)\x1b]0;pwned\x07');
+    assert.equal(json.volume.volumeId, '$(alert)\x1b]0;pwned\x07 a@evil.com');
     assert.equal(json.volume.publisherId, `pub\x1b[2Jlisher ${LINK}`);
     assert.equal(json.volume.volumeSetId, 'set \u009b31m c1');
     const sessions = await isowb(['sessions', img]);
     assert.equal(sessions.code, 0, sessions.stderr);
     clean('sessions', sessions.stdout.toString('utf8') + sessions.stderr);
-    assert.match(sessions.stdout.toString('utf8'), /\$\(alert\)\\x1b\]0;pwned\\x07$/m);
+    assert.match(sessions.stdout.toString('utf8'), /\$\(alert\)\\x1b\]0;pwned\\x07 a@evil\.com$/m);
     const find = await isowb(['find', img]);
     assert.equal(find.code, 0, find.stderr);
     clean('find', find.stdout.toString('utf8') + find.stderr);
