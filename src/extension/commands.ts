@@ -116,13 +116,14 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
   if (targets.some(t => t.key !== key)) throw new InvalidArgumentError('the selection spans several images; extract from one image at a time');
   const paths = targets.map(t => t.path);
   const base = paths.includes('/') ? '/' : commonParent(paths);
+  const what = paths.length === 1 ? (paths[0] === '/' ? 'everything' : paths[0]) : `${paths.length} items`;
   let dest = opts.dest;
   if (!dest) {
     const configured = vscode.workspace.getConfiguration('isoWorkbench.extract').get<string>('defaultFolder', '');
     const near = targets[0].imageUri.scheme === 'file' ? vscode.Uri.file(nodePath.dirname(targets[0].imageUri.fsPath)) : undefined;
     const picked = await vscode.window.showOpenDialog({
       canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Extract Here',
-      title: plainText(`Extract ${paths.length === 1 ? (paths[0] === '/' ? 'everything' : paths[0]) : `${paths.length} items`} from ${imageLabel(targets[0].imageUri)}`),
+      title: plainText(`Extract ${what} from ${imageLabel(targets[0].imageUri)}`),
       defaultUri: configured ? vscode.Uri.file(configured) : near,
     });
     if (!picked?.[0]) return undefined;
@@ -141,7 +142,7 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
     const t0 = Date.now();
     const result = await vscode.window.withProgress({
       location: vscode.ProgressLocation.Notification, cancellable: true,
-      title: `Extracting from ${noticeText(imageLabel(targets[0].imageUri))}`,
+      title: noticeText(`Extracting ${what} from ${imageLabel(targets[0].imageUri)}`),
     }, async (progress, token) => {
       const ac = new AbortController();
       const sub = token.onCancellationRequested(() => ac.abort());
@@ -153,7 +154,7 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
             const pct = p.totalBytes > 0 ? Math.min(100, (p.bytes / p.totalBytes) * 100) : 0;
             progress.report({
               increment: pct - reported,
-              message: `${p.files} files, ${humanSize(p.bytes)}${p.totalBytes ? ` of ${humanSize(p.totalBytes)}` : ''} — ${noticeText(p.current)}`,
+              message: `${p.files} files, ${humanSize(p.bytes)}${p.totalBytes ? ` of ${humanSize(p.totalBytes)}` : ''}${p.current ? ` — ${noticeText(p.current)}` : ''}`,
             });
             reported = pct;
           },
