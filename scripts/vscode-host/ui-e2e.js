@@ -658,7 +658,173 @@ function scenarios(o) {
         }],
       ],
     },
+    namesThatInject(o, workbenchUrl),
   ];
+}
+
+// ---- names that inject (issue 10) -----------------------------------------------------------
+
+/**
+ * The inject-names fixture (test/fixtures/gen/inject-names.sh) mounted in the real workbench: its
+ * names and volume id hold a command link "[Retry extraction](command:…)", "$(alert)", ESC/OSC
+ * sequences and e-mail addresses. Where VS Code would render them — a notification (links), the
+ * status bar and quick picks (codicons), Markdown hovers (links, autolinks) — they must show as
+ * the literal text (control characters as ␛, ␇: src/extension/escape.ts) with no link element
+ * and no icon. The escaping inserts U+2060 WORD JOINERs (invisible): texts are compared without.
+ */
+function namesThatInject(o, workbenchUrl) {
+  const LINK = '[Retry extraction](command:workbench.action.terminal.new)';
+  const VOLUME = '$(alert)\u241b]0;pwned\u2407 a@evil.com'; // as shown: ESC → ␛, BEL → ␇
+  const NAME = 'inject-names.iso';
+  const dest = path.join(path.resolve(o.folder), '..', 'inject-extract');
+  const text = (s) => norm(s).replace(/\u2060/g, '');
+  const root = (page) => explorerRow(page, new RegExp(`^${escapeRe(NAME)} — `), 1);
+  const st = {};
+  /** The hover VS Code shows for `target` (a workbench hover or an editor-style hover). */
+  async function hoverOf(page, target) {
+    const hover = page.locator('.workbench-hover-container:visible, .monaco-hover:visible:not(.hidden)');
+    for (let i = 0; i < 3 && !(await hover.first().isVisible().catch(() => false)); i++) {
+      await page.mouse.move(1, 1);
+      await target.hover();
+      await hover.first().waitFor({ timeout: 5000 }).catch(() => {});
+    }
+    await hover.first().waitFor({ timeout: 5000 });
+    return hover.first();
+  }
+  return {
+    name: 'names that inject: links, icons and control characters from an image show as text',
+    steps: [
+      [`workbench ready; ${NAME} (the inject-names fixture) in the workspace`, async (page) => {
+        const built = execFileSync(process.execPath, ['-e', 'require("./out/test/fixtures/build").fixture("inject-names").then(p => console.log(p))'], { cwd: REPO }).toString().trim();
+        fs.copyFileSync(built, path.join(path.resolve(o.folder), NAME));
+        fs.rmSync(dest, { recursive: true, force: true });
+        fs.mkdirSync(dest);
+        if ((await page.locator('.monaco-workbench').count()) === 0) await page.goto(workbenchUrl);
+        await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+        await page.keyboard.press('Escape');
+      }],
+      [`context menu on ${NAME}: Open Image as Workspace Folder`, async (page) => {
+        const row = explorerRow(page, NAME, 2).or(explorerRow(page, NAME, 1)).first();
+        try {
+          await row.waitFor({ timeout: 30_000 });
+        } catch {
+          await page.keyboard.press('Control+Shift+E');
+          await row.waitFor({ timeout: 30_000 });
+        }
+        await contextMenu(page, row, 'Open Image as Workspace Folder');
+      }],
+      ['the root is named with the volume id as text', async (page) => {
+        // A single-folder window becomes a workspace (the page may reload; see "mount from Explorer").
+        const end = Date.now() + 90_000;
+        let reloaded = false;
+        while (!(await root(page).first().isVisible().catch(() => false))) {
+          if (Date.now() > end) throw new Error('no root for the image within 90 s');
+          const empty = page.locator('.explorer-folders-view, .pane-body').filter({ hasText: 'You have not yet added a folder to the workspace' });
+          if (!reloaded && (await empty.first().isVisible().catch(() => false))) {
+            await page.waitForTimeout(3000);
+            if (await empty.first().isVisible().catch(() => false)) { reloaded = true; await page.reload(); }
+          }
+          await page.waitForTimeout(250);
+        }
+        const label = text(await root(page).first().locator('.label-name').innerText());
+        console.log(`    root label: ${JSON.stringify(label)}`);
+        if (label !== `${NAME} — ${VOLUME}`) throw new Error(`root label ${JSON.stringify(label)}`);
+      }],
+      ['expand the root (other roots collapsed: the Explorer renders only the rows in view)', async (page) => {
+        const others = page.locator('.explorer-folders-view .monaco-list-row[aria-level="1"][aria-expanded="true"]').filter({ hasNot: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(NAME)} — `) }) });
+        for (let i = 0; i < 5 && (await others.count()) > 0; i++) {
+          await others.first().click();
+          await page.waitForTimeout(300);
+        }
+        await expand(root(page).first());
+        await explorerRow(page, LINK, 2).first().waitFor({ timeout: 30_000 });
+      }],
+      ['Copy Path Inside Image on "$(alert) x": the status bar message shows $(alert) as text', async (page) => {
+        await contextMenu(page, explorerRow(page, '$(alert) x', 2).first(), 'Copy Path Inside Image');
+        const item = page.locator('.part.statusbar .statusbar-item').filter({ hasText: 'Copied' }).first();
+        await item.waitFor({ timeout: 10_000 });
+        const t = text(await item.innerText());
+        const icons = await item.locator('.codicon').evaluateAll((els) => els.map((e) => [...e.classList].find((c) => c.startsWith('codicon-') && c !== 'codicon-colored')));
+        console.log(`    status: ${JSON.stringify(t)}; icons: ${icons.join(' ')}`);
+        if (!t.includes('Copied /$(alert) x')) throw new Error(`status bar message ${JSON.stringify(t)}`);
+        if (icons.join() !== 'codicon-copy') throw new Error(`icons in the message: ${icons.join(' ')} (only the extension's $(copy) expected)`);
+      }],
+      ['open "$(alert) x": the image status item shows the volume id as text, its tooltip no link', async (page) => {
+        await explorerRow(page, '$(alert) x', 2).first().click();
+        // the status item follows the active editor's image
+        const item = page.locator('.part.statusbar .statusbar-item').filter({ hasText: 'Rock Ridge' }).filter({ hasText: 'evil.com' }).first();
+        await item.waitFor({ timeout: 30_000 });
+        const t = text(await item.innerText());
+        const icons = await item.locator('.codicon').evaluateAll((els) => els.map((e) => [...e.classList].find((c) => c.startsWith('codicon-') && c !== 'codicon-colored')));
+        console.log(`    status item: ${JSON.stringify(t)}; icons: ${icons.join(' ')}`);
+        if (!t.includes(`${VOLUME} · Rock Ridge`)) throw new Error(`status item ${JSON.stringify(t)}`);
+        if (icons.join() !== 'codicon-disc') throw new Error(`icons: ${icons.join(' ')} (only $(disc) expected)`);
+        const hover = await hoverOf(page, item);
+        const ht = text(await hover.innerText());
+        const links = await hover.locator('a').count();
+        console.log(`    tooltip: ${JSON.stringify(ht.replace(/\s+/g, ' '))}; links: ${links}`);
+        if (!ht.includes(`Volume ID: ${VOLUME}`)) throw new Error(`tooltip ${JSON.stringify(ht)}`);
+        if (links !== 0 || (await hover.locator('.codicon-alert').count()) !== 0) throw new Error('a link or an icon in the tooltip');
+        await page.mouse.move(1, 1);
+      }],
+      ['Go to File in Image: names as text, no icon', async (page) => {
+        await contextMenu(page, root(page).first(), 'Go to File in Image…');
+        const rows = page.locator('.quick-input-widget:visible .quick-input-list .monaco-list-row');
+        await rows.filter({ hasText: 'f.txt' }).first().waitFor({ timeout: 30_000 });
+        const shown = await rows.evaluateAll((els) => els.map((e) => ({
+          label: e.querySelector('.label-name')?.textContent ?? '',
+          icons: [...e.querySelectorAll('.codicon')].map((i) => [...i.classList].find((c) => c.startsWith('codicon-') && c !== 'codicon-colored')),
+        })));
+        const labels = shown.map((r) => text(r.label));
+        console.log(`    labels: ${JSON.stringify(labels)}`);
+        if (!labels.includes('$(alert) x')) throw new Error('no row labelled "$(alert) x"');
+        const icons = shown.flatMap((r) => r.icons);
+        if (icons.length) throw new Error(`icons in the list: ${icons.join(' ')}`);
+      }],
+      ['… and a folder shown with an e-mail address and a link: its Markdown hover has no link', async (page) => {
+        const desc = page.locator('.quick-input-widget:visible .quick-input-list .monaco-list-row').filter({ hasText: 'f.txt' }).first().locator('.label-description').first();
+        const dt = text(await desc.innerText());
+        if (dt !== '/mail user@evil.com [x](command:workbench.action.terminal.new)') throw new Error(`description ${JSON.stringify(dt)}`);
+        const hover = await hoverOf(page, desc);
+        const seen = await hover.evaluate((e) => ({ text: e.textContent, links: [...e.querySelectorAll('a')].map((a) => a.getAttribute('href') || a.getAttribute('data-href') || a.textContent) }));
+        console.log(`    description hover: ${JSON.stringify(text(seen.text))}; links: ${JSON.stringify(seen.links)}`);
+        await page.keyboard.press('Escape');
+        if (seen.links.length !== 0) throw new Error(`links in the hover: ${JSON.stringify(seen.links)}`);
+        if (!text(seen.text).includes('user@evil.com')) throw new Error(`hover ${JSON.stringify(seen.text)}`);
+      }],
+      [`Extract… the file named ${LINK}`, async (page) => {
+        await contextMenu(page, explorerRow(page, LINK, 2).first(), 'Extract…');
+        const qi = page.locator('.quick-input-widget:visible');
+        const input = qi.locator('.quick-input-box input').first();
+        await input.waitFor({ timeout: 30_000 });
+        // (the simple file dialog fills in its start folder first; typing before that appends)
+        await waitFor(page, 'the folder dialog to show its start folder', async () => (await input.inputValue()).startsWith('/'), 10_000);
+        await page.waitForTimeout(300);
+        await input.fill(`${dest}/`);
+        await waitFor(page, `the dialog to take ${dest}/`, async () => (await input.inputValue()) === `${dest}/` && !(await qi.innerText()).includes('does not exist'), 10_000);
+        await qi.locator('.monaco-button', { hasText: 'Extract Here' }).first().click();
+      }],
+      ['the progress notification shows the link as text, with no link element', async (page) => {
+        // (a progress notification stays at least 800 ms; its title names what is extracted)
+        const msg = page.locator('.notifications-toasts .notification-toast .notification-list-item-message').filter({ hasText: 'Extracting /' }).first();
+        await msg.waitFor({ timeout: 30_000 });
+        // read it at once, in the page: it closes when the extraction is done
+        const seen = await msg.evaluate((e) => ({ text: e.textContent, links: [...e.querySelectorAll('a')].map((a) => a.getAttribute('href')) }));
+        st.progress = text(seen.text);
+        console.log(`    notification: ${JSON.stringify(st.progress)}; <a> elements: ${JSON.stringify(seen.links)}`);
+        if (seen.links.length !== 0) throw new Error(`link(s) in the notification: ${JSON.stringify(seen.links)}`);
+      }],
+      ['… and then the result notification; the file is extracted', async (page) => {
+        const done = page.locator('.notifications-toasts .notification-toast .notification-list-item-message').filter({ hasText: 'Extracted 1 files' }).first();
+        await done.waitFor({ timeout: 30_000 });
+        await page.screenshot({ path: path.join(o.out, 'names-that-inject.png') });
+        if ((await done.locator('a').count()) !== 0) throw new Error('a link in the result notification');
+        if (!st.progress.startsWith(`Extracting /${LINK} from ${NAME}`)) throw new Error(`progress notification ${JSON.stringify(st.progress)}`);
+        if (!fs.existsSync(path.join(dest, LINK))) throw new Error(`${LINK} is not in ${dest}: ${fs.readdirSync(dest).join(', ')}`);
+        fs.rmSync(dest, { recursive: true, force: true });
+      }],
+    ],
+  };
 }
 
 // ---- runner --------------------------------------------------------------------------------

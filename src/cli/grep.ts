@@ -15,8 +15,14 @@
 //   isowb find IMAGE [PATH] [--name GLOB] [--namespace NS] [--session N]
 //     Every regular file and symlink under PATH, depth-first in image order; --name filters on
 //     the file name (case-insensitive outside Rock Ridge).
+// Paths and matching lines are printed escaped (src/cli/terminal.ts: control and bidi characters,
+// backslash; grep keeps TAB in lines). Entries the image does not let us list (unusable names,
+// loops: the image's diagnostics while walking) are warnings on stderr and count as errors:
+// find exits 1, grep 2 (a file it could not search).
 import { DiscImage } from '../engine/image';
 import { reportError, UsageError } from './errors';
+import { watchDiagnostics } from './format';
+import { termText, warnLine } from './terminal';
 import { globToRegExp, listFiles, REGEX_LINE_LIMIT, searchText, type SearchQuery } from '../engine/search';
 import type { Namespace } from '../engine/types';
 
@@ -120,21 +126,26 @@ async function grep(argv: string[]): Promise<number> {
   let matched = false;
   let failed = false;
   try {
+    await img.lookup(path); // (what finding PATH meets in its parents is not counted: see ls)
+    const problems = watchDiagnostics(img);
     const r = await searchText(img, query, {
       path, maxFileSize, include: a.include, exclude: a.exclude,
       maxResults: Infinity, collect: false, maxMatchesPerFile: listOnly ? 1 : undefined,
       onMatch: m => {
         matched = true;
-        if (listOnly) { out.write(m.path + '\n'); return; }
+        if (listOnly) { out.write(termText(m.path) + '\n'); return; }
         const key = `${m.path}\0${m.line}`;
         if (key === lastKey) return; // one output line per matching line, like grep
         lastKey = key;
-        out.write(`${m.path}:${m.line + 1}:${m.preview}\n`);
+        out.write(`${termText(m.path)}:${m.line + 1}:${termText(m.preview, { keepTab: true })}\n`);
       },
     });
     await out.flush();
-    for (const e of r.errors) process.stderr.write(`isowb: ${e.message}\n`);
+    for (const e of r.errors) process.stderr.write(`isowb: ${termText(e.message)}\n`);
     if (r.errors.length > 0) failed = true;
+    const warnings = problems();
+    for (const w of warnings) warnLine(w);
+    if (warnings.length > 0) failed = true;
     if (r.longLinesCapped > 0) {
       process.stderr.write(`isowb: note: ${r.longLinesCapped} line(s) longer than ${REGEX_LINE_LIMIT} characters were searched in their first ${REGEX_LINE_LIMIT} only (regular expressions)\n`);
     }
@@ -153,20 +164,25 @@ async function find(argv: string[]): Promise<number> {
   const oo = openOpts(a);
   const img = await DiscImage.openFile(image, oo);
   const out = new Out();
+  let warnings: string[] = [];
   try {
+    await img.lookup(path); // (what finding PATH meets in its parents is not counted: see ls)
+    const problems = watchDiagnostics(img);
     const name = a.opts.get('--name');
     const re = name !== undefined ? globToRegExp(name, img.namespace !== 'rr') : null;
     await listFiles(img, {
       path,
       onBatch: batch => {
-        for (const p of batch) if (!re || re.test(p.slice(p.lastIndexOf('/') + 1))) out.write(p + '\n');
+        for (const p of batch) if (!re || re.test(p.slice(p.lastIndexOf('/') + 1))) out.write(termText(p) + '\n');
       },
     });
     await out.flush();
+    warnings = problems();
+    for (const w of warnings) warnLine(w);
   } finally {
     await img.close();
   }
-  return 0;
+  return warnings.length > 0 ? 1 : 0;
 }
 
 /**

@@ -3,10 +3,11 @@
 import { DiscImage, type FileNode } from '../engine/image';
 import { extract } from '../engine/extract';
 import type { Namespace } from '../engine/types';
-import { formatInfo, infoJson, formatLsLine, lsJson } from './format';
+import { formatInfo, infoJson, formatLsLine, lsJson, watchDiagnostics } from './format';
 import { runSearchCommand } from './grep';
 import { runWriteCommand } from './write';
 import { reportError, UsageError } from './errors';
+import { termText, warnLine } from './terminal';
 
 const VERSION = '0.1.0';
 
@@ -15,6 +16,7 @@ const USAGE = `isowb ${VERSION} — read, repack and build disc images (ISO 9660
 usage:
   isowb info IMAGE [--json] [--structures] [--session N]
   isowb ls IMAGE [PATH] [-R] [-l] [--json] [--namespace rr|joliet|iso9660] [--session N]
+      (entries the image does not let us list — unusable names, loops — are warnings: exit 1)
   isowb cat IMAGE PATH [--namespace NS] [--session N]
   isowb extract IMAGE [PATH...] -o DIR [--namespace NS] [--session N] [--quiet]
   isowb sessions IMAGE [--json]
@@ -28,7 +30,9 @@ usage:
               [--bios-boot PATH_IN_DIR] [--efi-boot IMG_PATH_IN_DIR] [--hybrid mbr|gpt] [--md5] [--force] [-q]
   isowb --version | --help
 
-exit codes: 0 ok, 1 error (message on stderr), 2 usage`;
+exit codes: 0 ok, 1 error (message on stderr), 2 usage
+text output shows control and bidi characters (and backslash) of names escaped: \\x1b, \\n, \\u202e, \\\\;
+--json keeps them exact`;
 
 
 interface Parsed {
@@ -131,9 +135,13 @@ async function cmdLs(p: Parsed): Promise<void> {
   const json = p.flags.has('--json'), long = p.flags.has('-l'), recursive = p.flags.has('-R');
   await withImage(p, async img => {
     const start = await img.lookup(p.args[1] ?? '/');
+    // Entries skipped while listing PATH (unusable names, loops) are recorded as diagnostics: each
+    // becomes a warning and the exit code 1, as for extract. (Not what finding PATH met in its
+    // parents: the user did not ask about those.)
+    const problems = watchDiagnostics(img);
     let buf = '';
     const emit = async (n: FileNode) => {
-      buf += json ? JSON.stringify(lsJson(n)) + '\n' : long ? formatLsLine(n) + '\n' : n.path + '\n';
+      buf += json ? JSON.stringify(lsJson(n)) + '\n' : long ? formatLsLine(n) + '\n' : termText(n.path) + '\n';
       if (buf.length > 256 * 1024) { const ok = await out(buf); buf = ''; if (!ok) return false; }
       return true;
     };
@@ -145,6 +153,9 @@ async function cmdLs(p: Parsed): Promise<void> {
       for (const k of await img.readdir(start)) if (!(await emit(k))) break;
     }
     if (buf) await out(buf);
+    const warnings = problems();
+    for (const w of warnings) warnLine(w);
+    if (warnings.length > 0) process.exitCode = 1;
   });
 }
 
@@ -183,13 +194,13 @@ async function cmdExtract(p: Parsed): Promise<void> {
     try {
       const r = await extract(img, {
         paths: p.args.slice(1), dest, signal: ac.signal,
-        onWarning: m => process.stderr.write(`isowb: warning: ${m}\n`),
-        onProgress: tty ? pr => process.stderr.write(`\r\x1b[K${pr.files} files, ${(pr.bytes / 1048576).toFixed(1)} MiB (of ≤${(total / 1048576).toFixed(0)} MiB)  ${pr.current.slice(-60)}`) : undefined,
+        onWarning: m => { if (tty) process.stderr.write('\r\x1b[K'); warnLine(m); },
+        onProgress: tty ? pr => process.stderr.write(`\r\x1b[K${pr.files} files, ${(pr.bytes / 1048576).toFixed(1)} MiB (of ≤${(total / 1048576).toFixed(0)} MiB)  ${tail(termText(pr.current), 60)}`) : undefined,
       });
       // The summary goes to a terminal always, elsewhere (stderr) when something went wrong.
       const problems = r.failed > 0 ? `; ${r.failed} ${r.failed === 1 ? 'entry' : 'entries'} could not be extracted (see warnings)`
         : r.warnings.length > 0 ? `; ${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : '';
-      const summary = `${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks, ${r.special} special files (${(r.bytes / 1048576).toFixed(1)} MiB) extracted to ${dest}${problems}`;
+      const summary = `${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks, ${r.special} special files (${(r.bytes / 1048576).toFixed(1)} MiB) extracted to ${termText(dest)}${problems}`;
       if (tty) process.stderr.write(`\r\x1b[K${summary}\n`);
       else if (r.warnings.length > 0) process.stderr.write(`isowb: ${summary}\n`);
       if (r.warnings.length > 0) process.exitCode = 1;
@@ -199,12 +210,21 @@ async function cmdExtract(p: Parsed): Promise<void> {
   });
 }
 
+/** The end of an escaped string, at most `n` characters, never starting inside one of its escapes. */
+function tail(s: string, n: number): string {
+  if (s.length <= n) return s;
+  let i = 0;
+  while (i < s.length - n) i += s[i] !== '\\' ? 1 : s[i + 1] === 'x' ? 4 : s[i + 1] === 'u' ? 6 : 2;
+  if (/[\udc00-\udfff]/.test(s[i] ?? '')) i++; // not half an emoji either
+  return '…' + s.slice(i);
+}
+
 async function cmdSessions(p: Parsed): Promise<void> {
   allow(p, ['--json'], [], 1, 1);
   await withImage(p, async img => {
     if (p.flags.has('--json')) { await out(JSON.stringify(img.sessions, null, 2) + '\n'); return; }
     let s = 'idx  start LBA      blocks  created                     volume id\n';
-    for (const x of img.sessions) s += `${String(x.index).padStart(3)}  ${String(x.startLba).padStart(9)}  ${String(x.volumeBlocks).padStart(10)}  ${(x.created ?? '-').padEnd(26)}  ${x.volumeId}\n`;
+    for (const x of img.sessions) s += `${String(x.index).padStart(3)}  ${String(x.startLba).padStart(9)}  ${String(x.volumeBlocks).padStart(10)}  ${termText(x.created ?? '-').padEnd(26)}  ${termText(x.volumeId)}\n`;
     await out(s);
   });
 }
@@ -229,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof UsageErrorAsRuntime) {
-      process.stderr.write(`isowb: ${e.message}\n`);
+      process.stderr.write(`isowb: ${termText(e.message)}\n`);
       return 1;
     }
     return reportError(e, USAGE);

@@ -12,6 +12,7 @@ import {
   command, imageLabel, NAMESPACE_LABEL, resolveTarget, targetOf, type Ctx, type Target,
 } from './context';
 import { humanSize } from './report';
+import { iconText, noticeText, pickText, plainText } from './escape';
 import { INFO_SCHEME, showInfo } from './info';
 import { browse, goToFile, searchText } from './pickers';
 
@@ -39,7 +40,8 @@ async function openAsFolder(ctx: Ctx, arg?: vscode.Uri): Promise<vscode.Uri | un
   const folders = vscode.workspace.workspaceFolders ?? [];
   const existing = folders.find(f => f.uri.scheme === SCHEME && f.uri.authority.toLowerCase() === root.authority);
   if (!existing) {
-    const name = volumeId ? `${imageLabel(t.imageUri)} — ${volumeId}` : imageLabel(t.imageUri);
+    // The folder's name shows in the Explorer and in descriptions of VS Code's own quick picks.
+    const name = pickText(volumeId ? `${imageLabel(t.imageUri)} — ${volumeId}` : imageLabel(t.imageUri));
     const added = nextFolderChange();
     if (!vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri: root, name })) {
       throw new Error('VS Code refused to add the workspace folder');
@@ -86,7 +88,7 @@ async function closeImage(ctx: Ctx, arg?: vscode.Uri): Promise<number> {
   const staged = ctx.staging.all.filter(s => s.key.split('.')[0] === base && !s.cs.isEmpty).reduce((n, s) => n + s.cs.summary().length, 0);
   for (const o of ctx.registry.open) if (o.key.split('.')[0] === base) await ctx.registry.close(o.key);
   ctx.log.info(`closed ${t.imageUri.toString(true)} (${removed} folder(s), ${tabs.length} editor(s))${staged ? `; its ${staged} staged change(s) stay saved` : ''}`);
-  if (staged) void vscode.window.showInformationMessage(`${imageLabel(t.imageUri)}: its ${staged} staged change${staged === 1 ? ' is' : 's are'} kept and offered again when you open it.`);
+  if (staged) void vscode.window.showInformationMessage(`${noticeText(imageLabel(t.imageUri))}: its ${staged} staged change${staged === 1 ? ' is' : 's are'} kept and offered again when you open it.`);
   return removed;
 }
 
@@ -114,13 +116,14 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
   if (targets.some(t => t.key !== key)) throw new InvalidArgumentError('the selection spans several images; extract from one image at a time');
   const paths = targets.map(t => t.path);
   const base = paths.includes('/') ? '/' : commonParent(paths);
+  const what = paths.length === 1 ? (paths[0] === '/' ? 'everything' : paths[0]) : `${paths.length} items`;
   let dest = opts.dest;
   if (!dest) {
     const configured = vscode.workspace.getConfiguration('isoWorkbench.extract').get<string>('defaultFolder', '');
     const near = targets[0].imageUri.scheme === 'file' ? vscode.Uri.file(nodePath.dirname(targets[0].imageUri.fsPath)) : undefined;
     const picked = await vscode.window.showOpenDialog({
       canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Extract Here',
-      title: `Extract ${paths.length === 1 ? (paths[0] === '/' ? 'everything' : paths[0]) : `${paths.length} items`} from ${imageLabel(targets[0].imageUri)}`,
+      title: plainText(`Extract ${what} from ${imageLabel(targets[0].imageUri)}`),
       defaultUri: configured ? vscode.Uri.file(configured) : near,
     });
     if (!picked?.[0]) return undefined;
@@ -128,7 +131,7 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
     const existing = fs.readdirSync(dest);
     if (existing.length > 0) {
       const go = await vscode.window.showWarningMessage(
-        `${dest} is not empty (${existing.length} item${existing.length === 1 ? '' : 's'}). Files with the same names as extracted ones will be replaced.`,
+        `${noticeText(dest)} is not empty (${existing.length} item${existing.length === 1 ? '' : 's'}). Files with the same names as extracted ones will be replaced.`,
         { modal: true }, 'Extract Anyway');
       if (go !== 'Extract Anyway') return undefined;
     }
@@ -139,7 +142,7 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
     const t0 = Date.now();
     const result = await vscode.window.withProgress({
       location: vscode.ProgressLocation.Notification, cancellable: true,
-      title: `Extracting from ${imageLabel(targets[0].imageUri)}`,
+      title: noticeText(`Extracting ${what} from ${imageLabel(targets[0].imageUri)}`),
     }, async (progress, token) => {
       const ac = new AbortController();
       const sub = token.onCancellationRequested(() => ac.abort());
@@ -151,7 +154,7 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
             const pct = p.totalBytes > 0 ? Math.min(100, (p.bytes / p.totalBytes) * 100) : 0;
             progress.report({
               increment: pct - reported,
-              message: `${p.files} files, ${humanSize(p.bytes)}${p.totalBytes ? ` of ${humanSize(p.totalBytes)}` : ''} — ${p.current}`,
+              message: `${p.files} files, ${humanSize(p.bytes)}${p.totalBytes ? ` of ${humanSize(p.totalBytes)}` : ''}${p.current ? ` — ${noticeText(p.current)}` : ''}`,
             });
             reported = pct;
           },
@@ -173,7 +176,7 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
     if (!opts.quiet) {
       const buttons = problems ? ['Show Log', 'Open Folder in New Window'] : ['Open Folder in New Window'];
       const show = problems ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-      void show(problems ? `${summary} — ${problems}; the log names each one and why.` : `${summary}.`, ...buttons).then(b => {
+      void show(problems ? `${noticeText(summary)} — ${problems}; the log names each one and why.` : `${noticeText(summary)}.`, ...buttons).then(b => {
         if (b === 'Show Log') ctx.log.channel.show();
         else if (b) void vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(where), { forceNewWindow: true });
       });
@@ -208,7 +211,7 @@ async function copyPath(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[]): Promis
   }
   const text = uris.map(u => targetOf(u).path).join('\n');
   await vscode.env.clipboard.writeText(text);
-  vscode.window.setStatusBarMessage(`$(copy) Copied ${uris.length === 1 ? text : `${uris.length} paths`}`, 3000);
+  vscode.window.setStatusBarMessage(`$(copy) Copied ${uris.length === 1 ? iconText(text) : `${uris.length} paths`}`, 3000);
   return text;
 }
 
@@ -225,7 +228,7 @@ async function switchNamespace(ctx: Ctx, arg?: vscode.Uri, ns?: Namespace): Prom
     };
     const pick = await vscode.window.showQuickPick(present.map(n => ({
       label: `${n === current ? '$(check) ' : ''}${NAMESPACE_LABEL[n]}`, description: n === current ? 'current' : undefined, detail: detail[n], ns: n,
-    })), { placeHolder: `Directory tree to show for ${imageLabel(t.imageUri)}` });
+    })), { placeHolder: plainText(`Directory tree to show for ${imageLabel(t.imageUri)}`) });
     if (!pick) return undefined;
     choice = pick.ns;
   }

@@ -8,6 +8,7 @@ import type { IsoFileSystemProvider } from '../provider/fileSystemProvider';
 import { ImageRegistry } from '../provider/registry';
 import type { StagingManager } from '../provider/staging';
 import { SCHEME } from '../provider/uri';
+import { iconText, noticeText, pickText } from './escape';
 import type { OutputLogger } from './log';
 
 export const IMAGE_EXTENSIONS = ['iso', 'img', 'udf', 'cdr'];
@@ -20,7 +21,7 @@ export interface Ctx {
   /** Staged edits of mounted images. */
   readonly staging: StagingManager;
   readonly log: OutputLogger;
-  /** Fired with every error message shown to the user (tests listen). */
+  /** Fired with every error message shown to the user, as shown (escaped; tests listen). */
   readonly errors: vscode.EventEmitter<string>;
 }
 
@@ -76,7 +77,7 @@ export async function resolveTarget(ctx: Ctx, arg: unknown, purpose: string, opt
   const known = knownImages(ctx);
   if (known.length === 1) return targetOf(known[0]);
   const items: Array<vscode.QuickPickItem & { uri?: vscode.Uri }> = known.map(u => ({
-    label: `$(file-binary) ${imageLabel(u)}`, description: u.scheme === 'file' ? nodePath.dirname(u.fsPath) : u.toString(true), uri: u,
+    label: `$(file-binary) ${iconText(imageLabel(u))}`, description: pickText(u.scheme === 'file' ? nodePath.dirname(u.fsPath) : u.toString(true)), uri: u,
   }));
   items.push({ label: '$(folder-opened) Open an image file…' });
   const pick = known.length === 0 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: `Image to ${purpose}` });
@@ -119,7 +120,10 @@ export function describeError(e: unknown): string {
   return err?.message ?? String(e);
 }
 
-/** Wraps a command: failures become one error notification (with Show Log) and a log entry. */
+/**
+ * Wraps a command: failures become one error notification (with Show Log) and a log entry. Error
+ * messages quote names from images: the notification shows them escaped (noticeText).
+ */
 export function command<A extends unknown[], R>(ctx: Ctx, id: string, fn: (...args: A) => Promise<R>): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: A): Promise<R | undefined> => {
     try {
@@ -128,8 +132,9 @@ export function command<A extends unknown[], R>(ctx: Ctx, id: string, fn: (...ar
       if (e instanceof CancelledError) { ctx.log.info(`${id}: cancelled`); return undefined; }
       const msg = describeError(e);
       ctx.log.error(`${id}: ${msg}${e instanceof IsoError || e instanceof vscode.FileSystemError ? '' : `\n${(e as Error)?.stack ?? ''}`}`);
-      ctx.errors.fire(msg);
-      void vscode.window.showErrorMessage(`ISO Workbench: ${msg}`, 'Show Log').then(b => { if (b) ctx.log.channel.show(); });
+      const shown = `ISO Workbench: ${noticeText(msg)}`;
+      ctx.errors.fire(shown);
+      void vscode.window.showErrorMessage(shown, 'Show Log').then(b => { if (b) ctx.log.channel.show(); });
       return undefined;
     }
   });

@@ -11,6 +11,7 @@ import { SCHEME } from '../provider/uri';
 import { registerCommands } from './commands';
 import type { Ctx } from './context';
 import { INFO_SCHEME, InfoDocuments } from './info';
+import { noticeText } from './escape';
 import { OutputLogger } from './log';
 import { activePicker } from './pickers';
 import { registerWriteCommands } from './repack';
@@ -61,7 +62,7 @@ export function activate(ext: vscode.ExtensionContext): IsoWorkbenchApi {
   const staging = new StagingManager(registry, store, {
     log,
     offer: restoreOffer,
-    warn: (message, ...actions) => vscode.window.showWarningMessage(`ISO Workbench: ${message}`, ...actions),
+    warn: (message, ...actions) => vscode.window.showWarningMessage(`ISO Workbench: ${noticeText(message)}`, ...actions),
   });
   const provider = new IsoFileSystemProvider(registry, log, () => Math.max(1, config().get<number>('maxReadFileMiB', 512)) * 1024 * 1024, staging);
   const errors = new vscode.EventEmitter<string>();

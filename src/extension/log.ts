@@ -1,6 +1,9 @@
 // The "ISO Workbench" output channel with a level from the isoWorkbench.logLevel setting.
+// Messages quote names from images: control characters are made visible (logText), and a line
+// break continues the entry indented, so a name cannot forge a log line.
 import * as vscode from 'vscode';
 import type { Logger } from '../provider/registry';
+import { logText } from './escape';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 type Level = (typeof LEVELS)[number];
@@ -22,7 +25,7 @@ export class OutputLogger implements Logger, vscode.Disposable {
 
   private write(level: Level, msg: string): void {
     if (LEVELS.indexOf(level) > LEVELS.indexOf(this.level)) return;
-    this.channel.appendLine(`${new Date().toISOString()} [${level}] ${msg}`);
+    this.channel.appendLine(`${new Date().toISOString()} [${level}] ${logText(msg)}`);
   }
 
   error(msg: string): void { this.write('error', msg); }

@@ -8,6 +8,7 @@ import { listFiles, searchText as engineSearch, type SearchQuery, type SearchRes
 import { ImageRegistry } from '../provider/registry';
 import { describeError, imageLabel, resolveTarget, type Ctx, type Target } from './context';
 import { humanSize } from './report';
+import { iconText, pickText, plainText } from './escape';
 
 /** The picker currently shown by one of these commands (tests drive it through the API). */
 export interface ActivePicker {
@@ -40,7 +41,7 @@ export async function browse(ctx: Ctx, arg?: vscode.Uri, startPath?: string): Pr
   if (!t) return;
   const qp = vscode.window.createQuickPick<BrowseItem>();
   qp.matchOnDescription = true;
-  qp.title = `Browse ${imageLabel(t.imageUri)}`;
+  qp.title = plainText(`Browse ${imageLabel(t.imageUri)}`);
   const extractButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('desktop-download'), tooltip: 'Extract this folder…' };
   const mountButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Open Image as Workspace Folder' };
   qp.buttons = [extractButton, mountButton];
@@ -58,22 +59,22 @@ export async function browse(ctx: Ctx, arg?: vscode.Uri, startPath?: string): Pr
       });
       if (node.type !== 'dir') { await openFile(t, node.path); qp.hide(); return; }
       dir = node.path;
-      qp.placeholder = `${dir}  —  ${kids.length} entries; Enter opens a file or folder`;
+      qp.placeholder = `${plainText(dir)}  —  ${kids.length} entries; Enter opens a file or folder`;
       const items: BrowseItem[] = [];
-      if (dir !== '/') items.push({ label: '$(arrow-up) ..', description: nodePath.posix.dirname(dir), path: nodePath.posix.dirname(dir), isDir: true, up: true });
+      if (dir !== '/') items.push({ label: '$(arrow-up) ..', description: pickText(nodePath.posix.dirname(dir)), path: nodePath.posix.dirname(dir), isDir: true, up: true });
       const sorted = [...kids].sort((a, b) => (a.type === 'dir' ? 0 : 1) - (b.type === 'dir' ? 0 : 1) || a.name.localeCompare(b.name));
       for (const k of sorted) {
         const isDir = k.type === 'dir';
         const icon = isDir ? '$(folder)' : k.type === 'symlink' ? '$(file-symlink-file)' : '$(file)';
         items.push({
-          label: `${icon} ${k.name}`,
-          description: isDir ? '' : k.type === 'symlink' ? `→ ${k.target ?? ''}` : humanSize(k.size),
+          label: `${icon} ${iconText(k.name)}`,
+          description: isDir ? '' : k.type === 'symlink' ? `→ ${pickText(k.target ?? '')}` : humanSize(k.size),
           detail: undefined, path: k.path, isDir,
         });
       }
       qp.items = items;
     } catch (e) {
-      qp.items = [{ label: `$(error) ${describeError(e)}` }];
+      qp.items = [{ label: `$(error) ${iconText(describeError(e))}` }];
     } finally {
       qp.busy = false;
       resolveReady();
@@ -113,14 +114,14 @@ export async function goToFile(ctx: Ctx, arg?: vscode.Uri): Promise<void> {
   const t = await resolveTarget(ctx, arg, 'go to a file in');
   if (!t) return;
   const qp = vscode.window.createQuickPick<FileItem>();
-  qp.title = `Go to File in ${imageLabel(t.imageUri)}`;
+  qp.title = plainText(`Go to File in ${imageLabel(t.imageUri)}`);
   qp.placeholder = 'Type to filter by name or folder';
   qp.matchOnDescription = true;
   qp.busy = true;
   const ac = new AbortController();
   qp.onDidHide(() => { ac.abort(); release(qp as vscode.QuickPick<vscode.QuickPickItem>); });
   const items: FileItem[] = [];
-  const toItem = (p: string): FileItem => ({ label: nodePath.posix.basename(p), description: nodePath.posix.dirname(p), path: p });
+  const toItem = (p: string): FileItem => ({ label: iconText(nodePath.posix.basename(p)), description: pickText(nodePath.posix.dirname(p)), path: p });
   const accept = async (item: vscode.QuickPickItem): Promise<void> => {
     const path = (item as FileItem).path;
     if (!path) return;
@@ -138,7 +139,7 @@ export async function goToFile(ctx: Ctx, arg?: vscode.Uri): Promise<void> {
       qp.items = items;
       qp.placeholder = `${items.length}${res.truncated ? '+' : ''} files — type to filter by name or folder`;
     } catch (e) {
-      if (!(e instanceof CancelledError) && !ac.signal.aborted) qp.items = [{ label: `$(error) ${describeError(e)}`, path: '' }];
+      if (!(e instanceof CancelledError) && !ac.signal.aborted) qp.items = [{ label: `$(error) ${iconText(describeError(e))}`, path: '' }];
     } finally {
       qp.busy = false;
     }
@@ -165,7 +166,7 @@ export async function searchText(ctx: Ctx, arg?: vscode.Uri, query?: SearchComma
   if (!t) return undefined;
   const maxMiB = vscode.workspace.getConfiguration('isoWorkbench.search').get<number>('maxFileSizeMiB', 16);
   const qp = vscode.window.createQuickPick<MatchItem>();
-  qp.title = `Search Text in ${imageLabel(t.imageUri)}${t.path !== '/' ? ` — ${t.path}` : ''}`;
+  qp.title = plainText(`Search Text in ${imageLabel(t.imageUri)}${t.path !== '/' ? ` — ${t.path}` : ''}`);
   qp.placeholder = 'Text to search for (files over isoWorkbench.search.maxFileSizeMiB and binary files are skipped)';
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
@@ -208,7 +209,7 @@ export async function searchText(ctx: Ctx, arg?: vscode.Uri, query?: SearchComma
       return res;
     } catch (e) {
       if (e instanceof CancelledError || ac.signal.aborted) return undefined;
-      qp.items = [{ label: `$(error) ${describeError(e)}` }];
+      qp.items = [{ label: `$(error) ${iconText(describeError(e))}` }];
       return undefined;
     } finally {
       if (running === ac) { qp.busy = false; done(); }
@@ -250,9 +251,9 @@ export async function searchText(ctx: Ctx, arg?: vscode.Uri, query?: SearchComma
 function matchItem(m: TextMatch): MatchItem {
   const preview = m.preview.replace(/\s+/g, ' ').trim();
   return {
-    label: `$(file) ${nodePath.posix.basename(m.path)}:${m.line + 1}`,
-    description: nodePath.posix.dirname(m.path),
-    detail: preview,
+    label: `$(file) ${iconText(nodePath.posix.basename(m.path))}:${m.line + 1}`,
+    description: pickText(nodePath.posix.dirname(m.path)),
+    detail: pickText(preview),
     // Results are already the answer to the query: the quick pick must not filter them by the
     // query text again (a regular expression does not match itself).
     alwaysShow: true,

@@ -12,6 +12,7 @@ import { repack } from '../engine/write/repack';
 import type { StagingManager } from '../provider/staging';
 import { command, IMAGE_EXTENSIONS, imageLabel, resolveTarget, type Ctx } from './context';
 import { humanSize } from './report';
+import { noticeText, plainText } from './escape';
 import type { StagedElement } from './staging';
 
 export interface RepackCommandOptions {
@@ -66,7 +67,7 @@ function progressReporter(progress: vscode.Progress<{ message?: string; incremen
     if (now - last < 100 && p.done < p.total) return;
     last = now;
     const pct = p.total > 0 ? ` ${Math.min(100, Math.floor((p.done / p.total) * 100))}%` : '';
-    progress.report({ message: `${p.phase}${pct}${p.total > 0 ? ` (${humanSize(p.done)} of ${humanSize(p.total)})` : ''}` });
+    progress.report({ message: `${noticeText(p.phase)}${pct}${p.total > 0 ? ` (${humanSize(p.done)} of ${humanSize(p.total)})` : ''}` });
   };
 }
 
@@ -90,11 +91,11 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
       const choice = await vscode.window.showQuickPick([
         { label: '$(new-file) Save as a New Image…', detail: `Writes ${nodePath.basename(source, nodePath.extname(source))}-repacked${nodePath.extname(source) || '.iso'} (or a name you choose); the image stays as it is.`, replace: false },
         { label: '$(replace) Replace the Original', detail: `Writes the new image over ${nodePath.basename(source)} (a backup is kept until the new one is verified).`, replace: true },
-      ], { title: `Repack ${imageLabel(t.imageUri)}${n ? ` with ${n} staged change${n === 1 ? '' : 's'}` : ' (no staged changes)'}`, placeHolder: 'Where to write the repacked image' });
+      ], { title: plainText(`Repack ${imageLabel(t.imageUri)}${n ? ` with ${n} staged change${n === 1 ? '' : 's'}` : ' (no staged changes)'}`), placeHolder: 'Where to write the repacked image' });
       if (!choice) return undefined;
       if (choice.replace) {
-        const go = await vscode.window.showWarningMessage(`Replace ${nodePath.basename(source)} with the repacked image?`, {
-          modal: true, detail: `${source} is kept as a backup until the new image is written and verified, then removed. The staged changes are cleared after a successful repack.`,
+        const go = await vscode.window.showWarningMessage(`Replace ${noticeText(nodePath.basename(source))} with the repacked image?`, {
+          modal: true, detail: `${noticeText(source)} is kept as a backup until the new image is written and verified, then removed. The staged changes are cleared after a successful repack.`,
         }, 'Replace');
         if (go !== 'Replace') return undefined;
         replace = true;
@@ -103,7 +104,7 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
         const ext = nodePath.extname(source) || '.iso';
         const picked = await vscode.window.showSaveDialog({
           defaultUri: vscode.Uri.file(nodePath.join(nodePath.dirname(source), `${nodePath.basename(source, nodePath.extname(source))}-repacked${ext}`)),
-          filters: { 'Disc images': IMAGE_EXTENSIONS, 'All files': ['*'] }, saveLabel: 'Repack', title: `Repack ${imageLabel(t.imageUri)} to`,
+          filters: { 'Disc images': IMAGE_EXTENSIONS, 'All files': ['*'] }, saveLabel: 'Repack', title: plainText(`Repack ${imageLabel(t.imageUri)} to`),
         });
         if (!picked) return undefined;
         const p = localFile(picked);
@@ -118,7 +119,7 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
     // UDF is not written: never drop it silently.
     let dropUdf = opts.dropUdf ?? false;
     if (image.udf && !dropUdf) {
-      const go = await vscode.window.showWarningMessage(`${imageLabel(t.imageUri)} has a UDF bridge, and ISO Workbench cannot write UDF yet.`, {
+      const go = await vscode.window.showWarningMessage(`${noticeText(imageLabel(t.imageUri))} has a UDF bridge, and ISO Workbench cannot write UDF yet.`, {
         modal: true, detail: 'Repacking writes an image with ISO 9660 (and Joliet / Rock Ridge) only: Windows and macOS read those too, but anything that reads the UDF tree would no longer find it. The original is not changed.',
       }, 'Write Without UDF');
       if (go !== 'Write Without UDF') return undefined;
@@ -130,7 +131,7 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
     let result: WriteResult;
     try {
       result = await vscode.window.withProgress({
-        location: vscode.ProgressLocation.Notification, cancellable: true, title: `Repacking ${imageLabel(t.imageUri)}`,
+        location: vscode.ProgressLocation.Notification, cancellable: true, title: `Repacking ${noticeText(imageLabel(t.imageUri))}`,
       }, async (progress, token) => {
         const ac = new AbortController();
         const sub = token.onCancellationRequested(() => ac.abort());
@@ -156,7 +157,7 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
     for (const n of result.notes) ctx.log.info(`repack: ${n}`);
     if (!opts.quiet) {
       const notes = result.notes.length ? ` — ${result.notes.join('; ')}` : '';
-      void vscode.window.showInformationMessage(`${summary}${notes}.`, 'Open', 'Reveal').then(b => {
+      void vscode.window.showInformationMessage(noticeText(`${summary}${notes}.`), 'Open', 'Reveal').then(b => {
         if (b === 'Open') void vscode.commands.executeCommand('isoWorkbench.openAsFolder', vscode.Uri.file(result.output));
         else if (b === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.output));
       });
@@ -186,7 +187,7 @@ async function buildCommand(ctx: Ctx, arg?: vscode.Uri, opts: BuildCommandOption
   let output = opts.output ? nodePath.resolve(opts.output) : undefined;
   if (!output) {
     const picked = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(`${dir.replace(/[\\/]+$/, '')}.iso`), filters: { 'Disc images': ['iso'], 'All files': ['*'] }, saveLabel: 'Create', title: `Create an image of ${nodePath.basename(dir)}`,
+      defaultUri: vscode.Uri.file(`${dir.replace(/[\\/]+$/, '')}.iso`), filters: { 'Disc images': ['iso'], 'All files': ['*'] }, saveLabel: 'Create', title: plainText(`Create an image of ${nodePath.basename(dir)}`),
     });
     if (!picked) return undefined;
     const p = localFile(picked);
@@ -222,7 +223,7 @@ async function buildCommand(ctx: Ctx, arg?: vscode.Uri, opts: BuildCommandOption
         ...found.efi.map((p, i): Item => ({ label: `$(chip) UEFI boot: ${p}`, description: 'El Torito EFI entry (FAT image)', picked: i === 0, efi: p })),
         { label: '$(plug) Bootable from a USB stick too', description: found.efi.length ? 'hybrid GPT (protective MBR + GPT with the EFI partition)' : 'hybrid MBR (isohybrid)', picked: true, hybrid: true },
       ];
-      const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: `Boot options for ${nodePath.basename(output)}`, placeHolder: 'Boot images found in the folder — uncheck all for a data disc' });
+      const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: plainText(`Boot options for ${nodePath.basename(output)}`), placeHolder: 'Boot images found in the folder — uncheck all for a data disc' });
       if (!chosen) return undefined;
       const bios = chosen.find(c => c.bios)?.bios;
       const efi = chosen.find(c => c.efi)?.efi;
@@ -233,7 +234,7 @@ async function buildCommand(ctx: Ctx, arg?: vscode.Uri, opts: BuildCommandOption
   }
   const t0 = Date.now();
   const result = await vscode.window.withProgress({
-    location: vscode.ProgressLocation.Notification, cancellable: true, title: `Creating ${nodePath.basename(output)}`,
+    location: vscode.ProgressLocation.Notification, cancellable: true, title: `Creating ${noticeText(nodePath.basename(output))}`,
   }, async (progress, token) => {
     const ac = new AbortController();
     const sub = token.onCancellationRequested(() => ac.abort());
@@ -252,7 +253,7 @@ async function buildCommand(ctx: Ctx, arg?: vscode.Uri, opts: BuildCommandOption
   ctx.log.info(summary);
   for (const n of result.notes) ctx.log.info(`build: ${n}`);
   if (!opts.quiet) {
-    void vscode.window.showInformationMessage(`${summary}${result.notes.length ? ` — ${result.notes.join('; ')}` : ''}.`, 'Open', 'Reveal').then(b => {
+    void vscode.window.showInformationMessage(noticeText(`${summary}${result.notes.length ? ` — ${result.notes.join('; ')}` : ''}.`), 'Open', 'Reveal').then(b => {
       if (b === 'Open') void vscode.commands.executeCommand('isoWorkbench.openAsFolder', vscode.Uri.file(result.output));
       else if (b === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.output));
     });

@@ -9,6 +9,9 @@ import type { DiscImage, FileNode } from '../engine/image';
 import { DiagnosticSink, type Diagnostic } from '../engine/errors';
 import { readBootCatalog } from '../engine/eltorito/bootCatalog';
 import type { BootEntry, ElToritoInfo, Emulation, GptInfo, Platform, SystemAreaInfo } from '../engine/types';
+import { visible } from './escape';
+
+export { visible };
 
 export interface ReportOptions {
   /** Display name of the image (e.g. file name or URI). */
@@ -24,38 +27,26 @@ const MAX_DIAGNOSTICS = 200;
 // ---- Markdown helpers ---------------------------------------------------------------------------
 
 /**
- * Makes a character visible: C0 controls and DEL become their Unicode control pictures (␊, ␀, ␉),
- * C1 controls, bidi overrides, line/paragraph separators, BOM and lone surrogates become ‹U+XXXX›.
- * Used for text and code blocks alike, so a name cannot break a line or reorder what is shown.
- */
-function visibleChar(c: string): string {
-  const cp = c.codePointAt(0)!;
-  if (cp < 0x20) return String.fromCharCode(0x2400 + cp);
-  if (cp === 0x7f) return '\u2421';
-  return `\u2039U+${cp.toString(16).toUpperCase().padStart(4, '0')}\u203a`;
-}
-// C0, DEL, C1, ALM, LRM/RLM, LS/PS, LRE..RLO, LRI..PDI, BOM, lone surrogates (matching controls is the point)
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|\p{Cs}/gu;
-
-/** Replaces control and bidi characters with visible stand-ins (see visibleChar). */
-export function visible(s: string): string {
-  return s.replace(INVISIBLE, visibleChar);
-}
-
-/**
  * Escapes a string from the image for Markdown inline text (paragraphs, list items, headings and
  * GFM table cells): what renders is exactly the string (controls made visible), with no emphasis,
  * links, autolinks, HTML, entities, code spans, math, table-cell breaks or block syntax. Characters
  * that are harmless in running text (`.`, `-`, `(`, `_` inside words) are left alone so the raw
  * Markdown stays readable.
+ *
+ * Autolinks: VS Code's preview runs markdown-it with linkify on (`markdown.preview.linkify`, with
+ * fuzzyLink off), which links `scheme://…` and `mailto:…` (linkify-it's schemas), `//host…` and
+ * e-mail addresses; the editor showing the report's source makes `https://…` Ctrl+clickable. A
+ * backslash escape splits markdown-it's text there (linkify sees the pieces), so `:` after a letter
+ * (every scheme ends in one), `@`, and the second `/` of `//` are escaped.
  */
 export function escapeMd(s: string): string {
   const v = visible(s);
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const c = v[i];
-    if ('\\`*[]<>|~&$#'.includes(c)) out += '\\' + c;
+    if ('\\`*[]<>|~&$#@'.includes(c)) out += '\\' + c;
+    else if (c === ':' && /[A-Za-z]/.test(v[i - 1] ?? '')) out += '\\:';
+    else if (c === '/' && v[i - 1] === '/') out += '\\/';
     else if (c === '_') {
       // intraword underscores never open or close emphasis (CommonMark 6.2)
       const alnum = (x: string | undefined) => x !== undefined && /[\p{L}\p{N}]/u.test(x);

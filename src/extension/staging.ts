@@ -11,6 +11,7 @@ import type { Staged, StagingManager } from '../provider/staging';
 import type { PersistedState } from '../provider/stagingStore';
 import { SCHEME } from '../provider/uri';
 import { command, imageLabel, resolveTarget, targetOf, type Ctx } from './context';
+import { iconText, noticeText, pickText, plainText } from './escape';
 
 const KIND_ICON: Record<ChangeSummary['kind'], string> = { added: 'diff-added', modified: 'diff-modified', deleted: 'diff-removed', renamed: 'diff-renamed' };
 const KIND_LABEL: Record<ChangeSummary['kind'], string> = { added: 'Added', modified: 'Modified', deleted: 'Deleted', renamed: 'Renamed' };
@@ -21,7 +22,7 @@ const MAX_CONTEXT_PATHS = 2000;
 export function restoreOffer(state: PersistedState, label: string): Thenable<'restore' | 'discard' | undefined> {
   const n = state.count;
   return vscode.window.showInformationMessage(
-    `${n} staged change${n === 1 ? '' : 's'} for ${label} from ${new Date(state.savedAt).toLocaleString()}: restore ${n === 1 ? 'it' : 'them'}?`,
+    `${n} staged change${n === 1 ? '' : 's'} for ${noticeText(label)} from ${new Date(state.savedAt).toLocaleString()}: restore ${n === 1 ? 'it' : 'them'}?`,
     'Restore', 'Discard',
   ).then(b => (b === 'Restore' ? 'restore' : b === 'Discard' ? 'discard' : undefined));
 }
@@ -47,7 +48,7 @@ export class StagingDecorations implements vscode.FileDecorationProvider, vscode
       const all = s.cs.summary();
       const gone = all.filter(c => c.kind === 'deleted');
       if (all.length === 0) return undefined;
-      const tip = `${all.length} staged change${all.length === 1 ? '' : 's'}${gone.length ? `, ${gone.length} deletion${gone.length === 1 ? '' : 's'}: ${gone.slice(0, 5).map(c => c.path).join(', ')}${gone.length > 5 ? ', …' : ''}` : ''} — ISO: Show Staged Changes lists them, ISO: Repack Image… writes them`;
+      const tip = `${all.length} staged change${all.length === 1 ? '' : 's'}${gone.length ? `, ${gone.length} deletion${gone.length === 1 ? '' : 's'}: ${gone.slice(0, 5).map(c => plainText(c.path)).join(', ')}${gone.length > 5 ? ', …' : ''}` : ''} — ISO: Show Staged Changes lists them, ISO: Repack Image… writes them`;
       return gone.length ? new vscode.FileDecoration(gone.length > 99 ? '99' : String(gone.length), tip) : new vscode.FileDecoration(undefined, tip);
     }
     const st = s.cs.status(path);
@@ -105,19 +106,20 @@ export class StagedChangesView implements vscode.TreeDataProvider<StagedElement>
   getTreeItem(el: StagedElement): vscode.TreeItem {
     if (el.kind === 'image') {
       const n = this.staging.get(el.key)?.cs.summary().length ?? 0;
-      const item = new vscode.TreeItem(imageLabel(el.imageUri), vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(plainText(imageLabel(el.imageUri)), vscode.TreeItemCollapsibleState.Expanded);
       item.description = `${n} change${n === 1 ? '' : 's'}`;
-      item.tooltip = `${el.imageUri.scheme === 'file' ? el.imageUri.fsPath : el.imageUri.toString(true)}\nISO: Repack Image… writes the changes into a new image.`;
+      item.tooltip = `${plainText(el.imageUri.scheme === 'file' ? el.imageUri.fsPath : el.imageUri.toString(true))}\nISO: Repack Image… writes the changes into a new image.`;
       item.iconPath = new vscode.ThemeIcon('file-binary');
       item.contextValue = 'isoWorkbench.stagedImage';
       item.id = `image:${el.key}`;
       return item;
     }
     const c = el.change;
-    const item = new vscode.TreeItem(nodePath.posix.basename(c.path) || '/', vscode.TreeItemCollapsibleState.None);
+    // (tree labels, descriptions and string tooltips are plain text: controls made visible)
+    const item = new vscode.TreeItem(plainText(nodePath.posix.basename(c.path) || '/'), vscode.TreeItemCollapsibleState.None);
     const dir = nodePath.posix.dirname(c.path);
-    item.description = `${KIND_LABEL[c.kind]}${c.from ? ` from ${c.from}` : ''} · ${dir}`;
-    item.tooltip = `${c.path}: ${KIND_LABEL[c.kind].toLowerCase()}${c.from ? ` (was ${c.from})` : ''}${c.isDirectory ? ' (folder)' : ''}`;
+    item.description = plainText(`${KIND_LABEL[c.kind]}${c.from ? ` from ${c.from}` : ''} · ${dir}`);
+    item.tooltip = plainText(`${c.path}: ${KIND_LABEL[c.kind].toLowerCase()}${c.from ? ` (was ${c.from})` : ''}${c.isDirectory ? ' (folder)' : ''}`);
     item.iconPath = new vscode.ThemeIcon(KIND_ICON[c.kind]);
     item.resourceUri = c.kind === 'deleted' ? originalUri(el.imageUri, c.path) : ImageRegistry.uriOf(el.imageUri, c.path);
     item.contextValue = `isoWorkbench.stagedChange.${c.kind}`;
@@ -151,7 +153,7 @@ export async function openChange(imageUri: vscode.Uri, c: ChangeSummary): Promis
   const name = nodePath.posix.basename(c.path);
   if (c.isDirectory) {
     if (c.kind === 'deleted') {
-      void vscode.window.showInformationMessage(`${c.path} (a folder) is deleted in the staged changes of ${imageLabel(imageUri)}.`);
+      void vscode.window.showInformationMessage(noticeText(`${c.path} (a folder) is deleted in the staged changes of ${imageLabel(imageUri)}.`));
       return { left: originalUri(imageUri, c.path) };
     }
     await vscode.commands.executeCommand('revealInExplorer', current).then(undefined, () => undefined);
@@ -163,11 +165,12 @@ export async function openChange(imageUri: vscode.Uri, c: ChangeSummary): Promis
   }
   if (c.kind === 'deleted') {
     const left = originalUri(imageUri, c.path);
-    await vscode.commands.executeCommand('vscode.open', left, {}, `${name} (deleted)`);
+    await vscode.commands.executeCommand('vscode.open', left, {}, `${iconText(name)} (deleted)`);
     return { left };
   }
   const left = originalUri(imageUri, c.from ?? c.path);
-  const title = c.from && c.from !== c.path ? `${nodePath.posix.basename(c.from)} (original) ↔ ${name} (staged)` : `${name} (original ↔ staged)`;
+  // (an editor title: shown as text, but VS Code also puts it where icons render)
+  const title = iconText(c.from && c.from !== c.path ? `${nodePath.posix.basename(c.from)} (original) ↔ ${name} (staged)` : `${name} (original ↔ staged)`);
   await vscode.commands.executeCommand('vscode.diff', left, current, title);
   return { left, right: current };
 }
@@ -195,7 +198,7 @@ export function registerStagingCommands(ctx: Ctx, staging: StagingManager, view:
     }
     const all = staging.all.filter(s => !s.cs.isEmpty);
     if (all.length <= 1) return all[0];
-    const pick = await vscode.window.showQuickPick(all.map(s => ({ label: `$(file-binary) ${imageLabel(s.imageUri)}`, description: `${s.cs.summary().length} changes`, s })), { placeHolder: `Image to ${purpose}` });
+    const pick = await vscode.window.showQuickPick(all.map(s => ({ label: `$(file-binary) ${iconText(imageLabel(s.imageUri))}`, description: `${s.cs.summary().length} changes`, s })), { placeHolder: `Image to ${purpose}` });
     return pick?.s;
   };
 
@@ -214,13 +217,13 @@ export function registerStagingCommands(ctx: Ctx, staging: StagingManager, view:
     const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { change: ChangeSummary }>();
     const fill = () => {
       qp.items = (staging.get(s.key)?.cs.summary() ?? []).map(change => ({
-        label: `$(${KIND_ICON[change.kind]}) ${change.path}`,
-        description: `${KIND_LABEL[change.kind]}${change.isDirectory ? ' folder' : ''}${change.from ? ` from ${change.from}` : ''}`,
+        label: `$(${KIND_ICON[change.kind]}) ${iconText(change.path)}`,
+        description: pickText(`${KIND_LABEL[change.kind]}${change.isDirectory ? ' folder' : ''}${change.from ? ` from ${change.from}` : ''}`),
         buttons: [discardButton], change,
       }));
     };
     fill();
-    qp.title = `Staged changes of ${imageLabel(s.imageUri)}`;
+    qp.title = plainText(`Staged changes of ${imageLabel(s.imageUri)}`);
     qp.placeholder = 'Select a change to open it (modified files open in a diff with the original)';
     qp.matchOnDescription = true;
     return new Promise<OpenedChange | undefined>(resolve => {
@@ -229,7 +232,7 @@ export function registerStagingCommands(ctx: Ctx, staging: StagingManager, view:
         try {
           await staging.revert(s.key, e.item.change.path);
         } catch (err) {
-          void vscode.window.showErrorMessage(`ISO Workbench: ${(err as Error).message}`);
+          void vscode.window.showErrorMessage(`ISO Workbench: ${noticeText((err as Error).message)}`);
         }
         fill();
         if (qp.items.length === 0) qp.hide();
@@ -260,7 +263,7 @@ export function registerStagingCommands(ctx: Ctx, staging: StagingManager, view:
     if (!target) return false;
     const { n } = target;
     if (opts.confirm !== false) {
-      const go = await vscode.window.showWarningMessage(`Discard all ${n} staged change${n === 1 ? '' : 's'} to ${imageLabel(target.imageUri)}?`, { modal: true, detail: 'The image file itself was never changed; this drops the staged edits and their contents. It cannot be undone.' }, 'Discard');
+      const go = await vscode.window.showWarningMessage(`Discard all ${n} staged change${n === 1 ? '' : 's'} to ${noticeText(imageLabel(target.imageUri))}?`, { modal: true, detail: 'The image file itself was never changed; this drops the staged edits and their contents. It cannot be undone.' }, 'Discard');
       if (go !== 'Discard') return false;
     }
     await staging.discard(target.key);
@@ -281,7 +284,7 @@ export function registerStagingCommands(ctx: Ctx, staging: StagingManager, view:
       throw new InvalidArgumentError('Discard This Change needs a staged file (from the Explorer or the Staged Image Changes view)');
     }
     if (opts.confirm !== false) {
-      const go = await vscode.window.showWarningMessage(`Discard the staged change to ${path} in ${imageLabel(imageUri)}?`, { modal: true }, 'Discard');
+      const go = await vscode.window.showWarningMessage(`Discard the staged change to ${noticeText(path)} in ${noticeText(imageLabel(imageUri))}?`, { modal: true }, 'Discard');
       if (go !== 'Discard') return false;
     }
     await staging.revert(key, path);

@@ -4,6 +4,7 @@ import type { BootEntry } from '../engine/types';
 import { SCHEME } from '../provider/uri';
 import { activeResource, imageLabel, isImageFile, NAMESPACE_LABEL, targetOf, type Ctx } from './context';
 import { humanSize } from './report';
+import { iconText, markdownText, plainText } from './escape';
 
 /** "VOLUME_ID · Rock Ridge" for the image of the active editor; click to switch the namespace. */
 export class ImageStatusBar implements vscode.Disposable {
@@ -32,15 +33,17 @@ export class ImageStatusBar implements vscode.Disposable {
     const t = targetOf(res);
     this.ctx.registry.use(t.key, img => ({ vol: img.volume, ns: img.namespace, all: img.namespaces, size: img.size })).then(info => {
       if (gen !== this.generation) return;
-      this.item.text = `$(disc) ${info.vol.volumeId || imageLabel(t.imageUri)} · ${NAMESPACE_LABEL[info.ns]}`;
+      // status-bar text renders $(icon); the tooltip is Markdown (appendText leaves URLs and
+      // e-mail addresses to marked's autolinks): the volume id and image name go through escape.ts
+      this.item.text = `$(disc) ${iconText(info.vol.volumeId || imageLabel(t.imageUri))} · ${NAMESPACE_LABEL[info.ns]}`;
       const md = new vscode.MarkdownString(undefined, true);
-      md.appendMarkdown('**ISO Workbench** — ');
-      md.appendText(`${imageLabel(t.imageUri)}\n\n`);
-      md.appendText(`Volume ID: ${info.vol.volumeId || '(none)'}\nSize: ${humanSize(info.size)}\nTrees: ${info.all.map(n => NAMESPACE_LABEL[n]).join(', ')}\n\n`);
+      md.appendMarkdown(`**ISO Workbench** — ${markdownText(imageLabel(t.imageUri))}\n\n`);
+      md.appendMarkdown(`Volume ID: ${info.vol.volumeId ? markdownText(info.vol.volumeId) : '(none)'}  \n`);
+      md.appendMarkdown(`Size: ${humanSize(info.size)}  \nTrees: ${info.all.map(n => NAMESPACE_LABEL[n]).join(', ')}\n\n`);
       md.appendMarkdown('Click to switch the namespace (the directory tree shown).');
       this.item.tooltip = md;
       this.item.command = { command: 'isoWorkbench.switchNamespace', title: 'Switch Namespace', arguments: [t.uri] };
-      this.item.accessibilityInformation = { label: `Disc image ${info.vol.volumeId}, showing ${NAMESPACE_LABEL[info.ns]}; activate to switch namespace` };
+      this.item.accessibilityInformation = { label: plainText(`Disc image ${info.vol.volumeId}, showing ${NAMESPACE_LABEL[info.ns]}; activate to switch namespace`) };
       this.item.show();
     }, () => { if (gen === this.generation) this.item.hide(); });
   }

@@ -31,7 +31,8 @@ export interface IsoinfoPvd {
 }
 
 export async function isoinfoPvd(image: string): Promise<IsoinfoPvd> {
-  const text = await runText('isoinfo', ['-d', '-i', image]);
+  // the ids are bytes (a-characters, or anything a hostile image holds): read as Latin-1, as the engine does
+  const text = await runText('isoinfo', ['-d', '-i', image], { encoding: 'latin1' });
   const get = (label: string) => new RegExp(`^${label}: ?(.*)$`, 'm').exec(text)?.[1] ?? '';
   return {
     systemId: get('System id'), volumeId: get('Volume id'), volumeSetId: get('Volume set id'), publisherId: get('Publisher id'),

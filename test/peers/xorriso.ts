@@ -177,7 +177,8 @@ export interface PvdInfo {
   created: string; modified: string; // 16 raw digits
 }
 export async function xorrisoPvdInfo(image: string): Promise<PvdInfo> {
-  const text = await runText('xorriso', ['-indev', image, '-pvd_info']);
+  // the ids are bytes (a-characters, or anything a hostile image holds): read as Latin-1, as the engine does
+  const text = await runText('xorriso', ['-indev', image, '-pvd_info'], { encoding: 'latin1' });
   const get = (label: string) => {
     const m = new RegExp(`^${label.replace(/[.]/g, '\\.')}\\s*: ?(.*)$`, 'm').exec(text);
     if (!m) throw new Error(`-pvd_info: no ${label}`);

@@ -18,6 +18,7 @@ import type { Structure } from '../../engine/structure';
 import type { ImageRegistry, Logger } from '../../provider/registry';
 import type { DocInfo, Location, SearchHit, SearchQuery, StructNode } from '../../shared/sectorProtocol';
 import { toNodes } from './convert';
+import { noticeText } from '../escape';
 
 export interface DocumentDeps {
   registry: ImageRegistry;
@@ -235,7 +236,7 @@ export class SectorDocument implements vscode.CustomDocument {
     const r = await rollbackJournal(this.journalPath());
     if (r) {
       this.deps.log.warn(`sector editor: an interrupted save of ${r.file} was rolled back (${r.ranges} ranges restored)`);
-      void vscode.window.showWarningMessage(`ISO Workbench: a save of ${nodePath.basename(r.file)} was interrupted; its original bytes were restored.`);
+      void vscode.window.showWarningMessage(`ISO Workbench: a save of ${noticeText(nodePath.basename(r.file))} was interrupted; its original bytes were restored.`);
     }
   }
 
@@ -344,7 +345,7 @@ export class SectorDocument implements vscode.CustomDocument {
       return;
     }
     if (data.version !== 1 || data.size !== this.size) {
-      void vscode.window.showWarningMessage(`ISO Workbench: unsaved edits of ${nodePath.basename(this.uri.path)} were not restored: the file changed size since.`);
+      void vscode.window.showWarningMessage(`ISO Workbench: unsaved edits of ${noticeText(nodePath.basename(this.uri.path))} were not restored: the file changed size since.`);
       return;
     }
     for (const r of data.ranges) this.source.write(r.offset, Buffer.from(r.base64, 'base64'));
@@ -385,7 +386,7 @@ export class SectorDocument implements vscode.CustomDocument {
       last = cur;
       if (!changed || Date.now() < this.ownWriteUntil) return;
       if (this.hasEdits) {
-        void vscode.window.showWarningMessage(`${nodePath.basename(p)} changed on disk while it has unsaved edits in the sector editor. Revert to see the new bytes, or Save to overwrite the changed ranges.`);
+        void vscode.window.showWarningMessage(`${noticeText(nodePath.basename(p))} changed on disk while it has unsaved edits in the sector editor. Revert to see the new bytes, or Save to overwrite the changed ranges.`);
         return;
       }
       this.deps.log.info(`sector editor: ${p} changed on disk; reloading`);

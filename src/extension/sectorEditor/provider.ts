@@ -4,6 +4,7 @@
 // runs searches with progress and cancel, and routes the editor's commands and keybindings.
 import * as vscode from 'vscode';
 import { command, describeError, type Ctx } from '../context';
+import { iconText } from '../escape';
 import { ImageRegistry } from '../../provider/registry';
 import { SECTOR_SIZE, type HostMessage, type SearchQuery, type ViewState, type WebviewCommand, type WebviewMessage } from '../../shared/sectorProtocol';
 import { SectorDocument } from './document';
@@ -121,7 +122,7 @@ export class SectorPanel implements vscode.Disposable {
           break;
         case 'copy':
           await vscode.env.clipboard.writeText(m.text);
-          vscode.window.setStatusBarMessage(`Copied ${m.what}`, 2500);
+          vscode.window.setStatusBarMessage(`Copied ${iconText(m.what)}`, 2500);
           break;
         case 'state':
           this.state = m.state;
