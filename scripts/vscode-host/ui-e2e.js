@@ -669,7 +669,7 @@ function scenarios(o) {
  * names and volume id hold a command link "[Retry extraction](command:…)", "$(alert)", ESC/OSC
  * sequences and e-mail addresses. Where VS Code would render them — a notification (links), the
  * status bar and quick picks (codicons), Markdown hovers (links, autolinks) — they must show as
- * the literal text (control characters as ␛, ␇: src/extension/escape.ts) with no link element
+ * the literal text (control characters as ␛, ␇: src/provider/escape.ts) with no link element
  * and no icon. The escaping inserts U+2060 WORD JOINERs (invisible): texts are compared without.
  */
 function namesThatInject(o, workbenchUrl) {

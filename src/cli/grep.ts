@@ -19,12 +19,12 @@
 // backslash; grep keeps TAB in lines). Entries the image does not let us list (unusable names,
 // loops: the image's diagnostics while walking) are warnings on stderr and count as errors:
 // find exits 1, grep 2 (a file it could not search).
-import { DiscImage } from '../engine/image';
+import { DiscImage, type OpenOptions } from '../engine/image';
 import { reportError, UsageError } from './errors';
 import { watchDiagnostics } from './format';
 import { termText, warnLine } from './terminal';
+import { limitsOption } from './limits';
 import { globToRegExp, listFiles, REGEX_LINE_LIMIT, searchText, type SearchQuery } from '../engine/search';
-import type { Namespace } from '../engine/types';
 
 
 interface Args {
@@ -32,14 +32,16 @@ interface Args {
   flags: Set<string>;
   include: string[];
   exclude: string[];
+  /** --limit NAME=VALUE (repeatable). */
+  limits: string[];
   opts: Map<string, string>;
 }
 
 const GREP_FLAGS = new Set(['i', 'E', 'F', 'w', 'l', 'r', 'n', 'I']);
-const VALUE_OPTS = new Set(['--include', '--exclude', '--max-size', '--namespace', '--session', '--name', '-e']);
+const VALUE_OPTS = new Set(['--include', '--exclude', '--max-size', '--namespace', '--session', '--name', '-e', '--limit']);
 
 function parseArgs(argv: string[], flagChars: Set<string>, valueOpts: Set<string>): Args {
-  const a: Args = { positional: [], flags: new Set(), include: [], exclude: [], opts: new Map() };
+  const a: Args = { positional: [], flags: new Set(), include: [], exclude: [], limits: [], opts: new Map() };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i];
     if (s === '--') { a.positional.push(...argv.slice(i + 1)); break; }
@@ -51,6 +53,7 @@ function parseArgs(argv: string[], flagChars: Set<string>, valueOpts: Set<string
       if (v === undefined) throw new UsageError(`${key} needs a value`);
       if (key === '--include') a.include.push(v);
       else if (key === '--exclude') a.exclude.push(v);
+      else if (key === '--limit') a.limits.push(v);
       else if (key === '-e') a.positional.unshift(v);
       else a.opts.set(key, v);
     } else if (s.startsWith('-') && s.length > 1) {
@@ -65,8 +68,8 @@ function parseArgs(argv: string[], flagChars: Set<string>, valueOpts: Set<string
   return a;
 }
 
-function openOpts(a: Args): { namespace?: Namespace; session?: number } {
-  const out: { namespace?: Namespace; session?: number } = {};
+function openOpts(a: Args): OpenOptions {
+  const out: OpenOptions = { limits: limitsOption(a.limits) };
   const ns = a.opts.get('--namespace');
   if (ns !== undefined) {
     if (ns !== 'rr' && ns !== 'joliet' && ns !== 'iso9660') throw new UsageError(`--namespace must be rr, joliet or iso9660 (got ${ns})`);
@@ -157,7 +160,7 @@ async function grep(argv: string[]): Promise<number> {
 }
 
 async function find(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, new Set(), new Set(['--name', '--namespace', '--session']));
+  const a = parseArgs(argv, new Set(), new Set(['--name', '--namespace', '--session', '--limit']));
   if (a.positional.length < 1) throw new UsageError('find: missing IMAGE');
   if (a.positional.length > 2) throw new UsageError('find: too many arguments');
   const [image, path = '/'] = a.positional;

@@ -8,6 +8,7 @@ import { runSearchCommand } from './grep';
 import { runWriteCommand } from './write';
 import { reportError, UsageError } from './errors';
 import { termText, warnLine } from './terminal';
+import { limitsOption, LIMITS_HELP } from './limits';
 
 const VERSION = '0.1.0';
 
@@ -24,11 +25,15 @@ usage:
       (literal unless -E; prints path:line:text; exit 0 matched, 1 no match, 2 error)
   isowb find IMAGE [PATH] [--name GLOB] [--namespace NS] [--session N]
   isowb repack IMAGE -o OUT [--add SRC=DEST]... [--replace SRC=DEST]... [--rm PATH]... [--mkdir PATH]...
-              [--layout preserve|compact] [--replace-original [--keep-backup]] [--drop-udf] [--no-verify] [-q]
-      (writes a new image: El Torito, MBR/GPT/APM and isomd5sum carried over with pointers updated)
+              [--layout preserve|compact] [--replace-original [--keep-backup]] [--drop-udf] [--allow-short] [--no-verify] [-q]
+      (writes a new image: El Torito, MBR/GPT/APM and isomd5sum carried over with pointers updated;
+       source entries not written as they were are warnings: exit 1)
   isowb build DIR -o OUT [--volid ID] [--no-joliet] [--no-rock] [--iso-level 1|2|3|4]
               [--bios-boot PATH_IN_DIR] [--efi-boot IMG_PATH_IN_DIR] [--hybrid mbr|gpt] [--md5] [--force] [-q]
   isowb --version | --help
+
+every command that reads an image takes --limit NAME=VALUE (repeatable) to change a budget;
+${LIMITS_HELP}
 
 exit codes: 0 ok, 1 error (message on stderr), 2 usage
 text output shows control and bidi characters (and backslash) of names escaped: \\x1b, \\n, \\u202e, \\\\;
@@ -40,6 +45,8 @@ interface Parsed {
   args: string[];
   flags: Set<string>;
   opts: Map<string, string>;
+  /** --limit NAME=VALUE, in order (repeatable). */
+  limits: string[];
 }
 
 const BOOL_FLAGS = new Set(['--json', '-R', '-l', '--structures', '--quiet', '-q', '--help', '-h', '--version']);
@@ -49,6 +56,7 @@ function parse(argv: string[]): Parsed {
   const args: string[] = [];
   const flags = new Set<string>();
   const opts = new Map<string, string>();
+  const limits: string[] = [];
   let cmd = '';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -56,7 +64,11 @@ function parse(argv: string[]): Parsed {
     if (a.startsWith('-') && a.length > 1) {
       const eq = a.indexOf('=');
       const key = eq > 0 ? a.slice(0, eq) : a;
-      if (VALUE_OPTS.has(key)) {
+      if (key === '--limit') {
+        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw new UsageError('--limit needs NAME=VALUE');
+        limits.push(v);
+      } else if (VALUE_OPTS.has(key)) {
         const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
         if (v === undefined) throw new UsageError(`${key} needs a value`);
         opts.set(key === '--output' ? '-o' : key, v);
@@ -70,7 +82,7 @@ function parse(argv: string[]): Parsed {
     } else if (!cmd) cmd = a;
     else args.push(a);
   }
-  return { cmd, args, flags, opts };
+  return { cmd, args, flags, opts, limits };
 }
 
 function namespaceOpt(p: Parsed): Namespace | undefined {
@@ -110,7 +122,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 async function withImage<T>(p: Parsed, fn: (img: DiscImage) => Promise<T>): Promise<T> {
-  const img = await DiscImage.openFile(p.args[0], { namespace: namespaceOpt(p), session: sessionOpt(p) });
+  const img = await DiscImage.openFile(p.args[0], { namespace: namespaceOpt(p), session: sessionOpt(p), limits: limitsOption(p.limits) });
   try {
     return await fn(img);
   } finally {
@@ -150,7 +162,8 @@ async function cmdLs(p: Parsed): Promise<void> {
     } else if (recursive) {
       await img.walk(start, emit);
     } else {
-      for (const k of await img.readdir(start)) if (!(await emit(k))) break;
+      // Streamed: a directory of a million entries is listed a batch at a time.
+      list: for await (const batch of img.readdirStream(start)) for (const k of batch) if (!(await emit(k))) break list;
     }
     if (buf) await out(buf);
     const warnings = problems();

@@ -8,6 +8,7 @@ import { DiscImage } from '../engine/image';
 import { ChangeSet } from '../engine/edit/changeSet';
 import { reportError, UsageError } from './errors';
 import { limitsOption } from './limits';
+import { termText, warnLine } from './terminal';
 import { InvalidArgumentError, IsoError } from '../engine/errors';
 import { repack } from '../engine/write/repack';
 import { buildImage } from '../engine/write/build';
@@ -72,8 +73,8 @@ function report(r: WriteResult, quiet: boolean): void {
 
 /** Entries not written as they were (left out, zero-filled): warnings on stderr, exit 1. */
 function warnings(r: WriteResult): number {
-  for (const w of r.warnings) process.stderr.write(`isowb: warning: ${w}\n`);
-  if (r.warnings.length > 0) process.stderr.write(`isowb: ${r.output} was written, but ${r.warnings.length} source entr${r.warnings.length === 1 ? 'y was' : 'ies were'} not written as ${r.warnings.length === 1 ? 'it was' : 'they were'} (see the warnings)\n`);
+  for (const w of r.warnings) warnLine(w);
+  if (r.warnings.length > 0) process.stderr.write(`isowb: ${termText(r.output)} was written, with ${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'} about the source (above)\n`);
   return r.warnings.length > 0 ? 1 : 0;
 }
 

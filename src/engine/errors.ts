@@ -58,6 +58,18 @@ export class InvalidArgumentError extends IsoError { readonly code = 'INVALID_AR
 export class NotFoundError extends IsoError { readonly code = 'NOT_FOUND' as const; }
 /** The image's bytes contradict the specification in a way we cannot read past. */
 export class CorruptImageError extends IsoError { readonly code = 'CORRUPT_IMAGE' as const; }
+/**
+ * A write needs file data the source image does not hold (a truncated or damaged image): each of
+ * `files` is "PATH (HAVE of SIZE bytes)". Nothing was written; asking again with allowShort writes
+ * zeros in place of the missing bytes.
+ */
+export class ShortSourceError extends CorruptImageError {
+  constructor(detail: string, where: ErrorLocation & { files: string[] }) {
+    super(detail, where);
+    this.files = where.files;
+  }
+  readonly files: string[];
+}
 /** A valid feature this version does not implement. */
 export class UnsupportedFeatureError extends IsoError { readonly code = 'UNSUPPORTED' as const; }
 /** A write would land outside the chosen folder ("..", absolute names, symlink escapes). */

@@ -12,7 +12,7 @@ import {
   command, imageLabel, NAMESPACE_LABEL, resolveTarget, targetOf, type Ctx, type Target,
 } from './context';
 import { humanSize } from './report';
-import { iconText, noticeText, pickText, plainText } from './escape';
+import { iconText, noticeText, pickText, plainText } from '../provider/escape';
 import { INFO_SCHEME, showInfo } from './info';
 import { browse, goToFile, searchText } from './pickers';
 

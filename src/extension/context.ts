@@ -8,7 +8,7 @@ import type { IsoFileSystemProvider } from '../provider/fileSystemProvider';
 import { ImageRegistry } from '../provider/registry';
 import type { StagingManager } from '../provider/staging';
 import { SCHEME } from '../provider/uri';
-import { iconText, noticeText, pickText } from './escape';
+import { iconText, noticeText, pickText } from '../provider/escape';
 import type { OutputLogger } from './log';
 
 export const IMAGE_EXTENSIONS = ['iso', 'img', 'udf', 'cdr'];

@@ -11,7 +11,7 @@ import { SCHEME } from '../provider/uri';
 import { registerCommands } from './commands';
 import type { Ctx } from './context';
 import { INFO_SCHEME, InfoDocuments } from './info';
-import { noticeText } from './escape';
+import { noticeText } from '../provider/escape';
 import { OutputLogger } from './log';
 import { activePicker } from './pickers';
 import { registerWriteCommands } from './repack';
@@ -54,6 +54,14 @@ export function activate(ext: vscode.ExtensionContext): IsoWorkbenchApi {
       const remembered = ext.workspaceState.get<Record<string, Namespace>>('namespaces', {})[image];
       const setting = config().get<string>('namespace', 'auto');
       return remembered ?? (setting === 'auto' ? undefined : (setting as Namespace));
+    },
+    limits: () => {
+      const l = config();
+      const n = (key: string): number | undefined => {
+        const v = l.get<number>(key);
+        return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+      };
+      return { expansionRatio: n('limits.expansionRatio'), entriesPerDirectory: n('limits.entriesPerDirectory'), entriesPerWalk: n('limits.entriesPerWalk') };
     },
   });
   // Staged edits live in the extension's global storage (they belong to the image, whichever

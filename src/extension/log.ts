@@ -3,7 +3,7 @@
 // break continues the entry indented, so a name cannot forge a log line.
 import * as vscode from 'vscode';
 import type { Logger } from '../provider/registry';
-import { logText } from './escape';
+import { logText } from '../provider/escape';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 type Level = (typeof LEVELS)[number];

@@ -8,7 +8,7 @@ import { listFiles, searchText as engineSearch, type SearchQuery, type SearchRes
 import { ImageRegistry } from '../provider/registry';
 import { describeError, imageLabel, resolveTarget, type Ctx, type Target } from './context';
 import { humanSize } from './report';
-import { iconText, pickText, plainText } from './escape';
+import { iconText, pickText, plainText } from '../provider/escape';
 
 /** The picker currently shown by one of these commands (tests drive it through the API). */
 export interface ActivePicker {

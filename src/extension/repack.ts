@@ -5,14 +5,14 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
-import { CancelledError, InvalidArgumentError } from '../engine/errors';
+import { CancelledError, InvalidArgumentError, ShortSourceError } from '../engine/errors';
 import type { BuildOptions, Layout, WriteProgress, WriteResult } from '../engine/write/api';
 import { buildImage, defaultVolumeId } from '../engine/write/build';
 import { repack } from '../engine/write/repack';
 import type { StagingManager } from '../provider/staging';
 import { command, IMAGE_EXTENSIONS, imageLabel, resolveTarget, type Ctx } from './context';
 import { humanSize } from './report';
-import { noticeText, plainText } from './escape';
+import { noticeText, plainText } from '../provider/escape';
 import type { StagedElement } from './staging';
 
 export interface RepackCommandOptions {
@@ -27,6 +27,11 @@ export interface RepackCommandOptions {
   quiet?: boolean;
   /** An image with a UDF bridge: write ISO 9660 only (skips the confirmation). */
   dropUdf?: boolean;
+  /**
+   * A truncated source: write the files it does not fully hold with zeros in place of the missing
+   * bytes (skips the confirmation; without it the repack stops with the list of files).
+   */
+  allowShort?: boolean;
 }
 
 export interface BuildCommandOptions {
@@ -129,23 +134,35 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
     let ok = false;
     const t0 = Date.now();
     let result: WriteResult;
+    const run = (allowShort: boolean) => vscode.window.withProgress({
+      location: vscode.ProgressLocation.Notification, cancellable: true, title: `Repacking ${noticeText(imageLabel(t.imageUri))}`,
+    }, async (progress, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      try {
+        return await repack(image, changes, {
+          output: output!, replaceOriginal: replace, keepBackup: opts.keepBackup, layout, dropUdf, allowShort, signal: ac.signal, onProgress: progressReporter(progress),
+        });
+      } catch (e) {
+        if (ac.signal.aborted) throw new CancelledError(`repacking ${imageLabel(t.imageUri)} cancelled; nothing was written`);
+        throw e;
+      } finally {
+        sub.dispose();
+      }
+    });
     try {
-      result = await vscode.window.withProgress({
-        location: vscode.ProgressLocation.Notification, cancellable: true, title: `Repacking ${noticeText(imageLabel(t.imageUri))}`,
-      }, async (progress, token) => {
-        const ac = new AbortController();
-        const sub = token.onCancellationRequested(() => ac.abort());
-        try {
-          return await repack(image, changes, {
-            output: output!, replaceOriginal: replace, keepBackup: opts.keepBackup, layout, dropUdf, signal: ac.signal, onProgress: progressReporter(progress),
-          });
-        } catch (e) {
-          if (ac.signal.aborted) throw new CancelledError(`repacking ${imageLabel(t.imageUri)} cancelled; nothing was written`);
-          throw e;
-        } finally {
-          sub.dispose();
-        }
-      });
+      try {
+        result = await run(opts.allowShort ?? false);
+      } catch (e) {
+        // A truncated source: never written as silent zeros; the user decides, knowing which files.
+        if (!(e instanceof ShortSourceError) || opts.allowShort !== undefined) throw e;
+        const list = e.files.slice(0, 8).join('\n') + (e.files.length > 8 ? `\n… and ${e.files.length - 8} more` : '');
+        const go = await vscode.window.showWarningMessage(`${noticeText(imageLabel(t.imageUri))} is truncated or damaged: ${e.files.length} file${e.files.length === 1 ? '' : 's'} lie partly beyond its end. Nothing was written.`, {
+          modal: true, detail: `${noticeText(list)}\n\nRepack anyway with zeros in place of the missing bytes? Each such file is listed in the log.`,
+        }, 'Write with Zeros');
+        if (go !== 'Write with Zeros') throw e;
+        result = await run(true);
+      }
       ok = true;
     } finally {
       await staging.endRepack(t.key, ok);
@@ -155,10 +172,17 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
     const summary = `Repacked ${imageLabel(t.imageUri)} with ${what} to ${result.output} (${humanSize(result.size)}, ${result.layout} layout, ${humanSize(result.bytesCopied)} copied, ${humanSize(result.bytesWritten)} written) in ${secs} s`;
     ctx.log.info(summary);
     for (const n of result.notes) ctx.log.info(`repack: ${n}`);
+    for (const w of result.warnings) ctx.log.warn(`repack: ${w}`);
     if (!opts.quiet) {
       const notes = result.notes.length ? ` — ${result.notes.join('; ')}` : '';
-      void vscode.window.showInformationMessage(noticeText(`${summary}${notes}.`), 'Open', 'Reveal').then(b => {
-        if (b === 'Open') void vscode.commands.executeCommand('isoWorkbench.openAsFolder', vscode.Uri.file(result.output));
+      const warned = result.warnings.length > 0;
+      const text = warned
+        ? `${noticeText(summary)} — ${result.warnings.length} source entr${result.warnings.length === 1 ? 'y was' : 'ies were'} not written as ${result.warnings.length === 1 ? 'it was' : 'they were'} (left out or zero-filled); the log names each.`
+        : noticeText(`${summary}${notes}.`);
+      const buttons = warned ? ['Show Log', 'Open', 'Reveal'] : ['Open', 'Reveal'];
+      void (warned ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(text, ...buttons).then(b => {
+        if (b === 'Show Log') ctx.log.channel.show();
+        else if (b === 'Open') void vscode.commands.executeCommand('isoWorkbench.openAsFolder', vscode.Uri.file(result.output));
         else if (b === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.output));
       });
     }

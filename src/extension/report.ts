@@ -9,7 +9,7 @@ import type { DiscImage, FileNode } from '../engine/image';
 import { DiagnosticSink, type Diagnostic } from '../engine/errors';
 import { readBootCatalog } from '../engine/eltorito/bootCatalog';
 import type { BootEntry, ElToritoInfo, Emulation, GptInfo, Platform, SystemAreaInfo } from '../engine/types';
-import { visible } from './escape';
+import { visible } from '../provider/escape';
 
 export { visible };
 

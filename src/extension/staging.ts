@@ -11,7 +11,7 @@ import type { Staged, StagingManager } from '../provider/staging';
 import type { PersistedState } from '../provider/stagingStore';
 import { SCHEME } from '../provider/uri';
 import { command, imageLabel, resolveTarget, targetOf, type Ctx } from './context';
-import { iconText, noticeText, pickText, plainText } from './escape';
+import { iconText, noticeText, pickText, plainText } from '../provider/escape';
 
 const KIND_ICON: Record<ChangeSummary['kind'], string> = { added: 'diff-added', modified: 'diff-modified', deleted: 'diff-removed', renamed: 'diff-renamed' };
 const KIND_LABEL: Record<ChangeSummary['kind'], string> = { added: 'Added', modified: 'Modified', deleted: 'Deleted', renamed: 'Renamed' };

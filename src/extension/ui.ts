@@ -4,7 +4,7 @@ import type { BootEntry } from '../engine/types';
 import { SCHEME } from '../provider/uri';
 import { activeResource, imageLabel, isImageFile, NAMESPACE_LABEL, targetOf, type Ctx } from './context';
 import { humanSize } from './report';
-import { iconText, markdownText, plainText } from './escape';
+import { iconText, markdownText, plainText } from '../provider/escape';
 
 /** "VOLUME_ID · Rock Ridge" for the image of the active editor; click to switch the namespace. */
 export class ImageStatusBar implements vscode.Disposable {

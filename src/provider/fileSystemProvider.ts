@@ -16,6 +16,7 @@ import { IsoError, NotFoundError } from '../engine/errors';
 import { ImageRegistry, type Lease, type Logger } from './registry';
 import { StagingRefusal, type StagingManager } from './staging';
 import { SCHEME } from './uri';
+import { noticeText } from './escape';
 
 /** The query that asks for the image's original content (no staged changes). */
 export const ORIGINAL_QUERY = 'original';
@@ -145,7 +146,7 @@ export class IsoFileSystemProvider implements vscode.FileSystemProvider, vscode.
       if (node.type !== 'file') return new Uint8Array(0); // devices, fifos, sockets have no data
       const max = this.maxReadFile();
       if (node.size > max) {
-        throw vscode.FileSystemError.Unavailable(`${node.path} is ${node.size} bytes, more than isoWorkbench.maxReadFileMiB allows loading at once (${max} bytes). Copy it out (ISO: Extract…, or copy and paste in the Explorer): copies are streamed.`);
+        throw vscode.FileSystemError.Unavailable(`${noticeText(node.path)} is ${node.size} bytes, more than isoWorkbench.maxReadFileMiB allows loading at once (${max} bytes). Copy it out (ISO: Extract…, or copy and paste in the Explorer): copies are streamed.`);
       }
       return view.read(node, 0, node.size);
     });
@@ -303,7 +304,7 @@ export class IsoFileSystemProvider implements vscode.FileSystemProvider, vscode.
   /** Parses a URI a write goes to; the original view is read-only. */
   private writable(uri: vscode.Uri): { key: string; path: string } {
     const p = this.parse(uri);
-    if (p.original) throw vscode.FileSystemError.NoPermissions(`${p.path} (original): the image's original content is read-only; edit the file itself to stage a change`);
+    if (p.original) throw vscode.FileSystemError.NoPermissions(`${noticeText(p.path)} (original): the image's original content is read-only; edit the file itself to stage a change`);
     return p;
   }
 
@@ -343,30 +344,34 @@ export class IsoFileSystemProvider implements vscode.FileSystemProvider, vscode.
     }
   }
 
-  /** Engine and OS errors become FileSystemErrors VS Code understands, with the engine's words. */
+  /**
+   * Engine and OS errors become FileSystemErrors VS Code understands, with the engine's words —
+   * escaped for notifications, where VS Code shows them (they quote names from the image).
+   */
   private translate(e: unknown, uri: vscode.Uri | undefined): unknown {
+    const t = (m: string): string => noticeText(m);
     if (e instanceof vscode.FileSystemError) return e;
-    if (e instanceof StagingRefusal) return vscode.FileSystemError.NoPermissions(e.message);
+    if (e instanceof StagingRefusal) return vscode.FileSystemError.NoPermissions(t(e.message));
     if (e instanceof EditError) {
       switch (e.reason) {
-        case 'exists': return vscode.FileSystemError.FileExists(e.message);
-        case 'not-found': return vscode.FileSystemError.FileNotFound(e.message);
-        case 'not-a-directory': return vscode.FileSystemError.FileNotADirectory(e.message);
-        case 'is-a-directory': return vscode.FileSystemError.FileIsADirectory(e.message);
-        default: return vscode.FileSystemError.NoPermissions(e.message);
+        case 'exists': return vscode.FileSystemError.FileExists(t(e.message));
+        case 'not-found': return vscode.FileSystemError.FileNotFound(t(e.message));
+        case 'not-a-directory': return vscode.FileSystemError.FileNotADirectory(t(e.message));
+        case 'is-a-directory': return vscode.FileSystemError.FileIsADirectory(t(e.message));
+        default: return vscode.FileSystemError.NoPermissions(t(e.message));
       }
     }
-    if (e instanceof NotFoundError) return vscode.FileSystemError.FileNotFound(uri ?? e.message);
+    if (e instanceof NotFoundError) return vscode.FileSystemError.FileNotFound(uri ?? t(e.message));
     const code = (e as NodeJS.ErrnoException)?.code;
-    if (code === 'ENOENT') return vscode.FileSystemError.FileNotFound(`the image file is gone: ${(e as Error).message}`);
-    if (code === 'EACCES' || code === 'EPERM') return vscode.FileSystemError.NoPermissions(`cannot read the image: ${(e as Error).message}`);
-    if (code === 'ENOSPC') return vscode.FileSystemError.Unavailable(`no space left for staged content: ${(e as Error).message}`);
+    if (code === 'ENOENT') return vscode.FileSystemError.FileNotFound(t(`the image file is gone: ${(e as Error).message}`));
+    if (code === 'EACCES' || code === 'EPERM') return vscode.FileSystemError.NoPermissions(t(`cannot read the image: ${(e as Error).message}`));
+    if (code === 'ENOSPC') return vscode.FileSystemError.Unavailable(t(`no space left for staged content: ${(e as Error).message}`));
     if (e instanceof IsoError) {
       this.log.warn(`${uri?.toString(true) ?? 'read'}: ${e.message}`);
-      return vscode.FileSystemError.Unavailable(e.message);
+      return vscode.FileSystemError.Unavailable(t(e.message));
     }
     this.log.error(`${uri?.toString(true) ?? 'read'}: ${(e as Error)?.stack ?? String(e)}`);
-    return vscode.FileSystemError.Unavailable((e as Error)?.message ?? String(e));
+    return vscode.FileSystemError.Unavailable(t((e as Error)?.message ?? String(e)));
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { DiscImage } from '../engine/image';
 import { FileSource } from '../engine/io/fileSource';
 import type { ByteSource } from '../engine/io/source';
+import type { Limits } from '../engine/limits';
 import type { Namespace } from '../engine/types';
 import { decodeKey, encodeKey, normalizeInnerPath, SCHEME, type ImageKey } from './uri';
 
@@ -26,6 +27,8 @@ export interface RegistryOptions {
   idleCloseMs: () => number;
   /** Namespace to open an image with (remembered per image, or the setting). */
   namespaceFor: (imageUri: string) => Namespace | undefined;
+  /** Resource budgets to open images with (the isoWorkbench.limits.* settings); unset = defaults. */
+  limits?: () => Partial<Limits>;
 }
 
 /** Identity of the bytes an engine was opened on: a change means the image must be reopened. */
@@ -153,7 +156,7 @@ export class ImageRegistry implements vscode.Disposable {
       const src = await this.openSource(imageUri);
       let image: DiscImage;
       try {
-        image = await DiscImage.open(src.source, { session: k.session, namespace: this.opts.namespaceFor(k.image) });
+        image = await DiscImage.open(src.source, { session: k.session, namespace: this.opts.namespaceFor(k.image), limits: this.opts.limits?.() });
       } catch (e) {
         await src.source.close().catch(() => undefined);
         await src.cleanup();

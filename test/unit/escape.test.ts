@@ -1,4 +1,4 @@
-// The escape functions for VS Code's UI (src/extension/escape.ts), one per kind of place. Here:
+// The escape functions for VS Code's UI (src/provider/escape.ts), one per kind of place. Here:
 // each output, read the way VS Code 1.139 reads that place (the rules are quoted from its source
 // in escape.ts), shows exactly the input (controls made visible) and holds no link, icon or
 // autolink; Markdown output is parsed with markdown-it, with linkify on. How the real workbench
@@ -7,7 +7,7 @@
 // (scripts/vscode-host/ui-e2e.js) on the inject-names fixture.
 import { strict as assert } from 'assert';
 import { createRequire } from 'node:module';
-import { iconText, logText, markdownText, noticeText, pickText, plainText, visible, WJ } from '../../src/extension/escape';
+import { iconText, logText, markdownText, noticeText, pickText, plainText, visible, WJ } from '../../src/provider/escape';
 import { prng } from '../util/prng';
 
 // VS Code 1.139: src/vs/base/common/linkedText.ts (notifications, input-box prompts)
@@ -54,7 +54,7 @@ const ALPHABET = ['[', ']', '(', ')', '$', '\\', 'command:', 'https://', 'file:'
 const rnd = prng(0x10);
 const ALL = [...HOSTILE, ...Array.from({ length: 600 }, () => Array.from({ length: rnd() % 12 }, () => ALPHABET[rnd() % ALPHABET.length]).join(''))];
 
-describe('escaping for VS Code UI places (src/extension/escape.ts)', function () {
+describe('escaping for VS Code UI places (src/provider/escape.ts)', function () {
   it('visible(): control, bidi and separator characters become visible stand-ins; other text stays', function () {
     assert.equal(visible('a\x1b]0;x\x07\n\r\t\0\x7f'), 'a\u241b]0;x\u2407\u240a\u240d\u2409\u2400\u2421');
     assert.equal(visible('\u202eevil\u009b\u2066'), '\u2039U+202E\u203aevil\u2039U+009B\u203a\u2039U+2066\u203a');

@@ -2,7 +2,7 @@
 // source's namespaces, identifiers, El Torito setup and system area (pointers updated).
 import * as fs from 'fs';
 import type { DiscImage, FileNode } from '../image';
-import { CorruptImageError, DiagnosticSink, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
+import { DiagnosticSink, InvalidArgumentError, ShortSourceError, UnsupportedFeatureError } from '../errors';
 import { shortPath } from '../paths';
 import { readBootCatalog } from '../eltorito/bootCatalog';
 import { readDirectory } from '../iso9660/directoryRecord';
@@ -61,7 +61,7 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
   if (short.length > 0) {
     const list = short.slice(0, 5).join(', ') + (short.length > 5 ? `, and ${short.length - 5} more` : '');
     if (!opts.allowShort) {
-      throw new CorruptImageError(`the image is truncated or damaged: ${short.length} file${short.length === 1 ? '' : 's'} ha${short.length === 1 ? 's' : 've'} data beyond its end: ${list}. Nothing was written. To write them anyway, with zeros in place of the missing bytes, repack with --allow-short`, { image: image.name, structure: 'file data', offset: size });
+      throw new ShortSourceError(`the image is truncated or damaged: ${short.length} file${short.length === 1 ? '' : 's'} ha${short.length === 1 ? 's' : 've'} data beyond its end: ${list}. Nothing was written. To write them anyway, with zeros in place of the missing bytes, repack with --allow-short`, { image: image.name, structure: 'file data', offset: size, files: short });
     }
     for (const m of short) warnings.push(`${m.replace(/ \((\d+) of (\d+) bytes\)$/, ': only $1 of $2 bytes exist in the source')}; the rest is written as zeros (--allow-short)`);
   }

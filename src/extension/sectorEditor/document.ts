@@ -18,7 +18,7 @@ import type { Structure } from '../../engine/structure';
 import type { ImageRegistry, Logger } from '../../provider/registry';
 import type { DocInfo, Location, SearchHit, SearchQuery, StructNode } from '../../shared/sectorProtocol';
 import { toNodes } from './convert';
-import { noticeText } from '../escape';
+import { noticeText } from '../../provider/escape';
 
 export interface DocumentDeps {
   registry: ImageRegistry;

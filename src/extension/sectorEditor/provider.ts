@@ -4,7 +4,7 @@
 // runs searches with progress and cancel, and routes the editor's commands and keybindings.
 import * as vscode from 'vscode';
 import { command, describeError, type Ctx } from '../context';
-import { iconText } from '../escape';
+import { iconText } from '../../provider/escape';
 import { ImageRegistry } from '../../provider/registry';
 import { SECTOR_SIZE, type HostMessage, type SearchQuery, type ViewState, type WebviewCommand, type WebviewMessage } from '../../shared/sectorProtocol';
 import { SectorDocument } from './document';
