@@ -3,7 +3,7 @@
 // sector editor's status line and "go to file" use it. Built once per decoded image: every file
 // extent of the active namespace and every structure of the map, in sorted typed arrays, so a
 // lookup is two binary searches.
-import { CancelledError } from './errors';
+import { CancelledError, IsoError } from './errors';
 import type { DiscImage, FileNode } from './image';
 import type { Structure } from './structure';
 import { rangeOffset } from './iso9660/directoryRecord';
@@ -120,35 +120,36 @@ export class Locator {
         if (!dir.dir || seen.has(dir.dir.lba)) continue;
         seen.add(dir.dir.lba);
         addStruct(img.directoryStructureId(dir), img.directoryStructureName(dir), dir.dir.lba * img.primary.logicalBlockSize, dir.dir.length);
-        let kids: FileNode[];
+        // Streamed: a directory of a million entries is indexed a batch at a time.
         try {
-          kids = await img.readdir(dir, false);
+          for await (const kids of img.readdirStream(dir)) {
+            for (const k of kids) {
+              if (k.type === 'dir') {
+                if (k.dir && !seen.has(k.dir.lba)) {
+                  dirPaths.push(k.path);
+                  queue.push({ node: k, dirIdx: dirPaths.length - 1 });
+                }
+                continue;
+              }
+              if (k.type !== 'file' || k.ranges.length === 0) continue;
+              const f = fileName.length;
+              fileName.push(k.name);
+              fileDir.push(dirIdx);
+              let fo = 0;
+              for (const r of k.ranges) {
+                if (r.length > 0) {
+                  // An interleaved range spans from its first to its last byte; lookups skip its gaps.
+                  if (r.stride) strided.set(starts.length, r);
+                  starts.push(r.offset); ends.push(rangeOffset(r, r.length - 1) + 1); offs.push(fo); files.push(f);
+                }
+                fo += r.length;
+              }
+            }
+          }
         } catch (e) {
-          if (e instanceof CancelledError) throw e;
-          img.diagnostics.warn(`directory ${dir.path} unreadable while indexing: ${(e as Error).message}`, 'directory', dir.dir.lba * img.primary.logicalBlockSize);
+          if (e instanceof CancelledError || !(e instanceof IsoError)) throw e;
+          img.diagnostics.warn(`directory ${dir.path} unreadable while indexing: ${e.message}`, 'directory', dir.dir.lba * img.primary.logicalBlockSize);
           continue;
-        }
-        for (const k of kids) {
-          if (k.type === 'dir') {
-            if (k.dir && !seen.has(k.dir.lba)) {
-              dirPaths.push(k.path);
-              queue.push({ node: k, dirIdx: dirPaths.length - 1 });
-            }
-            continue;
-          }
-          if (k.type !== 'file' || k.ranges.length === 0) continue;
-          const f = fileName.length;
-          fileName.push(k.name);
-          fileDir.push(dirIdx);
-          let fo = 0;
-          for (const r of k.ranges) {
-            if (r.length > 0) {
-              // An interleaved range spans from its first to its last byte; lookups skip its gaps.
-              if (r.stride) strided.set(starts.length, r);
-              starts.push(r.offset); ends.push(rangeOffset(r, r.length - 1) + 1); offs.push(fo); files.push(f);
-            }
-            fo += r.length;
-          }
         }
         // Nodes of finished levels are not needed again.
         (queue as Array<{ node: FileNode; dirIdx: number } | undefined>)[q] = undefined;

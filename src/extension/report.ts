@@ -223,7 +223,7 @@ async function partitionFiles(img: DiscImage, sa: SystemAreaInfo, et: ElToritoIn
     for (const dir of level) {
       if (!dir.dir || seen.has(dir.dir.lba)) continue;
       seen.add(dir.dir.lba);
-      for (const n of await img.readdir(dir, false)) {
+      for await (const batch of img.readdirStream(dir)) for (const n of batch) {
         if (n.type === 'dir') { next.push(n); continue; }
         if (n.type !== 'file') continue;
         let pos = 0;
