@@ -177,7 +177,9 @@ export async function cmdRepack(argv: string[]): Promise<number> {
       await addHost(cs, src, dest, false, problems);
     }
     if (problems.length > 0) {
-      throw new InvalidArgumentError(`--add: ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'} cannot be added, so nothing was written:\n${problems.map(p => `  ${p}`).join('\n')}`);
+      // One line per problem, each escaped on its own (a name cannot start a line of its own).
+      process.stderr.write(`isowb: --add: ${problems.length} ${problems.length === 1 ? 'entry' : 'entries'} cannot be added, so nothing was written:\n${problems.map(p => `  ${termText(p)}\n`).join('')}`);
+      return 1;
     }
     const r = await withAbort((signal) => repack(img, cs.isEmpty ? null : cs, {
       output, layout, replaceOriginal, keepBackup: a.flags.has('--keep-backup'), dropUdf: a.flags.has('--drop-udf'),
