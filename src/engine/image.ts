@@ -433,29 +433,28 @@ export class DiscImage {
     let dropped = 0;
     let previous = '';
     let out: FileNode[] = [];
-    const emit = async (group: DirectoryRecord[]): Promise<void> => {
-      const first = group[0];
-      if (first.associated) return;
-      const node = await this.makeNode(ctx, dir, group, continuations);
-      if (!node) return;
-      if (ctx.ns === 'rr' && dir.path === '/' && node.type === 'dir' && /^\.?rr_moved$/i.test(node.name) && await this.onlyRelocated(ctx, node)) return;
-      // Duplicate names: every name is remembered up to DUPLICATE_CHECK_NAMES (memory stays
-      // bounded in a huge directory); beyond, a duplicate is found when it follows its twin,
-      // as the sorted ISO 9660 and Joliet orders (ECMA-119 9.3) place it.
-      if (names.has(node.name) || node.name === previous) this.diagnostics.warn(`duplicate name ${JSON.stringify(node.name)} in ${where}`, 'directory record', first.offset);
-      if (names.size < DUPLICATE_CHECK_NAMES) names.add(node.name);
-      previous = node.name;
-      out.push(node);
-      count++;
+    const rrRoot = ctx.ns === 'rr' && dir.path === '/';
+    // Groups of one batch, decoded into nodes one by one (no extra promise per record).
+    const decode = async (groups: DirectoryRecord[][]): Promise<void> => {
+      for (const group of groups) {
+        const first = group[0];
+        if (first.associated) continue;
+        const node = await this.makeNode(ctx, dir, group, continuations);
+        if (!node) continue;
+        if (rrRoot && node.type === 'dir' && /^\.?rr_moved$/i.test(node.name) && await this.onlyRelocated(ctx, node)) continue;
+        // Duplicate names: every name is remembered up to DUPLICATE_CHECK_NAMES (memory stays
+        // bounded in a huge directory); beyond, a duplicate is found when it follows its twin,
+        // as the sorted ISO 9660 and Joliet orders (ECMA-119 9.3) place it.
+        if (names.has(node.name) || node.name === previous) this.diagnostics.warn(`duplicate name ${JSON.stringify(node.name)} in ${where}`, 'directory record', first.offset);
+        if (names.size < DUPLICATE_CHECK_NAMES) names.add(node.name);
+        previous = node.name;
+        out.push(node);
+      }
     };
     try {
+      let groups: DirectoryRecord[][] = [];
       for await (const batch of directoryRecords(this.source, dir.dir!.lba, dir.dir!.length, bs, { joliet: ctx.joliet, path: dir.path, structures: false }, this.diagnostics)) {
         for (const r of batch) {
-          if (count >= maxEntries) {
-            this.diagnostics.warn(`${where} has more than ${maxEntries} entries (limit entriesPerDirectory); the rest are not listed`, 'directory record', r.offset);
-            if (out.length) yield out;
-            return;
-          }
           if (r.identifier.length === 1 && r.identifier[0] <= 1) continue;
           // ECMA-119 6.5.1 / 9.1.6: the sections of a multi-extent file are consecutive records
           // with the same name, all but the last flagged multi-extent.
@@ -463,22 +462,31 @@ export class DiscImage {
             if (r.name === open[0].name) {
               if (open.length < maxExtents) open.push(r);
               else if (dropped++ === 0) this.diagnostics.warn(`${joinPath(where, stripVersion(r.name))} has more than ${maxExtents} extents (limit extentsPerFile); the rest are left out`, 'directory record', r.offset);
-              if (!r.multiExtent) { await emit(open); open = null; dropped = 0; }
+              if (!r.multiExtent) { groups.push(open); open = null; dropped = 0; }
               continue;
             }
             this.diagnostics.warn(`multi-extent file ${JSON.stringify(open[0].name)} is interrupted by ${JSON.stringify(r.name)} before its last extent`, 'directory record', r.offset);
-            await emit(open);
+            groups.push(open);
             open = null;
             dropped = 0;
           }
+          if (count + groups.length >= maxEntries) {
+            await decode(groups);
+            this.diagnostics.warn(`${where} has more than ${maxEntries} entries (limit entriesPerDirectory); the rest are not listed`, 'directory record', r.offset);
+            if (out.length) yield out;
+            return;
+          }
           if (r.multiExtent) open = [r];
-          else await emit([r]);
+          else groups.push([r]);
         }
+        count += groups.length;
+        await decode(groups);
+        groups = [];
         if (out.length) { yield out; out = []; }
       }
       if (open) {
         this.diagnostics.warn(`multi-extent file ${JSON.stringify(open[0].name)} has no final extent (the directory ends with a record flagged multi-extent)`, 'directory record', open[open.length - 1].offset);
-        await emit(open);
+        await decode([open]);
       }
       if (out.length) yield out;
     } finally {
