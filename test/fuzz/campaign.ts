@@ -18,7 +18,7 @@ const BATCH = 8;
 export const DEFAULT_MUTANTS = 100_000;
 export const QUICK_SEED = 20251207;
 /** The ~2-minute slice of `npm test`: this many mutants per fixture (fixed seed). */
-export const QUICK_PER_FIXTURE = 24;
+export const QUICK_PER_FIXTURE = 16;
 const HAS_PROC = process.platform === 'linux' && fs.existsSync('/proc/self/status');
 
 export interface CampaignOptions {
@@ -45,10 +45,12 @@ export interface CampaignOptions {
 export interface Budget { ms: number; kb: number; rule: string }
 
 /**
- * Images under 10 MiB: 2 s and 300 MB. Above, both grow with the image: 2 s more per further
- * 10 MiB (the data operations, extract and repack, are linear in the image), and 3 bytes of RSS
- * per further image byte (the worker holds the clean image and the mutant; the engine a buffer's
- * worth). The sparse >4 GiB fixture runs metadata operations only: 2 s and 300 MB.
+ * Per mutant (all operations together): images up to 10 MiB get 2 s and 300 MB. Larger ones get
+ * time in proportion (2 s per 10 MiB: extract and repack are linear in the image) and 3 more
+ * bytes of RSS per further image byte (the worker holds the clean image and the mutant, the
+ * engine about one more copy's worth). The sparse >4 GiB fixture runs metadata operations only:
+ * 2 s and 300 MB. Time is CPU time (user + system) on Linux, with a wall-time backstop of
+ * WALL_FACTOR × the budget; RSS is the worker's whole resident set (VmRSS / VmHWM).
  */
 export function budgetFor(size: number, large: boolean): Budget {
   if (large || size <= 10 * MiB) return { ms: 2000, kb: 300 * 1024, rule: large ? 'metadata only: 2 s, 300 MB' : '2 s, 300 MB' };
@@ -103,12 +105,28 @@ export interface CampaignStats {
   failedMutants: number;
   notReproduced: number;
   peak: { kb: number; fixture: string; index: number; op: string };
-  slowest: { ms: number; fixture: string; index: number; op: string };
+  slowest: { ms: number; wallMs: number; fixture: string; index: number; op: string };
   workerRestarts: number;
   stoppedBy: 'mutants' | 'time' | 'signal';
 }
 
-interface RunResult { report: MutantReport | null; failures: Failure[]; ms: number }
+/** ms: CPU time of the mutant where /proc tells it (else wall time); wallMs: wall time. */
+interface RunResult { report: MutantReport | null; failures: Failure[]; ms: number; wallMs: number }
+
+/** Wall-time backstop: a mutant that uses no CPU (waiting) is stopped at this many times its budget. */
+const WALL_FACTOR = 5;
+
+/** User + system CPU time of a process in ms (Linux /proc/PID/stat, USER_HZ = 100), or null. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (!HAS_PROC || pid === undefined) return null;
+  try {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
 
 // ---- workers -------------------------------------------------------------------------------------
 
@@ -140,7 +158,7 @@ class Slot {
       this.onExit?.(code, sig);
     });
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`fuzz worker did not start in 60 s: ${this.stderr}`)), 60_000);
+      const t = setTimeout(() => reject(new Error(`fuzz worker did not start in 5 minutes: ${this.stderr}`)), 300_000);
       this.onMessage = m => { if (m.t === 'ready') { clearTimeout(t); resolve(); } };
       this.onExit = (code, sig) => { clearTimeout(t); reject(new Error(`fuzz worker exited at start (${code ?? sig}): ${this.stderr}`)); };
     });
@@ -161,7 +179,7 @@ class Slot {
   }
 
   private exec(job: Job, budget: Budget): Promise<RunResult> {
-    if (!this.child) return Promise.resolve({ report: null, failures: [{ kind: 'crash', op: job.ops[0], name: 'worker died during its warm-up', message: this.stderr.trim().split('\n').slice(-30).join('\n') }], ms: 0 });
+    if (!this.child) return Promise.resolve({ report: null, failures: [{ kind: 'crash', op: job.ops[0], name: 'worker died during its warm-up', message: this.stderr.trim().split('\n').slice(-30).join('\n') }], ms: 0, wallMs: 0 });
     const child = this.child!;
     return new Promise<RunResult>((resolve, reject) => {
       let lastOp: Op = job.ops[0];
@@ -170,6 +188,7 @@ class Slot {
       let poll: NodeJS.Timeout | null = null;
       let killed: Failure | null = null;
       let maxRssKb = 0;
+      let cpu0: number | null = null;
       const done = (r: RunResult | Error): void => {
         if (timer) clearTimeout(timer);
         if (poll) clearInterval(poll);
@@ -183,18 +202,25 @@ class Slot {
         child.kill('SIGKILL');
       };
       // Mutant preparation (copying, writing the mutant) is not timed, but must not stall either.
-      timer = setTimeout(() => kill({ kind: 'crash', op: 'harness', name: 'worker stalled before the mutant started', message: this.stderr }), 120_000);
+      timer = setTimeout(() => kill({ kind: 'crash', op: 'harness', name: 'worker stalled before the mutant started', message: this.stderr }), 300_000);
       this.onMessage = (m: ToParent) => {
         if (m.t === 'start') {
           started = performance.now();
+          cpu0 = cpuMsOf(child.pid);
           if (timer) clearTimeout(timer);
-          timer = setTimeout(() => kill({ kind: 'hang', op: lastOp, name: `over ${budget.ms} ms`, message: `still running ${lastOp} after ${budget.ms} ms (killed)` }), budget.ms);
+          // The time budget is CPU time (user + system) where /proc tells it, so that other load on a
+          // shared machine does not count; a mutant that waits without using CPU is stopped at
+          // WALL_FACTOR times the budget in wall time.
+          const wall = cpu0 === null ? budget.ms : budget.ms * WALL_FACTOR;
+          timer = setTimeout(() => kill({ kind: 'hang', op: lastOp, name: `over ${budget.ms} ms`, message: `still running ${lastOp} after ${wall} ms wall time${cpu0 === null ? '' : ` (${Math.round((cpuMsOf(child.pid) ?? 0) - cpu0)} ms CPU)`} (killed)` }), wall);
           if (HAS_PROC) {
             poll = setInterval(() => {
               let kb = 0;
               try { kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return; }
               maxRssKb = Math.max(maxRssKb, kb);
               if (kb > budget.kb) kill({ kind: 'memory', op: lastOp, name: `over ${Math.round(budget.kb / 1024)} MB`, message: `resident set ${Math.round(kb / 1024)} MB during ${lastOp} (killed)` });
+              const cpu = cpu0 === null ? null : cpuMsOf(child.pid);
+              if (cpu !== null && cpu - cpu0! > budget.ms) kill({ kind: 'hang', op: lastOp, name: `over ${budget.ms} ms`, message: `used ${Math.round(cpu - cpu0!)} ms of CPU in ${lastOp} (${Math.round(performance.now() - started)} ms wall time; killed)` });
             }, 20);
           }
         } else if (m.t === 'op') {
@@ -204,8 +230,10 @@ class Slot {
           for (const o of m.report.ops) {
             if (o.hwmKb > budget.kb) failures.push({ kind: 'memory', op: o.op, name: `over ${Math.round(budget.kb / 1024)} MB`, message: `peak resident set ${Math.round(o.hwmKb / 1024)} MB during ${o.op}` });
           }
-          if (m.report.ms > budget.ms) failures.push({ kind: 'hang', op: slowestOp(m.report), name: `over ${budget.ms} ms`, message: `took ${Math.round(m.report.ms)} ms` });
-          done({ report: m.report, failures, ms: m.report.ms });
+          const cpu = cpu0 === null ? null : (cpuMsOf(child.pid) ?? cpu0) - cpu0;
+          const spent = cpu ?? m.report.ms;
+          if (spent > budget.ms) failures.push({ kind: 'hang', op: slowestOp(m.report), name: `over ${budget.ms} ms`, message: `took ${Math.round(spent)} ms${cpu === null ? '' : ` of CPU (${Math.round(m.report.ms)} ms wall time)`}` });
+          done({ report: m.report, failures, ms: spent, wallMs: m.report.ms });
         } else if (m.t === 'harness') {
           child.kill('SIGKILL');
           done(new Error(`fuzz harness error on mutant ${job.fixture.name}#${job.index}: ${m.message}`));
@@ -213,11 +241,12 @@ class Slot {
       };
       this.onExit = (code, sig) => {
         const ms = started ? performance.now() - started : 0;
+        const wallMs = ms;
         if (killed) {
           if (killed.kind === 'memory') killed.message += ` (peak seen ${Math.round(maxRssKb / 1024)} MB)`;
-          done({ report: null, failures: [killed], ms });
+          done({ report: null, failures: [killed], ms, wallMs });
         } else {
-          done({ report: null, failures: [{ kind: 'crash', op: lastOp, name: `worker exited (${sig ?? `code ${code}`})`, message: this.stderr.trim().split('\n').slice(-30).join('\n') }], ms });
+          done({ report: null, failures: [{ kind: 'crash', op: lastOp, name: `worker exited (${sig ?? `code ${code}`})`, message: this.stderr.trim().split('\n').slice(-30).join('\n') }], ms, wallMs });
         }
       };
       const msg: ToChild = { t: 'job', job };
@@ -313,14 +342,14 @@ function layoutOf(index: number): 'preserve' | 'compact' { return Math.abs(index
 /**
  * The truncation sweep (what test/engine/fuzz.test.ts did for the GRUB image, for every fixture):
  * each image cut at sector boundaries from 17 on — every 16th sector, at most 256 cuts per
- * fixture; --quick: 4 cuts per fixture and every 64th sector of the GRUB rescue CD.
+ * fixture; --quick: 3 cuts per fixture and every 128th sector of the GRUB rescue CD.
  */
 export function truncationSweep(fixtures: FixtureInfo[], quick: boolean): Array<{ f: FixtureInfo; sector: number }> {
   const out: Array<{ f: FixtureInfo; sector: number }> = [];
   for (const f of fixtures) {
     if (f.large) continue; // the overlay over the sparse >4 GiB file cannot be cut
     const blocks = Math.ceil(f.size / 2048);
-    const stride = quick ? (f.name === 'grub-rescue-cdrom' ? 64 : Math.max(16, Math.ceil((blocks - 17) / 4))) : Math.max(16, Math.ceil(blocks / 256));
+    const stride = quick ? (f.name === 'grub-rescue-cdrom' ? 128 : Math.max(16, Math.ceil((blocks - 17) / 3))) : Math.max(16, Math.ceil(blocks / 256));
     for (let s = 17; s < blocks; s += stride) out.push({ f, sector: s });
   }
   return out;
@@ -425,7 +454,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
 
   const stats: CampaignStats = state?.stats ?? {
     seed, mutants: 0, elapsedMs: 0, mutantMs: 0, perFixture: {}, perOp: {}, byKind: {}, signatures: {}, failedMutants: 0, notReproduced: 0,
-    peak: { kb: 0, fixture: '', index: -1, op: '' }, slowest: { ms: 0, fixture: '', index: -1, op: '' }, workerRestarts: 0, stoppedBy: 'mutants',
+    peak: { kb: 0, fixture: '', index: -1, op: '' }, slowest: { ms: 0, wallMs: 0, fixture: '', index: -1, op: '' }, workerRestarts: 0, stoppedBy: 'mutants',
   };
   for (const f of fixtures) stats.perFixture[f.name] ??= { mutants: 0, failed: 0, ms: 0, budget: f.budget.rule };
   for (const op of OPS) stats.perOp[op] ??= { runs: 0, ok: 0, refused: 0, failed: 0, ms: 0, maxMs: 0 };
@@ -494,7 +523,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         if (o.outcome === 'ok') s.ok++; else if (o.outcome === 'refused') s.refused++; else s.failed++;
         if (o.hwmKb > stats.peak.kb) stats.peak = { kb: o.hwmKb, fixture: f.name, index, op: o.op };
       }
-      if (r.ms > stats.slowest.ms) stats.slowest = { ms: r.ms, fixture: f.name, index, op: slowestOp(r.report) };
+      if (r.ms > stats.slowest.ms) stats.slowest = { ms: r.ms, wallMs: r.wallMs, fixture: f.name, index, op: slowestOp(r.report) };
     } else {
       const op = r.failures[0]?.op;
       if (op && op !== 'harness') { stats.perOp[op].runs++; stats.perOp[op].failed++; }
@@ -610,7 +639,7 @@ export function formatSummary(s: CampaignStats, fixtures: FixtureInfo[], total: 
   const lines: string[] = [];
   const secs = wallMs / 1000;
   lines.push(`== fuzz summary: seed ${s.seed}, ${s.mutants} of ${total} mutants in ${secs.toFixed(0)} s (${(s.mutants / Math.max(secs, 0.001)).toFixed(1)} mutants/s with ${jobs} worker(s); stopped by ${s.stoppedBy})`);
-  lines.push('mutants per fixture (budget):');
+  lines.push('mutants per fixture (avg CPU per mutant; budget):');
   for (const f of fixtures) {
     const p = s.perFixture[f.name];
     if (!p) continue;
@@ -633,7 +662,7 @@ export function formatSummary(s: CampaignStats, fixtures: FixtureInfo[], total: 
       for (const r of v.repros.slice(0, 3)) lines.push(`          replay: npm run fuzz -- --replay ${r}`);
     }
   }
-  lines.push(`peak RSS: ${(s.peak.kb / 1024).toFixed(0)} MB (${s.peak.fixture}#${s.peak.index}, ${s.peak.op}); slowest mutant: ${s.slowest.ms.toFixed(0)} ms (${s.slowest.fixture}#${s.slowest.index}, mostly ${s.slowest.op}); worker restarts: ${s.workerRestarts}`);
+  lines.push(`peak RSS: ${(s.peak.kb / 1024).toFixed(0)} MB (${s.peak.fixture}#${s.peak.index}, ${s.peak.op}); slowest mutant: ${s.slowest.ms.toFixed(0)} ms CPU, ${s.slowest.wallMs.toFixed(0)} ms wall (${s.slowest.fixture}#${s.slowest.index}, mostly ${s.slowest.op}); worker restarts: ${s.workerRestarts}`);
   lines.push(`reproducers and failures.jsonl in ${rel(out)}`);
   return lines.join('\n');
 }
@@ -686,7 +715,7 @@ export async function replay(file: string, o: { log?: (s: string) => void } = {}
     }
     const lines: string[] = [];
     for (const x of r.report?.ops ?? []) lines.push(`  ${x.op.padEnd(13)} ${x.outcome.padEnd(8)} ${x.ms.toFixed(0).padStart(6)} ms ${String(Math.round(x.hwmKb / 1024)).padStart(5)} MB${x.detail ? `  ${x.detail.split('\n')[0].slice(0, 160)}` : ''}`);
-    lines.push(`  total ${r.ms.toFixed(0)} ms`);
+    lines.push(`  total ${r.ms.toFixed(0)} ms${r.ms !== r.wallMs ? ` CPU, ${r.wallMs.toFixed(0)} ms wall` : ''}`);
     for (const x of r.failures) lines.push(`FAILURE ${KIND_LABEL[x.kind]} in ${x.op}: ${x.name}\n  ${x.message.split('\n').slice(0, 8).join('\n  ')}${x.stack ? `\n${x.stack.split('\n').slice(0, 14).join('\n')}` : ''}`);
     if (!r.failures.length) lines.push('no failure: the mutant is handled within its budget');
     return { failed: r.failures.length > 0, text: lines.join('\n') };

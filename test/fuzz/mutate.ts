@@ -234,7 +234,7 @@ export function mutantSeed(seed: number, fixture: string, index: number): number
 }
 
 export interface GenerateOptions {
-  /** Most mutations per mutant (1..N, skewed towards few). */
+  /** Most mutation steps per mutant (1..N, skewed towards few; a compound step writes up to 3 fields). */
   maxMutations: number;
   /** False for the sparse >4 GiB fixture: no truncation (the overlay cannot cut), metadata only. */
   truncate: boolean;
@@ -322,6 +322,78 @@ function mutateTarget(rng: Rng, t: Target, ft: FixtureTargets, read: ReadClean):
   return { at: t.o, old: old.toString('hex'), new: nu.toString('hex'), what: `${t.what} := ${how}` };
 }
 
+/** Targets the compound mutations start from (found once per fixture map). */
+interface Anchors { extents: Target[]; ces: Target[]; zfSizes: Target[] }
+const anchorCache = new WeakMap<FixtureTargets, Anchors>();
+function anchors(ft: FixtureTargets): Anchors {
+  let a = anchorCache.get(ft);
+  if (!a) {
+    a = {
+      extents: ft.targets.filter(t => t.cat === 'dir' && t.enc === 'both' && t.what.endsWith('/ Location of Extent')),
+      ces: ft.targets.filter(t => t.cat === 'ce' && t.enc === 'both' && t.what.endsWith('/ Location of Continuation of System Use Area')),
+      zfSizes: ft.targets.filter(t => t.what.endsWith('/ Uncompressed Size') || t.what.endsWith('/ uncompressed size')),
+    };
+    anchorCache.set(ft, a);
+  }
+  return a;
+}
+
+function both32(v: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt32LE(v >>> 0, 0);
+  b.writeUInt32BE(v >>> 0, 4);
+  return b;
+}
+
+/**
+ * Mutations of several fields that only make sense together, aimed at the shapes of known hostile
+ * images: a directory record re-pointed at another directory (extent, length and directory flag:
+ * loops, DAGs, overlaps), a Rock Ridge CE entry copied from another record (continuation areas
+ * shared by many records), an interleaved file (file unit size, gap, a huge length), a zisofs
+ * file claiming a huge size. Each field is its own mutation, so delta debugging can drop parts.
+ */
+function compound(rng: Rng, ft: FixtureTargets, read: ReadClean): Mutation[] {
+  const a = anchors(ft);
+  const kinds = [
+    a.extents.length && ft.dirs.length ? 'graft' : '', a.ces.length >= 2 ? 'share-ce' : '',
+    a.extents.length ? 'interleave' : '', a.zfSizes.length ? 'zisofs-size' : '',
+  ].filter(Boolean);
+  if (!kinds.length) return [];
+  const put = (at: number, nu: Buffer, what: string): Mutation => ({ at, old: read(at, nu.length).toString('hex'), new: nu.toString('hex'), what });
+  switch (rng.pick(kinds)) {
+    case 'graft': {
+      const t = rng.pick(a.extents), d = rng.pick(ft.dirs);
+      const flags = read(t.o + 23, 1)[0] | 2;
+      const rec = t.what.replace(/ \/ Location of Extent$/, '');
+      return [
+        put(t.o, both32(d.lba), `${rec}: extent := directory at LBA ${d.lba} (graft)`),
+        put(t.o + 8, both32(d.length), `${rec}: data length := ${d.length} (graft)`),
+        put(t.o + 23, Buffer.from([flags]), `${rec}: flags |= directory (graft)`),
+      ];
+    }
+    case 'share-ce': {
+      const from = rng.pick(a.ces), to = rng.pick(a.ces);
+      return [put(to.o, read(from.o, 24), `${to.what.replace(/ \/ Location.*$/, '')} := the CE of ${from.what.replace(/ \/ Location.*$/, '')} (shared continuation area)`)];
+    }
+    case 'interleave': {
+      const t = rng.pick(a.extents);
+      const rec = t.what.replace(/ \/ Location of Extent$/, '');
+      const len = rng.pick([0xffffffff, 300 * 1024 * 1024, ft.size, ft.size * 4]);
+      return [
+        put(t.o + 24, Buffer.from([1 + rng.int(3)]), `${rec}: file unit size (interleave)`),
+        put(t.o + 25, Buffer.from([1 + rng.int(3)]), `${rec}: interleave gap (interleave)`),
+        put(t.o + 8, both32(len), `${rec}: data length := ${len} (interleave)`),
+      ];
+    }
+    default: {
+      const t = rng.pick(a.zfSizes);
+      const v = rng.pick([0xffffffff, 0x80000000, 1 << 30]);
+      const nu = t.enc === 'both' ? both32(v) : t.l === 8 ? Buffer.from(encode(BigInt(v) * BigInt(1 + rng.int(1000)), 8, true)) : encode(BigInt(v), t.l, true);
+      return [put(t.o, nu, `${t.what} := ${v} (zisofs expansion)`)];
+    }
+  }
+}
+
 /** The mutations of one mutant (deterministic in seed, fixture and index). */
 export function generateMutations(ft: FixtureTargets, seed: number, index: number, read: ReadClean, opts: GenerateOptions): Mutation[] {
   const rng = new Rng(mutantSeed(seed, ft.fixture, index));
@@ -331,6 +403,10 @@ export function generateMutations(ft: FixtureTargets, seed: number, index: numbe
   let truncated = false;
   for (let k = 0; k < n; k++) {
     const r = rng.float();
+    if (r < 0.08 && ft.targets.length > 0) {
+      const c = compound(rng, ft, read);
+      if (c.length) { out.push(...c); continue; }
+    }
     if (r < 0.6 && ft.targets.length > 0) {
       // A targeted field: first a category (so 10,000 directory records do not drown 4 MBR
       // entries), then a field in it.

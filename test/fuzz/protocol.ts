@@ -58,7 +58,7 @@ export interface Job {
   selfTest?: SelfTest;
 }
 
-export const SELF_TESTS = ['hang', 'memory', 'crash', 'internal', 'stack', 'escape', 'symlink', 'input'] as const;
+export const SELF_TESTS = ['hang', 'stall', 'memory', 'crash', 'internal', 'stack', 'escape', 'symlink', 'input'] as const;
 export type SelfTest = (typeof SELF_TESTS)[number];
 
 export interface OpResult {

@@ -61,7 +61,7 @@ describe('fuzz harness: the mutator', function () {
     const seen = new Set<string>();
     for (let i = 0; i < 300; i++) {
       const m = generateMutations(t, 7, i, read, { maxMutations: 6, truncate: true });
-      assert.ok(m.length >= 1 && m.length <= 7);
+      assert.ok(m.length >= 1 && m.length <= 3 * 7, `${m.length} mutations`); // up to 7 steps, a compound step writes up to 3 fields
       seen.add(JSON.stringify(m));
       all.push(...m);
     }
@@ -76,6 +76,11 @@ describe('fuzz harness: the mutator', function () {
     assert.ok(whats.some(w => w.startsWith('first sectors:')) && whats.some(w => w.startsWith('metadata byte')) && whats.some(w => w.startsWith('truncate')));
     assert.ok(whats.some(w => / of \//.test(w) && w.includes('(CE)')), 'no CE entry was mutated in 300 mutants');
     assert.ok(whats.some(w => w.includes("another structure's LBA") || w.includes("a directory's LBA")), 'no pointer was aimed at another structure');
+    // Compound mutations shaped like the known hostile images.
+    for (const c of ['(graft)', '(shared continuation area)', '(interleave)']) assert.ok(whats.some(w => w.endsWith(c)), `no ${c} mutation in 300 mutants`);
+    const z = await map('zisofs');
+    const zw = Array.from({ length: 300 }, (_, i) => generateMutations(z.t, 7, i, reader(z.file), { maxMutations: 6, truncate: true })).flat().map(m => m.what);
+    assert.ok(zw.some(w => w.endsWith('(zisofs expansion)')), 'no zisofs expansion mutation in 300 mutants');
   });
 
   it('applies overwrites and a truncation to a copy', () => {
@@ -110,6 +115,7 @@ describe('fuzz harness: the supervisor notices every kind of failure (workers mi
   before(async () => { [f] = await resolveFixtures(['iso-level1']); });
   const cases: Array<[SelfTest, FailureKind, RegExp]> = [
     ['hang', 'hang', /over 2000 ms/],
+    ['stall', 'hang', /over 2000 ms/],
     ['memory', 'memory', /over 300 MB/],
     ['crash', 'crash', /SIGSEGV/],
     ['internal', 'internal', /^TypeError$/],
@@ -126,6 +132,7 @@ describe('fuzz harness: the supervisor notices every kind of failure (workers mi
       assert.ok(hit, `expected a ${kind} failure matching ${name}, got ${JSON.stringify(got.map(x => [x.kind, x.name]))}`);
       assert.equal(signatureOf(hit, f.name).split('|')[0], kind);
       if (test === 'hang') assert.ok(Date.now() - t0 < 30_000, 'the hung worker was not killed in time');
+      if (test === 'stall') assert.match(hit.message, /after 10000 ms wall time/);
     });
   }
 });

@@ -251,6 +251,7 @@ const operations: Record<Op, (ctx: Ctx, op: Op) => Promise<void>> = {
 /** What a misbehaving operation does, per self-test (never used on real mutants). */
 const misbehave: Record<SelfTest, () => Promise<void>> = {
   hang: async () => { for (;;) { /* a synchronous loop: no message can get out */ } },
+  stall: () => new Promise<void>(() => { /* waits forever without using CPU */ }),
   memory: async () => {
     const keep: Buffer[] = [];
     for (;;) { keep.push(Buffer.alloc(16 * 1024 * 1024, 1)); await new Promise(r => setImmediate(r)); }
