@@ -85,7 +85,11 @@ export function normalizeMessage(m: string): string {
     .replace(/\/[^\s:;,]*/g, '/…').replace(/\d+/g, '#').slice(0, 90);
 }
 
-interface OpStats { runs: number; ok: number; refused: number; failed: number; ms: number; maxMs: number }
+interface OpStats {
+  runs: number; ok: number; refused: number; failed: number; ms: number; maxMs: number;
+  /** Why mutants were refused (typed error messages, normalized), the most common ones. */
+  reasons?: Record<string, number>;
+}
 interface SigStats {
   kind: FailureKind; op: string; name: string; frame?: string; message: string; stack?: string;
   count: number; fixtures: Record<string, number>;
@@ -521,6 +525,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         const s = stats.perOp[o.op];
         s.runs++; s.ms += o.ms; s.maxMs = Math.max(s.maxMs, o.ms);
         if (o.outcome === 'ok') s.ok++; else if (o.outcome === 'refused') s.refused++; else s.failed++;
+        if (o.outcome === 'refused' && o.detail) {
+          const why = normalizeMessage(o.detail.replace(/^.*?\.(iso|img)[^:]*: /, ''));
+          const reasons = (s.reasons ??= {});
+          if (why in reasons || Object.keys(reasons).length < 200) reasons[why] = (reasons[why] ?? 0) + 1;
+        }
         if (o.hwmKb > stats.peak.kb) stats.peak = { kb: o.hwmKb, fixture: f.name, index, op: o.op };
       }
       if (r.ms > stats.slowest.ms) stats.slowest = { ms: r.ms, wallMs: r.wallMs, fixture: f.name, index, op: slowestOp(r.report) };
@@ -530,20 +539,27 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     }
   };
 
-  /** Delta debugging: the smallest subset of mutations that still fails with `sig`. */
-  const minimize = async (slot: Slot, f: FixtureInfo, index: number, muts: Mutation[], sig: string): Promise<{ reproduced: boolean; minimized: Mutation[] }> => {
-    const fails = async (m: Mutation[]): Promise<boolean> => {
+  /**
+   * Reruns the failing mutant and minimizes it by delta debugging: the smallest subset of its
+   * mutations that still fails with every signature in `sigs` that reproduced. A budget overrun
+   * must show on two reruns (a busy machine slows a mutant down once in a while).
+   */
+  const minimize = async (slot: Slot, f: FixtureInfo, index: number, muts: Mutation[], sigs: string[]): Promise<{ reproduced: Set<string>; minimized: Mutation[] }> => {
+    const sigsOf = async (m: Mutation[]): Promise<Set<string>> => {
       const r = await slot.run(makeJob(f, index, m, ++jobId), f.budget);
-      return r.failures.some(x => signatureOf(x, f.name) === sig);
+      return new Set(r.failures.map(x => signatureOf(x, f.name)));
     };
-    // A budget overrun must show again twice (a busy machine slows a mutant down once in a while).
-    const overrun = sig.startsWith('hang|') || sig.startsWith('memory|');
-    if (!(await fails(muts)) || (overrun && !(await fails(muts)))) return { reproduced: false, minimized: muts };
-    return { reproduced: true, minimized: await ddmin(muts, fails) };
+    const overrun = (sig: string): boolean => sig.startsWith('hang|') || sig.startsWith('memory|');
+    const first = await sigsOf(muts);
+    const second = sigs.some(x => overrun(x) && first.has(x)) ? await sigsOf(muts) : first;
+    const reproduced = new Set(sigs.filter(x => first.has(x) && (!overrun(x) || second.has(x))));
+    if (reproduced.size === 0) return { reproduced, minimized: muts };
+    const minimized = await ddmin(muts, async m => { const got = await sigsOf(m); return [...reproduced].every(x => got.has(x)); });
+    return { reproduced, minimized };
   };
 
   const saveRepro = (f: FixtureInfo, index: number, muts: Mutation[], minimized: Mutation[], reproduced: boolean, fail: Failure, sig: string): string => {
-    const base = `${fail.kind}-${fail.op}-${f.name}-s${seed}-i${index}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const base = `${fail.kind}-${fail.op}-${f.name}-s${seed}-i${index}-${sha1(sig).slice(0, 6)}`.replace(/[^A-Za-z0-9_.-]/g, '_');
     const json = path.join(out, 'repro', `${base}.json`);
     const r: Reproducer = {
       fixture: f.name, fixtureKey: f.key, seed, index, layout: layoutOf(index),
@@ -560,28 +576,29 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   };
 
   const handleFailures = async (slot: Slot, f: FixtureInfo, index: number, muts: Mutation[], r: RunResult): Promise<void> => {
-    // One entry per distinct signature of this mutant; the first decides minimization.
+    // One entry per distinct signature of this mutant. Signatures with fewer than minimizeK saved
+    // reproducers are rerun and minimized together (one delta-debugging pass for the mutant).
     const seen = new Map<string, Failure>();
-    for (const x of r.failures) { const s = signatureOf(x, f.name); if (!seen.has(s)) seen.set(s, x); }
+    for (const x of r.failures) { const sg = signatureOf(x, f.name); if (!seen.has(sg)) seen.set(sg, x); }
+    const entry = (sig: string, fail: Failure): SigStats => (stats.signatures[sig] ??= {
+      kind: fail.kind, op: fail.op, name: fail.name, frame: fail.frame, message: fail.message.slice(0, 600), stack: fail.stack?.slice(0, 3000),
+      count: 0, fixtures: {}, confirmed: 0, notReproduced: 0, repros: [],
+    });
+    const pending = [...seen].filter(([sig, fail]) => entry(sig, fail).confirmed < minimizeK).map(([sig]) => sig);
+    const m = pending.length ? await minimize(slot, f, index, muts, pending) : null;
     let counted = false;
     for (const [sig, fail] of seen) {
-      let s = stats.signatures[sig];
-      if (!s) s = stats.signatures[sig] = { kind: fail.kind, op: fail.op, name: fail.name, frame: fail.frame, message: fail.message.slice(0, 600), stack: fail.stack?.slice(0, 3000), count: 0, fixtures: {}, confirmed: 0, notReproduced: 0, repros: [] };
-      let confirmedNow = true;
-      if (s.confirmed < minimizeK) {
-        const m = await minimize(slot, f, index, muts, sig);
-        const needsRerun = fail.kind === 'hang' || fail.kind === 'memory';
-        if (!m.reproduced && needsRerun) {
-          // A budget overrun that a rerun does not show (a busy machine): reported, not counted.
+      const s = entry(sig, fail);
+      if (m && pending.includes(sig)) {
+        if (!m.reproduced.has(sig) && (fail.kind === 'hang' || fail.kind === 'memory')) {
+          // A budget overrun that reruns do not show (a busy machine): reported, not counted.
           s.notReproduced++;
           stats.notReproduced++;
-          confirmedNow = false;
-        } else {
-          s.confirmed++;
-          s.repros.push(saveRepro(f, index, muts, m.minimized, m.reproduced, fail, sig));
+          continue;
         }
+        s.confirmed++;
+        s.repros.push(saveRepro(f, index, muts, m.reproduced.has(sig) ? m.minimized : muts, m.reproduced.has(sig), fail, sig));
       }
-      if (!confirmedNow) continue;
       s.count++;
       s.fixtures[f.name] = (s.fixtures[f.name] ?? 0) + 1;
       stats.byKind[fail.kind] = (stats.byKind[fail.kind] ?? 0) + 1;
@@ -650,6 +667,11 @@ export function formatSummary(s: CampaignStats, fixtures: FixtureInfo[], total: 
     const p = s.perOp[op];
     if (!p || p.runs === 0) continue;
     lines.push(`  ${OP_LABEL[op].padEnd(22).slice(0, 22)} ${String(p.runs).padStart(7)} ${String(p.ok).padStart(8)} ${String(p.refused).padStart(8)} ${String(p.failed).padStart(8)} ${(p.ms / p.runs).toFixed(1).padStart(8)} ${p.maxMs.toFixed(0).padStart(8)}`);
+  }
+  lines.push('most common refusals (typed errors) per operation:');
+  for (const op of OPS) {
+    const top = Object.entries(s.perOp[op]?.reasons ?? {}).sort((a, b) => b[1] - a[1]).slice(0, 3);
+    if (top.length) lines.push(`  ${op}: ${top.map(([k, v]) => `${v}× ${k}`).join('; ')}`);
   }
   const kinds: FailureKind[] = ['internal', 'hang', 'memory', 'sandbox', 'leftover', 'crash'];
   lines.push(`failures by kind: ${kinds.map(k => `${KIND_LABEL[k]} ${s.byKind[k] ?? 0}`).join(', ')}; ${s.failedMutants} failed mutant(s)${s.notReproduced ? `; ${s.notReproduced} budget overrun(s) not reproduced on a rerun (not counted)` : ''}`);
