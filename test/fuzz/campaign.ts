@@ -82,6 +82,7 @@ export function signatureOf(f: Failure, fixtureName: string): string {
 /** A message with its image path prefix, other paths and numbers blanked (for grouping). */
 export function normalizeMessage(m: string): string {
   return m.split('\n')[0].replace(/^.*?(: the written image did not verify: )/, 'did not verify: ').replace(/^\S*\.(iso|img)\S*: /, '')
+    .replace(/at byte \d+ \(0x[0-9a-f]+, LBA \d+\): /g, '')
     .replace(/\/[^\s:;,]*/g, '/…').replace(/\d+/g, '#').slice(0, 90);
 }
 
@@ -193,6 +194,7 @@ class Slot {
       let killed: Failure | null = null;
       let maxRssKb = 0;
       let cpu0: number | null = null;
+      let lastCpu: number | null = null;
       const done = (r: RunResult | Error): void => {
         if (timer) clearTimeout(timer);
         if (poll) clearInterval(poll);
@@ -224,6 +226,7 @@ class Slot {
               maxRssKb = Math.max(maxRssKb, kb);
               if (kb > budget.kb) kill({ kind: 'memory', op: lastOp, name: `over ${Math.round(budget.kb / 1024)} MB`, message: `resident set ${Math.round(kb / 1024)} MB during ${lastOp} (killed)` });
               const cpu = cpu0 === null ? null : cpuMsOf(child.pid);
+              if (cpu !== null) lastCpu = cpu - cpu0!;
               if (cpu !== null && cpu - cpu0! > budget.ms) kill({ kind: 'hang', op: lastOp, name: `over ${budget.ms} ms`, message: `used ${Math.round(cpu - cpu0!)} ms of CPU in ${lastOp} (${Math.round(performance.now() - started)} ms wall time; killed)` });
             }, 20);
           }
@@ -244,8 +247,8 @@ class Slot {
         }
       };
       this.onExit = (code, sig) => {
-        const ms = started ? performance.now() - started : 0;
-        const wallMs = ms;
+        const wallMs = started ? performance.now() - started : 0;
+        const ms = lastCpu ?? wallMs;
         if (killed) {
           if (killed.kind === 'memory') killed.message += ` (peak seen ${Math.round(maxRssKb / 1024)} MB)`;
           done({ report: null, failures: [killed], ms, wallMs });

@@ -41,7 +41,7 @@ describe(`fuzz: the seeded quick slice (${QUICK_PER_FIXTURE} mutants per fixture
         if (!lines.has(f.signature)) lines.set(f.signature, `${KIND_LABEL[f.failure.kind]} in ${f.failure.op}: ${f.failure.name}${f.failure.frame ? ` at ${f.failure.frame}` : ''} — ${f.failure.message.split('\n')[0].slice(0, 200)}${sig?.repros[0] ? `\n    replay: npm run fuzz -- --replay ${sig.repros[0]}` : ''}\n    mutant #${f.index}`);
         else lines.set(f.signature, `${lines.get(f.signature)!}, #${f.index}`);
       }
-      assert.fail(`${mine.length} failing mutant(s) of ${name}:\n  ${[...lines.values()].join('\n  ')}`);
+      assert.fail(`${new Set(mine.map(f => f.index)).size} failing mutant(s) of ${name}:\n  ${[...lines.values()].join('\n  ')}`);
     });
   }
 });
