@@ -42,6 +42,9 @@ export interface CampaignOptions {
   log?: (line: string) => void;
 }
 
+/** A bad option or argument (the CLI prints the message and exits 2, no stack). */
+export class FuzzUsageError extends Error {}
+
 export interface Budget { ms: number; kb: number; rule: string }
 
 /**
@@ -299,7 +302,7 @@ export async function resolveFixtures(names?: string[]): Promise<FixtureInfo[]> 
   ];
   const wanted = names?.length ? all.filter(f => names.includes(f.name)) : all;
   const unknown = (names ?? []).filter(n => !all.some(f => f.name === n));
-  if (unknown.length) throw new Error(`unknown fixture(s): ${unknown.join(', ')} (known: ${all.map(f => f.name).join(', ')})`);
+  if (unknown.length) throw new FuzzUsageError(`unknown fixture(s): ${unknown.join(', ')} (known: ${all.map(f => f.name).join(', ')})`);
   const out: FixtureInfo[] = [];
   for (const f of wanted) {
     const p = await f.get();
@@ -437,7 +440,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const statePath = path.join(out, 'campaign-state.json');
   let state: State | null = null;
   if (o.resume) {
-    if (!fs.existsSync(statePath)) throw new Error(`--resume: no campaign state in ${out}`);
+    if (!fs.existsSync(statePath)) throw new FuzzUsageError(`--resume: no interrupted campaign in ${out} (no campaign-state.json)`);
     state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as State;
   }
   const fixtures = await resolveFixtures(state?.fixtures ?? o.fixtures);
@@ -612,10 +615,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     if (counted) { stats.failedMutants++; stats.perFixture[f.name].failed++; }
   };
 
+  const mutantsBefore = stats.mutants;
   const progress = (): void => {
     const secs = (Date.now() - tStart) / 1000;
     const kinds = Object.entries(stats.byKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-    log(`fuzz: ${stats.mutants}/${total} mutants, ${(stats.mutants / Math.max(secs, 0.001)).toFixed(1)}/s, failures: ${kinds}${stats.notReproduced ? `, ${stats.notReproduced} overrun(s) not reproduced` : ''}`);
+    log(`fuzz: ${stats.mutants}/${total} mutants, ${((stats.mutants - mutantsBefore) / Math.max(secs, 0.001)).toFixed(1)}/s, failures: ${kinds}${stats.notReproduced ? `, ${stats.notReproduced} overrun(s) not reproduced` : ''}`);
   };
 
   const loop = async (slot: Slot): Promise<void> => {
@@ -651,7 +655,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     // A finished campaign: keep its state under a name that --resume does not pick up.
     fs.renameSync(statePath, path.join(out, `campaign-s${seed}-done.json`));
   }
-  const summary = formatSummary(stats, fixtures, total, Date.now() - tStart, jobs, out);
+  const summary = formatSummary(stats, fixtures, total, stats.elapsedMs, jobs, out);
   return { stats, fixtures, failures: failuresList, out, summary };
 }
 

@@ -1,5 +1,5 @@
 // `npm run fuzz -- [options]`: the standing structure-aware mutation fuzzer (see docs/testing.md).
-import { DEFAULT_MUTANTS, QUICK_PER_FIXTURE, QUICK_SEED, replay, runCampaign, type CampaignOptions } from './campaign';
+import { DEFAULT_MUTANTS, FuzzUsageError, QUICK_PER_FIXTURE, QUICK_SEED, replay, runCampaign, type CampaignOptions } from './campaign';
 
 const USAGE = `usage: npm run fuzz -- [--mutants N] [--seed S] [--minutes M] [--fixtures a,b] [--jobs N] [--out DIR]
                      [--max-mutations N] [--minimize N] [--resume] [--quick]
@@ -68,6 +68,6 @@ async function main(): Promise<number> {
 }
 
 main().then(code => { process.exitCode = code; }, e => {
-  process.stderr.write(`fuzz: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.stderr.write(`fuzz: ${e instanceof FuzzUsageError ? e.message : (e as Error)?.stack ?? String(e)}\n`);
   process.exitCode = 2;
 });

@@ -354,6 +354,9 @@ function main(): void {
   // An unobserved rejection or an exception escaping the engine's callbacks kills the worker
   // (Node's default), which the supervisor records as a crash with this output.
   process.on('disconnect', () => process.exit(0));
+  // Ctrl+C in a terminal reaches the whole process group: the supervisor stops after the mutants
+  // in flight and then ends its workers; a worker killed by the key would count as a crash.
+  process.on('SIGINT', () => undefined);
   send({ t: 'ready', pid: process.pid });
 }
 
