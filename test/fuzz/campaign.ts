@@ -30,7 +30,7 @@ export interface CampaignOptions {
   /** Fixture names (default: every generator script and Debian's GRUB rescue images). */
   fixtures?: string[];
   jobs?: number;
-  /** Reproducers, failures.jsonl, the state of a resumable campaign, cached target maps. */
+  /** Reproducers, failures-s<seed>.jsonl, the state of a resumable campaign, cached target maps. */
   out?: string;
   quick?: boolean;
   /** Continue the campaign whose state is in `out`. */
@@ -515,7 +515,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
 
   const root = workRoot();
   const slots = Array.from({ length: jobs }, (_, k) => new Slot(path.join(root, `slot-${k}`), workerJs));
-  const failuresFile = path.join(out, 'failures.jsonl');
+  // One failures file per seed; a fresh (not resumed) campaign replaces what an earlier run with
+  // the same seed left (the quick slice always uses the same seed).
+  const failuresFile = path.join(out, `failures-s${seed}.jsonl`);
+  if (!state) {
+    fs.rmSync(failuresFile, { force: true });
+    for (const n of fs.readdirSync(path.join(out, 'repro'))) if (n.includes(`-s${seed}-`)) fs.rmSync(path.join(out, 'repro', n), { force: true });
+  }
   let jobId = 0;
   let lastProgress = Date.now();
   let lastSave = Date.now();
@@ -692,7 +698,7 @@ export function formatSummary(s: CampaignStats, fixtures: FixtureInfo[], total: 
     }
   }
   lines.push(`peak RSS: ${(s.peak.kb / 1024).toFixed(0)} MB (${s.peak.fixture}#${s.peak.index}, ${s.peak.op}); slowest mutant: ${s.slowest.ms.toFixed(0)} ms CPU, ${s.slowest.wallMs.toFixed(0)} ms wall (${s.slowest.fixture}#${s.slowest.index}, mostly ${s.slowest.op}); worker restarts: ${s.workerRestarts}`);
-  lines.push(`reproducers and failures.jsonl in ${rel(out)}`);
+  lines.push(`reproducers (repro/) and every failing mutant (failures-s${s.seed}.jsonl) in ${rel(out)}`);
   return lines.join('\n');
 }
 
@@ -702,7 +708,7 @@ export interface ReplayResult { failed: boolean; text: string }
 
 /**
  * Runs one saved mutant again in a fresh worker under the same budgets: a reproducer (.json from
- * repro/), a line of failures.jsonl (FILE.jsonl:LINE), or an image file as it is (.iso/.img).
+ * repro/), a line of a failures file (FILE.jsonl:LINE), or an image file as it is (.iso/.img).
  */
 export async function replay(file: string, o: { log?: (s: string) => void } = {}): Promise<ReplayResult> {
   const log = o.log ?? ((s: string) => process.stdout.write(s + '\n'));

@@ -3,14 +3,14 @@ import { DEFAULT_MUTANTS, FuzzUsageError, QUICK_PER_FIXTURE, QUICK_SEED, replay,
 
 const USAGE = `usage: npm run fuzz -- [--mutants N] [--seed S] [--minutes M] [--fixtures a,b] [--jobs N] [--out DIR]
                      [--max-mutations N] [--minimize N] [--resume] [--quick]
-       npm run fuzz -- --replay FILE        (a repro/*.json, FILE.jsonl:LINE of failures.jsonl, or an image)
+       npm run fuzz -- --replay FILE        (a repro/*.json, LINE of a failures-s<seed>.jsonl as FILE:LINE, or an image)
 
   --mutants N       mutants in all (default ${DEFAULT_MUTANTS}; --quick: ${QUICK_PER_FIXTURE} per fixture)
   --seed S          campaign seed (default: random, printed; --quick: ${QUICK_SEED})
   --minutes M       stop after M minutes (with --mutants: whichever comes first)
   --fixtures a,b    only these fixtures (names of test/fixtures/gen/*.sh, grub-rescue-cdrom, grub-rescue-floppy)
   --jobs N          worker processes (default 2, or the number of CPUs if fewer)
-  --out DIR         reproducers, failures.jsonl, campaign state (default artifacts/fuzz, --quick: artifacts/fuzz/quick)
+  --out DIR         reproducers, failures-s<seed>.jsonl, campaign state (default artifacts/fuzz, --quick: artifacts/fuzz/quick)
   --max-mutations N most mutations per mutant (default 6)
   --minimize N      failures minimized and saved with an image, per failure signature (default 3; --quick 1)
   --resume          continue the interrupted campaign whose state is in --out

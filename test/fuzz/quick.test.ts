@@ -13,12 +13,12 @@ import { KIND_LABEL } from './protocol';
 const names = [...listFixtures().map(f => f.name), ...REAL_IMAGES.map(r => r.replace(/\.(iso|img)$/, ''))];
 
 describe(`fuzz: the seeded quick slice (${QUICK_PER_FIXTURE} mutants per fixture + truncations; npm run fuzz -- --quick)`, function () {
-  this.timeout(20 * 60_000);
+  this.timeout(30 * 60_000);
   let r: CampaignResult;
 
   before(async function () {
-    this.timeout(20 * 60_000);
-    r = await runCampaign({ quick: true, minutes: 10, log: s => process.stdout.write(`      ${s}\n`) });
+    this.timeout(30 * 60_000);
+    r = await runCampaign({ quick: true, minutes: 25, log: s => process.stdout.write(`      ${s}\n`) });
     process.stdout.write(r.summary.split('\n').map(l => `      ${l}`).join('\n') + '\n');
   });
 
