@@ -95,7 +95,7 @@ const SMALL_DIRECTORY_BYTES = 1024 * 1024;
 /** Names per directory remembered for the duplicate-name check. */
 const DUPLICATE_CHECK_NAMES = 65_536;
 /** Records shown in one directory's structure (sector editor, --structures). */
-const MAX_STRUCTURE_RECORDS = 16_384;
+const MAX_STRUCTURE_RECORDS = 4096;
 const READ_CHUNK = 4 * 1024 * 1024;
 
 export class DiscImage {

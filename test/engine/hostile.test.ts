@@ -20,6 +20,11 @@ async function withImage<T>(name: string, fn: (img: DiscImage, file: string) => 
   try { return await fn(img, file); } finally { await img.close(); }
 }
 
+async function withImageFile<T>(file: string, fn: (img: DiscImage) => Promise<T>): Promise<T> {
+  const img = await DiscImage.openFile(file);
+  try { return await fn(img); } finally { await img.close(); }
+}
+
 async function walkAll(img: DiscImage): Promise<FileNode[]> {
   const out: FileNode[] = [];
   await img.walk(img.root, n => { out.push(n); });
@@ -115,6 +120,14 @@ describe('hostile images', function () {
         const budget = img.warnings.filter(w => /limit continuationsPerImage/.test(w.message));
         assert.equal(budget.length, 1);
       }, { limits: { continuationsPerImage: 3 } });
+    });
+
+    it('the structure of the 20,000-record directory (sector editor, --structures) is its first 4,096 records, said so', async () => {
+      await withImage('hostile-ce-shared', async img => {
+        const st = await img.directoryStructureOf('/many');
+        assert.equal(st.children.length, 4096);
+        assert.deepEqual(st.problems, ['only the first 4096 records are shown']);
+      });
     });
   });
 
@@ -269,6 +282,62 @@ describe('hostile images', function () {
           }
         } finally { fs.rmSync(dir, { recursive: true, force: true }); }
       });
+    });
+  });
+  describe('two entries of one name in a directory (hostile-dupnames)', () => {
+    it('lists both with a warning; extract and repack keep the first and name the second; the repack verifies', async () => {
+      await withImage('hostile-dupnames', async (img, file) => {
+        const kids = await img.readdir(await img.lookup('/d'));
+        assert.deepEqual(kids.map(k => `${k.name}:${k.type}`), ['twin:dir', 'twin:file']);
+        assert.ok(img.warnings.some(w => w.message === 'duplicate name "twin" in /d'), img.warnings.map(w => w.message).join('\n'));
+        const dest = tmpdir('dup');
+        try {
+          const r = await extract(img, { dest });
+          assert.equal(r.failed, 1);
+          assert.ok(r.warnings.some(w => /^\/d\/twin: file not extracted: .* exists and is a directory$/.test(w)), r.warnings.join('\n'));
+          assert.equal(fs.readFileSync(path.join(dest, 'd', 'twin', 'inner.txt'), 'utf8'), 'inside the second twin\n');
+          assert.equal(fs.readFileSync(path.join(dest, 'ok.txt'), 'utf8'), 'fine\n');
+        } finally { fs.rmSync(dest, { recursive: true, force: true }); }
+        for (const layout of ['preserve', 'compact'] as const) {
+          const out = path.join(tmpdir('dup-repack'), `out-${layout}.iso`);
+          try {
+            const res = await repack(img, null, { output: out, layout, sourcePath: file });
+            assert.equal(res.verify?.problems.length, 0, res.verify?.problems.join('\n'));
+            assert.ok(res.warnings.includes('/d/twin: a second entry named "twin" in /d (a file); only the first is written'), res.warnings.join('\n'));
+            const x = await run('xorriso', ['-indev', out, '-find', '/']);
+            assert.deepEqual(x.stdout.toString().trim().split('\n'), ["'/'", "'/d'", "'/d/twin'", "'/d/twin/inner.txt'", "'/ok.txt'"]);
+          } finally { fs.rmSync(path.dirname(out), { recursive: true, force: true }); }
+        }
+      });
+    });
+  });
+  describe('a boot catalog whose validation checksum is wrong (hdd-emul, one byte patched)', () => {
+    it('reads it (the field is flagged), and a repack carries the catalog as it was and still verifies', async () => {
+      const dir = tmpdir('cksum');
+      try {
+        const copy = path.join(dir, 'bad-checksum.iso');
+        fs.copyFileSync(await fixture('hdd-emul'), copy);
+        let catalogLba = -1;
+        await withImageFile(copy, async img => { catalogLba = (await img.elTorito())!.catalogLba; });
+        const fd = fs.openSync(copy, 'r+');
+        try {
+          const b = Buffer.alloc(1);
+          fs.readSync(fd, b, 0, 1, catalogLba * 2048 + 28);
+          b[0] ^= 0x5a;
+          fs.writeSync(fd, b, 0, 1, catalogLba * 2048 + 28);
+        } finally { fs.closeSync(fd); }
+        await withImageFile(copy, async img => {
+          const et = (await img.elTorito())!;
+          assert.equal(et.validation.checksumOk, false);
+          assert.equal(et.entries.length, 1, 'the entries are still read');
+          for (const layout of ['preserve', 'compact'] as const) {
+            const out = path.join(dir, `out-${layout}.iso`);
+            const res = await repack(img, null, { output: out, layout, sourcePath: copy });
+            assert.equal(res.verify?.problems.length, 0, res.verify?.problems.join('\n'));
+            await withImageFile(out, async back => { assert.equal((await back.elTorito())!.entries.length, 1); });
+          }
+        });
+      } finally { fs.rmSync(dir, { recursive: true, force: true }); }
     });
   });
 });

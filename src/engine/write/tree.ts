@@ -111,8 +111,15 @@ export async function treeFromImage(image: DiscImage, edits: EditedTree | null, 
         }
       }
     }
-    dir.children = kids;
-    for (const k of kids) if (k.type === 'dir') await fill(k, depth + 1);
+    // Two entries of one name in a directory (a hostile image; no writer makes them, no file
+    // system holds them): the first is written, the others are reported.
+    const names = new Set<string>();
+    dir.children = kids.filter((k) => {
+      if (!names.has(k.name)) { names.add(k.name); return true; }
+      notes.push(`${shortPath(k.path)}: a second entry named ${JSON.stringify(k.name)} in ${shortPath(dir.path)} (a ${k.type === 'dir' ? 'directory' : k.type}); only the first is written`);
+      return false;
+    });
+    for (const k of dir.children) if (k.type === 'dir') await fill(k, depth + 1);
   };
   await fill(root, 1);
   return root;
