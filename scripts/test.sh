@@ -32,6 +32,8 @@ compgen -G 'out/test/engine/*.test.js' >/dev/null && specs+=('out/test/engine/**
 compgen -G 'out/test/e2e/*.test.js' >/dev/null && specs+=('out/test/e2e/**/*.test.js')
 # The sector editor's webview in Debian's Chromium against a scripted host (test/webview/harness.ts).
 compgen -G 'out/test/webview/*.test.js' >/dev/null && specs+=('out/test/webview/**/*.test.js')
+# The fuzz harness's self-tests and the seeded quick slice of the campaign (~3 min; npm run fuzz -- --quick).
+compgen -G 'out/test/fuzz/*.test.js' >/dev/null && specs+=('out/test/fuzz/**/*.test.js')
 log=$(mktemp)
 hostlog=$(mktemp)
 trap 'rm -f "$log" "$hostlog"' EXIT

@@ -49,12 +49,18 @@ export interface Structure {
   expand?: { tree: string; lba: number; length: number; path: string };
 }
 
+/**
+ * Raw bytes as hex. One flat string (a structure view holds ~100,000 of them: built by `+=` per
+ * byte they were rope strings of ~450 bytes each).
+ */
 export function toHex(b: Uint8Array, max = 64): string {
-  let s = '';
   const n = Math.min(b.length, max);
-  for (let i = 0; i < n; i++) s += b[i].toString(16).padStart(2, '0');
+  const s = Buffer.from(b.buffer, b.byteOffset, n).toString('hex');
   return b.length > max ? s + '…' : s;
 }
+
+/** Spec references joined once each ("SUSP 1.12" + "4.1"), shared by every field that cites them. */
+const joinedSpecs = new Map<string, string>();
 
 export interface Problem { message: string; offset: number; field: string }
 
@@ -86,7 +92,14 @@ export class FieldReader {
 
   private spec(s?: string): string | undefined {
     if (s === undefined) return undefined;
-    return this.specPrefix && !/^[A-Z]/.test(s) ? `${this.specPrefix} ${s}` : s;
+    if (!this.specPrefix || /^[A-Z]/.test(s)) return s;
+    const key = `${this.specPrefix}\u0000${s}`;
+    let j = joinedSpecs.get(key);
+    if (j === undefined) {
+      j = `${this.specPrefix} ${s}`;
+      if (joinedSpecs.size < 4096) joinedSpecs.set(key, j);
+    }
+    return j;
   }
 
   private check(off: number, len: number, name: string): void {

@@ -13,8 +13,6 @@ import { applyMutations, computeTargets, generateMutations, type FixtureTargets,
 import { KIND_LABEL, OPS, OP_LABEL, type Failure, type FailureKind, type FixtureRef, type Job, type MutantReport, type Op, type SelfTest, type ToChild, type ToParent } from './protocol';
 
 const MiB = 1024 * 1024;
-/** Mutants of one fixture handed out in a row (the worker keeps one clean image in memory). */
-const BATCH = 8;
 export const DEFAULT_MUTANTS = 100_000;
 export const QUICK_SEED = 20251207;
 /** The ~2-minute slice of `npm test`: this many mutants per fixture (fixed seed). */
@@ -45,22 +43,62 @@ export interface CampaignOptions {
 /** A bad option or argument (the CLI prints the message and exits 2, no stack). */
 export class FuzzUsageError extends Error {}
 
+/** What each operation of a mutant may use (CPU time, peak resident set). */
 export interface Budget { ms: number; kb: number; rule: string }
 
 /**
- * Per mutant (all operations together): images up to 10 MiB get 2 s and 300 MB. Larger ones get
- * time in proportion (2 s per 10 MiB: extract and repack are linear in the image) and 3 more
- * bytes of RSS per further image byte (the worker holds the clean image and the mutant, the
- * engine about one more copy's worth). The sparse >4 GiB fixture runs metadata operations only:
- * 2 s and 300 MB. Time is CPU time (user + system) on Linux, with a wall-time backstop of
- * WALL_FACTOR × the budget; RSS is the worker's whole resident set (VmRSS / VmHWM).
+ * A fixture generator's `# fuzz:` line (test/fixtures/gen/*.sh): `ops=a,b` (the operations run
+ * on its mutants), `quick=N` (its mutants per round: 16 by default, fewer for a fixture whose
+ * every operation is slow by nature), `ms=N` and `mb=N` (its per-operation budget, where its
+ * clean image needs more than the size rule gives).
  */
-export function budgetFor(size: number, large: boolean): Budget {
-  if (large || size <= 10 * MiB) return { ms: 2000, kb: 300 * 1024, rule: large ? 'metadata only: 2 s, 300 MB' : '2 s, 300 MB' };
-  const over = size - 10 * MiB;
-  const ms = Math.round(2000 * (size / (10 * MiB)));
-  const kb = Math.round((300 * MiB + 3 * over) / 1024);
-  return { ms, kb, rule: `${(ms / 1000).toFixed(1)} s, ${Math.round(kb / 1024)} MB (scaled: ${(size / MiB).toFixed(1)} MiB)` };
+export interface FuzzTag { ops?: Op[]; quick?: number; ms?: number; mb?: number }
+
+export function parseFuzzTag(script: string): FuzzTag {
+  const line = /^# fuzz:(.*)$/m.exec(script)?.[1];
+  const t: FuzzTag = {};
+  if (!line) return t;
+  for (const kv of line.trim().split(/\s+/)) {
+    const [k, v] = kv.split('=');
+    if (k === 'ops') {
+      const ops = v.split(',');
+      for (const o of ops) if (!(OPS as readonly string[]).includes(o)) throw new Error(`# fuzz: unknown operation ${o}`);
+      t.ops = ops as Op[];
+    } else if (k === 'quick' || k === 'ms' || k === 'mb') {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`# fuzz: ${k} needs a positive integer (got ${v})`);
+      t[k] = n;
+    } else {
+      throw new Error(`# fuzz: unknown key ${k}`);
+    }
+  }
+  return t;
+}
+
+/**
+ * Per operation of a mutant (info, ls -R, structures, the structure map, extract, repack each on
+ * its own, as each is a command a user waits for): images up to 10 MiB get 2 s and 300 MB.
+ * Larger ones get time in proportion (2 s per 10 MiB: extract and repack are linear in the
+ * image) and 3 more bytes of RSS per further image byte (the worker holds the clean image and
+ * the mutant, the engine about one more copy's worth). The sparse >4 GiB fixture runs metadata
+ * operations only: 2 s and 300 MB. A fixture's `# fuzz: ms= mb=` replaces the rule (said so).
+ * Time is CPU time (user + system) on Linux, with a wall-time backstop of WALL_FACTOR × the
+ * budget; RSS is the worker's whole resident set (VmRSS / VmHWM).
+ */
+export function budgetFor(size: number, large: boolean, tag: FuzzTag = {}): Budget {
+  let b: Budget;
+  if (large || size <= 10 * MiB) b = { ms: 2000, kb: 300 * 1024, rule: large ? 'metadata only: 2 s, 300 MB' : '2 s, 300 MB' };
+  else {
+    const over = size - 10 * MiB;
+    const ms = Math.round(2000 * (size / (10 * MiB)));
+    const kb = Math.round((300 * MiB + 3 * over) / 1024);
+    b = { ms, kb, rule: `${(ms / 1000).toFixed(1)} s, ${Math.round(kb / 1024)} MB (scaled: ${(size / MiB).toFixed(1)} MiB)` };
+  }
+  if (tag.ms || tag.mb) {
+    b = { ms: tag.ms ?? b.ms, kb: tag.mb ? tag.mb * 1024 : b.kb, rule: '' };
+    b.rule = `${(b.ms / 1000).toFixed(1)} s, ${Math.round(b.kb / 1024)} MB (its # fuzz: line)`;
+  }
+  return b;
 }
 
 export interface FixtureInfo extends FixtureRef {
@@ -69,6 +107,8 @@ export interface FixtureInfo extends FixtureRef {
   size: number;
   budget: Budget;
   ops: Op[];
+  /** Mutants per round (the quick slice is round 0). */
+  quick: number;
 }
 
 export function signatureOf(f: Failure, fixtureName: string): string {
@@ -115,14 +155,18 @@ export interface CampaignStats {
   peak: { kb: number; fixture: string; index: number; op: string };
   slowest: { ms: number; wallMs: number; fixture: string; index: number; op: string };
   workerRestarts: number;
+  /** Workers replaced because they held more than RECYCLE_KB after a mutant (not failures). */
+  workerRecycles?: number;
   stoppedBy: 'mutants' | 'time' | 'signal';
 }
 
 /** ms: CPU time of the mutant where /proc tells it (else wall time); wallMs: wall time. */
 interface RunResult { report: MutantReport | null; failures: Failure[]; ms: number; wallMs: number }
 
-/** Wall-time backstop: a mutant that uses no CPU (waiting) is stopped at this many times its budget. */
+/** Wall-time backstop: an operation that uses no CPU (waiting) is stopped at this many times its budget. */
 const WALL_FACTOR = 5;
+/** A worker resident above this after a mutant is replaced by a fresh one (Slot.run). */
+const RECYCLE_KB = 200 * 1024;
 
 /** User + system CPU time of a process in ms (Linux /proc/PID/stat, USER_HZ = 100), or null. */
 function cpuMsOf(pid: number | undefined): number | null {
@@ -145,7 +189,11 @@ class Slot {
   private stderr = '';
   private onMessage: ((m: ToParent) => void) | null = null;
   private onExit: ((code: number | null, sig: string | null) => void) | null = null;
+  /** Workers replaced after a kill or a crash. */
   restarts = 0;
+  /** Workers replaced because they held more than RECYCLE_KB after a mutant. */
+  recycles = 0;
+  private recycled = false;
   private spawned = 0;
 
   constructor(readonly dir: string, private readonly workerJs: string) {}
@@ -172,18 +220,31 @@ class Slot {
     });
   }
 
-  /** Runs one mutant under the budget; never rejects for the mutant's own failures. */
-  async run(job: Job, budget: Budget): Promise<RunResult> {
+  /**
+   * Runs one mutant under the budget; never rejects for the mutant's own failures. `warmOps`: the
+   * operations of the untimed warm-up run of a fresh worker (default: the job's).
+   */
+  async run(job: Job, budget: Budget, warmOps?: Op[]): Promise<RunResult> {
     if (!this.child) {
-      if (this.spawned++ > 0) this.restarts++;
+      if (this.spawned++ > 0 && !this.recycled) this.restarts++;
+      this.recycled = false;
       this.ready = this.spawn();
       await this.ready;
       // A fresh worker's first mutant runs cold (module loading, JIT) and can take several times
       // as long: warm it up on the clean fixture, untimed, before anything is measured.
-      if (!job.image) await this.exec({ ...job, id: -job.id, mutations: [], selfTest: undefined }, { ms: 120_000, kb: 4096 * 1024, rule: 'warm-up' });
+      if (!job.image) await this.exec({ ...job, id: -job.id, mutations: [], selfTest: undefined, ops: warmOps ?? job.ops }, { ms: 600_000, kb: 4096 * 1024, rule: 'warm-up' });
     }
     await this.ready;
-    return this.exec(job, budget);
+    const r = await this.exec(job, budget);
+    // V8 keeps the heap it grew for a big operation: a worker that holds much more than it did at
+    // its start is replaced, so that one mutant's garbage does not count against the next.
+    const pid = this.child?.pid;
+    if (HAS_PROC && pid !== undefined) {
+      let kb = 0;
+      try { kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { /* gone */ }
+      if (kb > RECYCLE_KB) { this.recycles++; await this.close(); this.recycled = true; }
+    }
+    return r;
   }
 
   private exec(job: Job, budget: Budget): Promise<RunResult> {
@@ -192,12 +253,13 @@ class Slot {
     return new Promise<RunResult>((resolve, reject) => {
       let lastOp: Op = job.ops[0];
       let started = 0;
+      let opStarted = 0;
       let timer: NodeJS.Timeout | null = null;
       let poll: NodeJS.Timeout | null = null;
       let killed: Failure | null = null;
       let maxRssKb = 0;
-      let cpu0: number | null = null;
-      let lastCpu: number | null = null;
+      let opCpu0: number | null = null;
+      let cpuSum = 0;
       const done = (r: RunResult | Error): void => {
         if (timer) clearTimeout(timer);
         if (poll) clearInterval(poll);
@@ -210,40 +272,44 @@ class Slot {
         killed = f;
         child.kill('SIGKILL');
       };
+      const over = `over ${budget.ms} ms`;
       // Mutant preparation (copying, writing the mutant) is not timed, but must not stall either.
       timer = setTimeout(() => kill({ kind: 'crash', op: 'harness', name: 'worker stalled before the mutant started', message: this.stderr }), 300_000);
       this.onMessage = (m: ToParent) => {
         if (m.t === 'start') {
           started = performance.now();
-          cpu0 = cpuMsOf(child.pid);
           if (timer) clearTimeout(timer);
-          // The time budget is CPU time (user + system) where /proc tells it, so that other load on a
-          // shared machine does not count; a mutant that waits without using CPU is stopped at
-          // WALL_FACTOR times the budget in wall time.
-          const wall = cpu0 === null ? budget.ms : budget.ms * WALL_FACTOR;
-          timer = setTimeout(() => kill({ kind: 'hang', op: lastOp, name: `over ${budget.ms} ms`, message: `still running ${lastOp} after ${wall} ms wall time${cpu0 === null ? '' : ` (${Math.round((cpuMsOf(child.pid) ?? 0) - cpu0)} ms CPU)`} (killed)` }), wall);
-          if (HAS_PROC) {
-            poll = setInterval(() => {
-              let kb = 0;
-              try { kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return; }
-              maxRssKb = Math.max(maxRssKb, kb);
-              if (kb > budget.kb) kill({ kind: 'memory', op: lastOp, name: `over ${Math.round(budget.kb / 1024)} MB`, message: `resident set ${Math.round(kb / 1024)} MB during ${lastOp} (killed)` });
-              const cpu = cpu0 === null ? null : cpuMsOf(child.pid);
-              if (cpu !== null) lastCpu = cpu - cpu0!;
-              if (cpu !== null && cpu - cpu0! > budget.ms) kill({ kind: 'hang', op: lastOp, name: `over ${budget.ms} ms`, message: `used ${Math.round(cpu - cpu0!)} ms of CPU in ${lastOp} (${Math.round(performance.now() - started)} ms wall time; killed)` });
-            }, 20);
-          }
+          timer = null;
+          // Each operation has the budget on its own. Time is CPU time (user + system) where /proc
+          // tells it, so that other load on a shared machine does not count; an operation that
+          // waits without using CPU is stopped at WALL_FACTOR times the budget in wall time.
+          poll = setInterval(() => {
+            const now = performance.now();
+            if (!HAS_PROC) {
+              if (opStarted && now - opStarted > budget.ms) kill({ kind: 'hang', op: lastOp, name: over, message: `still running ${lastOp} after ${Math.round(now - opStarted)} ms (killed)` });
+              return;
+            }
+            let kb = 0;
+            try { kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return; }
+            maxRssKb = Math.max(maxRssKb, kb);
+            if (kb > budget.kb) kill({ kind: 'memory', op: lastOp, name: `over ${Math.round(budget.kb / 1024)} MB`, message: `resident set ${Math.round(kb / 1024)} MB during ${lastOp} (killed)` });
+            const cpu = cpuMsOf(child.pid);
+            if (cpu !== null && opCpu0 !== null && cpu - opCpu0 > budget.ms) kill({ kind: 'hang', op: lastOp, name: over, message: `used ${Math.round(cpu - opCpu0)} ms of CPU in ${lastOp} (${Math.round(now - opStarted)} ms wall time; killed)` });
+            if (opStarted && now - opStarted > budget.ms * WALL_FACTOR) kill({ kind: 'hang', op: lastOp, name: over, message: `still running ${lastOp} after ${Math.round(now - opStarted)} ms wall time${cpu !== null && opCpu0 !== null ? ` (${Math.round(cpu - opCpu0)} ms CPU)` : ''} (killed)` });
+          }, 20);
         } else if (m.t === 'op') {
           lastOp = m.op;
+          opStarted = performance.now();
+          opCpu0 = cpuMsOf(child.pid);
         } else if (m.t === 'end') {
           const failures = [...m.report.failures];
           for (const o of m.report.ops) {
+            cpuSum += o.cpuMs;
             if (o.hwmKb > budget.kb) failures.push({ kind: 'memory', op: o.op, name: `over ${Math.round(budget.kb / 1024)} MB`, message: `peak resident set ${Math.round(o.hwmKb / 1024)} MB during ${o.op}` });
+            const spent = HAS_PROC ? o.cpuMs : o.ms;
+            if (spent > budget.ms) failures.push({ kind: 'hang', op: o.op, name: over, message: `${o.op} took ${Math.round(spent)} ms${HAS_PROC ? ` of CPU (${Math.round(o.ms)} ms wall time)` : ''}` });
           }
-          const cpu = cpu0 === null ? null : (cpuMsOf(child.pid) ?? cpu0) - cpu0;
-          const spent = cpu ?? m.report.ms;
-          if (spent > budget.ms) failures.push({ kind: 'hang', op: slowestOp(m.report), name: `over ${budget.ms} ms`, message: `took ${Math.round(spent)} ms${cpu === null ? '' : ` of CPU (${Math.round(m.report.ms)} ms wall time)`}` });
-          done({ report: m.report, failures, ms: spent, wallMs: m.report.ms });
+          done({ report: m.report, failures, ms: HAS_PROC ? cpuSum : m.report.ms, wallMs: m.report.ms });
         } else if (m.t === 'harness') {
           child.kill('SIGKILL');
           done(new Error(`fuzz harness error on mutant ${job.fixture.name}#${job.index}: ${m.message}`));
@@ -251,7 +317,8 @@ class Slot {
       };
       this.onExit = (code, sig) => {
         const wallMs = started ? performance.now() - started : 0;
-        const ms = lastCpu ?? wallMs;
+        const cpu = opCpu0 === null ? null : cpuMsOf(child.pid);
+        const ms = cpu !== null && opCpu0 !== null ? cpu - opCpu0 : wallMs;
         if (killed) {
           if (killed.kind === 'memory') killed.message += ` (peak seen ${Math.round(maxRssKb / 1024)} MB)`;
           done({ report: null, failures: [killed], ms, wallMs });
@@ -270,10 +337,6 @@ class Slot {
     this.onExit = null;
     await new Promise<void>(resolve => { c.once('exit', () => resolve()); c.kill('SIGKILL'); });
   }
-}
-
-function slowestOp(r: MutantReport): Op {
-  return r.ops.reduce((a, b) => (b.ms > a.ms ? b : a), r.ops[0]).op;
 }
 
 // ---- fixtures and targets ------------------------------------------------------------------------
@@ -296,9 +359,9 @@ function engineFingerprint(): string {
 }
 
 export async function resolveFixtures(names?: string[]): Promise<FixtureInfo[]> {
-  const all: Array<{ name: string; large: boolean; get: () => Promise<string> }> = [
-    ...listFixtures().map(f => ({ name: f.name, large: f.large, get: () => fixture(f.name) })),
-    ...REAL_IMAGES.map(r => ({ name: r.replace(/\.(iso|img)$/, ''), large: false, get: () => realImage(r as RealImageName) })),
+  const all: Array<{ name: string; large: boolean; tag: FuzzTag; get: () => Promise<string> }> = [
+    ...listFixtures().map(f => ({ name: f.name, large: f.large, tag: parseFuzzTag(fs.readFileSync(f.script, 'utf8')), get: () => fixture(f.name) })),
+    ...REAL_IMAGES.map(r => ({ name: r.replace(/\.(iso|img)$/, ''), large: false, tag: {}, get: () => realImage(r as RealImageName) })),
   ];
   const wanted = names?.length ? all.filter(f => names.includes(f.name)) : all;
   const unknown = (names ?? []).filter(n => !all.some(f => f.name === n));
@@ -309,8 +372,8 @@ export async function resolveFixtures(names?: string[]): Promise<FixtureInfo[]> 
     const size = fs.statSync(p).size;
     const m = /-([0-9a-f]{12})\.iso$/.exec(p);
     const key = m ? m[1] : `sha1:${sha1(fs.readFileSync(p)).slice(0, 12)}`;
-    const ops: Op[] = f.large ? ['info', 'ls', 'structures', 'structureMap'] : [...OPS];
-    out.push({ name: f.name, path: p, large: f.large, key, size, budget: budgetFor(size, f.large), ops });
+    const ops: Op[] = f.tag.ops ?? (f.large ? ['info', 'ls', 'structures', 'structureMap'] : [...OPS]);
+    out.push({ name: f.name, path: p, large: f.large, key, size, budget: budgetFor(size, f.large, f.tag), ops, quick: f.tag.quick ?? QUICK_PER_FIXTURE });
   }
   return out;
 }
@@ -352,14 +415,17 @@ function layoutOf(index: number): 'preserve' | 'compact' { return Math.abs(index
 /**
  * The truncation sweep (what test/engine/fuzz.test.ts did for the GRUB image, for every fixture):
  * each image cut at sector boundaries from 17 on — every 16th sector, at most 256 cuts per
- * fixture; --quick: 3 cuts per fixture and every 128th sector of the GRUB rescue CD.
+ * fixture; --quick: 3 cuts per fixture and every 128th sector of the GRUB rescue CD. A fixture
+ * with fewer mutants per round (`# fuzz: quick=N`) gets fewer cuts in proportion (at least one).
  */
 export function truncationSweep(fixtures: FixtureInfo[], quick: boolean): Array<{ f: FixtureInfo; sector: number }> {
   const out: Array<{ f: FixtureInfo; sector: number }> = [];
   for (const f of fixtures) {
     if (f.large) continue; // the overlay over the sparse >4 GiB file cannot be cut
     const blocks = Math.ceil(f.size / 2048);
-    const stride = quick ? (f.name === 'grub-rescue-cdrom' ? 128 : Math.max(16, Math.ceil((blocks - 17) / 3))) : Math.max(16, Math.ceil(blocks / 256));
+    const share = Math.min(1, f.quick / QUICK_PER_FIXTURE);
+    const cuts = Math.max(1, Math.round((quick ? 3 : 256) * share));
+    const stride = quick && f.name === 'grub-rescue-cdrom' ? 128 : Math.max(16, Math.ceil((blocks - 17) / cuts));
     for (let s = 17; s < blocks; s += stride) out.push({ f, sector: s });
   }
   return out;
@@ -447,7 +513,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const seed = state?.seed ?? o.seed ?? (o.quick ? QUICK_SEED : (Math.random() * 2 ** 31) >>> 0);
   const quick = state?.quick ?? !!o.quick;
   const sweep = truncationSweep(fixtures, quick);
-  const total = state?.total ?? (sweep.length + (o.mutants ?? (o.quick ? QUICK_PER_FIXTURE * fixtures.length : DEFAULT_MUTANTS)));
+  const total = state?.total ?? (sweep.length + (o.mutants ?? (o.quick ? fixtures.reduce((a, f) => a + f.quick, 0) : DEFAULT_MUTANTS)));
   const maxMutations = state?.maxMutations ?? o.maxMutations ?? 6;
   const jobs = Math.max(1, o.jobs ?? Math.min(2, os.cpus().length));
   const minimizeK = o.minimizePerSignature ?? (o.quick ? 1 : 3);
@@ -473,16 +539,22 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const tStart = Date.now();
 
   // First a truncation sweep (the image cut at sector boundaries; index = -sector), then random
-  // mutants: g → (fixture, index) with BATCH mutants of one fixture in a row, fixtures in turn.
-  const F = fixtures.length;
+  // mutants: g → (fixture, index), a fixture's mutants of a round in a row (the worker keeps one
+  // clean image in memory), fixtures in turn.
+  // A round gives each fixture its `quick` mutants in a row (16, or fewer for a fixture whose
+  // operations are slow by nature); the quick slice is round 0.
+  const roundLength = fixtures.reduce((a, f) => a + f.quick, 0);
   const at = (g: number): { f: FixtureInfo; index: number; muts: Mutation[] } => {
     if (g < sweep.length) {
       const { f, sector } = sweep[g];
       return { f, index: -sector, muts: [{ truncate: sector * 2048, what: `truncate to ${sector} sectors (sweep)` }] };
     }
     const r = g - sweep.length;
-    const round = Math.floor(r / (F * BATCH)), within = r % (F * BATCH);
-    const f = fixtures[Math.floor(within / BATCH)], index = round * BATCH + (within % BATCH);
+    const round = Math.floor(r / roundLength);
+    let within = r % roundLength;
+    let k = 0;
+    while (within >= fixtures[k].quick) within -= fixtures[k++].quick;
+    const f = fixtures[k], index = round * f.quick + within;
     return { f, index, muts: generateMutations(targets.get(f.name)!, seed, index, reader(f).read, { maxMutations, truncate: !f.large }) };
   };
   const doneAbove = new Set<number>(state?.done ?? []);
@@ -508,6 +580,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     while (doneAbove.has(watermark)) { doneAbove.delete(watermark); watermark++; }
   };
 
+  // A fresh worker of a slow fixture warms up on its clean image with info only.
+  const warmOps = (f: FixtureInfo): Op[] | undefined => (f.quick < QUICK_PER_FIXTURE ? ['info'] : undefined);
   const makeJob = (f: FixtureInfo, index: number, mutations: Mutation[], id: number): Job => ({
     id, fixture: { name: f.name, path: f.path, large: f.large }, seed, index, mutations,
     layout: layoutOf(index), ops: f.ops,
@@ -535,7 +609,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     if (r.report) {
       for (const o of r.report.ops) {
         const s = stats.perOp[o.op];
-        s.runs++; s.ms += o.ms; s.maxMs = Math.max(s.maxMs, o.ms);
+        s.runs++; s.ms += o.cpuMs; s.maxMs = Math.max(s.maxMs, o.cpuMs);
+        if (o.cpuMs > stats.slowest.ms) stats.slowest = { ms: o.cpuMs, wallMs: o.ms, fixture: f.name, index, op: o.op };
         if (o.outcome === 'ok') s.ok++; else if (o.outcome === 'refused') s.refused++; else s.failed++;
         if (o.outcome === 'refused' && o.detail) {
           const why = normalizeMessage(o.detail.replace(/^.*?\.(iso|img)[^:]*: /, ''));
@@ -544,7 +619,6 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         }
         if (o.hwmKb > stats.peak.kb) stats.peak = { kb: o.hwmKb, fixture: f.name, index, op: o.op };
       }
-      if (r.ms > stats.slowest.ms) stats.slowest = { ms: r.ms, wallMs: r.wallMs, fixture: f.name, index, op: slowestOp(r.report) };
     } else {
       const op = r.failures[0]?.op;
       if (op && op !== 'harness') { stats.perOp[op].runs++; stats.perOp[op].failed++; }
@@ -558,7 +632,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
    */
   const minimize = async (slot: Slot, f: FixtureInfo, index: number, muts: Mutation[], sigs: string[]): Promise<{ reproduced: Set<string>; minimized: Mutation[] }> => {
     const sigsOf = async (m: Mutation[]): Promise<Set<string>> => {
-      const r = await slot.run(makeJob(f, index, m, ++jobId), f.budget);
+      const r = await slot.run(makeJob(f, index, m, ++jobId), f.budget, warmOps(f));
       return new Set(r.failures.map(x => signatureOf(x, f.name)));
     };
     const overrun = (sig: string): boolean => sig.startsWith('hang|') || sig.startsWith('memory|');
@@ -636,7 +710,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       const g = nextG++;
       inFlight.add(g);
       const { f, index, muts } = at(g);
-      const r = await slot.run(makeJob(f, index, muts, ++jobId), f.budget);
+      const r = await slot.run(makeJob(f, index, muts, ++jobId), f.budget, warmOps(f));
       record(f, index, r);
       if (r.failures.length) await handleFailures(slot, f, index, muts, r);
       finish(g);
@@ -653,6 +727,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     await Promise.all(slots.map(s => s.close()));
     for (const r of readers.values()) r.close();
     stats.workerRestarts += slots.reduce((a, s) => a + s.restarts, 0);
+    stats.workerRecycles = (stats.workerRecycles ?? 0) + slots.reduce((a, s) => a + s.recycles, 0);
     fs.rmSync(root, { recursive: true, force: true });
   }
   stats.stoppedBy = stop ?? 'mutants';
@@ -669,13 +744,13 @@ export function formatSummary(s: CampaignStats, fixtures: FixtureInfo[], total: 
   const lines: string[] = [];
   const secs = wallMs / 1000;
   lines.push(`== fuzz summary: seed ${s.seed}, ${s.mutants} of ${total} mutants in ${secs.toFixed(0)} s (${(s.mutants / Math.max(secs, 0.001)).toFixed(1)} mutants/s with ${jobs} worker(s); stopped by ${s.stoppedBy})`);
-  lines.push('mutants per fixture (avg CPU per mutant; budget):');
+  lines.push('mutants per fixture (avg CPU per mutant, all operations; budget per operation):');
   for (const f of fixtures) {
     const p = s.perFixture[f.name];
     if (!p) continue;
     lines.push(`  ${f.name.padEnd(22)} ${String(p.mutants).padStart(7)}  failed ${String(p.failed).padStart(5)}  avg ${(p.ms / Math.max(1, p.mutants)).toFixed(0).padStart(5)} ms  (${p.budget})`);
   }
-  lines.push('per operation:            runs       ok  refused   failed   avg ms   max ms');
+  lines.push('per operation (CPU ms):   runs       ok  refused   failed   avg ms   max ms');
   for (const op of OPS) {
     const p = s.perOp[op];
     if (!p || p.runs === 0) continue;
@@ -697,7 +772,7 @@ export function formatSummary(s: CampaignStats, fixtures: FixtureInfo[], total: 
       for (const r of v.repros.slice(0, 3)) lines.push(`          replay: npm run fuzz -- --replay ${r}`);
     }
   }
-  lines.push(`peak RSS: ${(s.peak.kb / 1024).toFixed(0)} MB (${s.peak.fixture}#${s.peak.index}, ${s.peak.op}); slowest mutant: ${s.slowest.ms.toFixed(0)} ms CPU, ${s.slowest.wallMs.toFixed(0)} ms wall (${s.slowest.fixture}#${s.slowest.index}, mostly ${s.slowest.op}); worker restarts: ${s.workerRestarts}`);
+  lines.push(`peak RSS: ${(s.peak.kb / 1024).toFixed(0)} MB (${s.peak.fixture}#${s.peak.index}, ${s.peak.op}); slowest operation: ${s.slowest.ms.toFixed(0)} ms CPU, ${s.slowest.wallMs.toFixed(0)} ms wall (${s.slowest.op} of ${s.slowest.fixture}#${s.slowest.index}); worker restarts after a failure: ${s.workerRestarts}; workers replaced for their size: ${s.workerRecycles ?? 0}`);
   lines.push(`reproducers (repro/) and every failing mutant (failures-s${s.seed}.jsonl) in ${rel(out)}`);
   return lines.join('\n');
 }
@@ -749,7 +824,7 @@ export async function replay(file: string, o: { log?: (s: string) => void } = {}
       await slot.close();
     }
     const lines: string[] = [];
-    for (const x of r.report?.ops ?? []) lines.push(`  ${x.op.padEnd(13)} ${x.outcome.padEnd(8)} ${x.ms.toFixed(0).padStart(6)} ms ${String(Math.round(x.hwmKb / 1024)).padStart(5)} MB${x.detail ? `  ${x.detail.split('\n')[0].slice(0, 160)}` : ''}`);
+    for (const x of r.report?.ops ?? []) lines.push(`  ${x.op.padEnd(13)} ${x.outcome.padEnd(8)} ${x.cpuMs.toFixed(0).padStart(6)} ms CPU ${x.ms.toFixed(0).padStart(6)} ms ${String(Math.round(x.hwmKb / 1024)).padStart(5)} MB${x.detail ? `  ${x.detail.split('\n')[0].slice(0, 160)}` : ''}`);
     lines.push(`  total ${r.ms.toFixed(0)} ms${r.ms !== r.wallMs ? ` CPU, ${r.wallMs.toFixed(0)} ms wall` : ''}`);
     for (const x of r.failures) lines.push(`FAILURE ${KIND_LABEL[x.kind]} in ${x.op}: ${x.name}\n  ${x.message.split('\n').slice(0, 8).join('\n  ')}${x.stack ? `\n${x.stack.split('\n').slice(0, 14).join('\n')}` : ''}`);
     if (!r.failures.length) lines.push('no failure: the mutant is handled within its budget');

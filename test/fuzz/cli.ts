@@ -14,7 +14,7 @@ const USAGE = `usage: npm run fuzz -- [--mutants N] [--seed S] [--minutes M] [--
   --max-mutations N most mutations per mutant (default 6)
   --minimize N      failures minimized and saved with an image, per failure signature (default 3; --quick 1)
   --resume          continue the interrupted campaign whose state is in --out
-  --quick           the seeded slice npm test runs (~2 min on 2 cores)
+  --quick           the seeded slice npm test runs (~3 min on 2 cores)
 exit: 0 no failure, 1 failures (or the replayed mutant still fails), 2 usage or harness error`;
 
 function parse(argv: string[]): CampaignOptions & { replay?: string; help?: boolean } {

@@ -63,7 +63,10 @@ export type SelfTest = (typeof SELF_TESTS)[number];
 
 export interface OpResult {
   op: Op;
+  /** Wall time. */
   ms: number;
+  /** CPU time (user + system) of the worker during the operation. */
+  cpuMs: number;
   /** ok; refused: a typed engine error (the expected answer to a bad image); failed. */
   outcome: 'ok' | 'refused' | 'failed';
   /** Peak resident set during this operation, KiB (0 where /proc is missing). */

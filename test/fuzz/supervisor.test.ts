@@ -7,7 +7,7 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import { fixture } from '../fixtures/build';
-import { budgetFor, ddmin, resolveFixtures, selfTest, signatureOf, type FixtureInfo } from './campaign';
+import { budgetFor, ddmin, parseFuzzTag, resolveFixtures, selfTest, signatureOf, truncationSweep, type FixtureInfo } from './campaign';
 import { applyMutations, computeTargets, generateMutations, type FixtureTargets, type Mutation } from './mutate';
 import type { Failure, FailureKind, SelfTest } from './protocol';
 
@@ -101,11 +101,30 @@ describe('fuzz harness: delta debugging and budgets', () => {
     assert.deepEqual(await ddmin([5], async () => true), [5]);
   });
 
-  it('budgets: 2 s and 300 MB under 10 MiB, scaled above, metadata-only for the large fixture', () => {
+  it('budgets per operation: 2 s and 300 MB under 10 MiB, scaled above, metadata-only for the large fixture, a # fuzz: line replaces them', () => {
     assert.deepEqual([budgetFor(5e6, false).ms, budgetFor(5e6, false).kb], [2000, 300 * 1024]);
     const b = budgetFor(20 * 1024 * 1024, false);
     assert.deepEqual([b.ms, b.kb], [4000, 330 * 1024]);
     assert.deepEqual([budgetFor(4.5e9, true).ms, budgetFor(4.5e9, true).kb], [2000, 300 * 1024]);
+    const t = parseFuzzTag('#!/bin/bash\n# tags: hostile\n# fuzz: ops=info,ls quick=2 ms=20000 mb=450\n');
+    assert.deepEqual(t, { ops: ['info', 'ls'], quick: 2, ms: 20000, mb: 450 });
+    const tb = budgetFor(39e6, false, t);
+    assert.deepEqual([tb.ms, tb.kb, tb.rule], [20000, 450 * 1024, '20.0 s, 450 MB (its # fuzz: line)']);
+    assert.deepEqual(budgetFor(3e6, false, { ms: 4000 }).kb, 300 * 1024, 'only what the line names is replaced');
+    assert.throws(() => parseFuzzTag('# fuzz: ops=info,mount'), /unknown operation mount/);
+    assert.throws(() => parseFuzzTag('# fuzz: quick=0'), /positive integer/);
+    assert.deepEqual(parseFuzzTag('# tags: hostile'), {});
+  });
+
+  it('a slow fixture gets fewer mutants per round and fewer truncation cuts (the quick slice is round 0)', async () => {
+    const fx = await resolveFixtures(['hostile-million', 'iso-level1']);
+    const [million, level1] = fx;
+    assert.deepEqual([million.quick, level1.quick], [2, 16]);
+    assert.deepEqual(million.ops, ['info', 'ls', 'structures', 'structureMap']);
+    assert.deepEqual(level1.ops, ['info', 'ls', 'structures', 'structureMap', 'extract', 'repack']);
+    const cuts = (q: boolean, name: string) => truncationSweep(fx, q).filter(x => x.f.name === name).length;
+    assert.deepEqual([cuts(true, 'hostile-million'), cuts(true, 'iso-level1')], [1, 3]);
+    assert.ok(cuts(false, 'hostile-million') <= 32 && cuts(false, 'hostile-million') >= 30, `${cuts(false, 'hostile-million')} cuts`);
   });
 });
 
@@ -132,7 +151,8 @@ describe('fuzz harness: the supervisor notices every kind of failure (workers mi
       assert.ok(hit, `expected a ${kind} failure matching ${name}, got ${JSON.stringify(got.map(x => [x.kind, x.name]))}`);
       assert.equal(signatureOf(hit, f.name).split('|')[0], kind);
       if (test === 'hang') assert.ok(Date.now() - t0 < 30_000, 'the hung worker was not killed in time');
-      if (test === 'stall') assert.match(hit.message, /after 10000 ms wall time/);
+      // WALL_FACTOR (5) times the 2 s budget of the operation, measured by the 20 ms poll
+      if (test === 'stall') assert.match(hit.message, /^still running info after 10\d\d\d ms wall time/);
     });
   }
 });
