@@ -49,13 +49,17 @@ export interface Structure {
   expand?: { tree: string; lba: number; length: number; path: string };
 }
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /**
- * Raw bytes as hex. One flat string (a structure view holds ~100,000 of them: built by `+=` per
- * byte they were rope strings of ~450 bytes each).
+ * Raw bytes as hex, one flat string (joined: a structure view holds ~100,000 of them, and built
+ * by `+=` per byte each was a rope of one string per byte). Also used by the webview: no Buffer.
  */
 export function toHex(b: Uint8Array, max = 64): string {
   const n = Math.min(b.length, max);
-  const s = Buffer.from(b.buffer, b.byteOffset, n).toString('hex');
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) parts[i] = HEX_PAIRS[b[i]];
+  const s = parts.join('');
   return b.length > max ? s + '…' : s;
 }
 
