@@ -351,4 +351,28 @@ describe('hostile images', function () {
       } finally { fs.rmSync(dir, { recursive: true, force: true }); }
     });
   });
+  describe('a GPT entry of garbage beyond the disk (grub-mkrescue, entry 44 patched; found by npm run fuzz)', () => {
+    it('a preserving repack leaves it out with a note and verifies (it failed: "GPT has 4 partitions, the original 5")', async () => {
+      const dir = tmpdir('gpt-junk');
+      try {
+        const copy = path.join(dir, 'junk-entry.iso');
+        fs.copyFileSync(await fixture('grub-mkrescue'), copy);
+        const fd = fs.openSync(copy, 'r+');
+        try { fs.writeSync(fd, Buffer.alloc(57, 0xff), 0, 57, 15740); } finally { fs.closeSync(fd); }
+        await withImageFile(copy, async img => {
+          const gpt = (await img.systemArea()).gpt!;
+          assert.equal(gpt.entriesCrcOk, false);
+          assert.deepEqual(gpt.partitions.map(p => p.index), [1, 2, 3, 4, 44]);
+          const out = path.join(dir, 'out.iso');
+          const res = await repack(img, null, { output: out, layout: 'preserve', sourcePath: copy });
+          assert.equal(res.verify?.problems.length, 0, res.verify?.problems.join('\n'));
+          assert.ok(res.notes.some(n => /^GPT partition 44 \(blocks \d+\.\.\d+\) lies beyond the new last usable block \d+: removed$/.test(n)), res.notes.join('\n'));
+          await withImageFile(out, async back => {
+            const g = (await back.systemArea()).gpt!;
+            assert.deepEqual([g.headerCrcOk, g.entriesCrcOk, g.partitions.length], [true, true, 4]);
+          });
+        });
+      } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    });
+  });
 });

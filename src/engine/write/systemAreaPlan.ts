@@ -42,6 +42,8 @@ export interface SystemAreaPlan {
   notes: string[];
   /** El Torito entries whose boot image lies in a moved region, with their new load RBA (for patchBootCatalog). */
   catalogUpdates?: Array<{ index: number; loadRba: number }>;
+  /** GPT entries left out (they lay beyond the new last usable block; each is in `notes`). */
+  removedGptPartitions?: number;
 }
 
 export interface HybridSpec {
@@ -155,6 +157,7 @@ class Planner {
   readonly head: Uint8Array;
   readonly notes: string[] = [];
   readonly writes: SystemAreaPlan['writes'] = [];
+  removedGptPartitions = 0;
   private readonly where: { image: string; structure: string };
 
   constructor(readonly input: SystemAreaPlanInput) {
@@ -339,6 +342,7 @@ function planGpt(p: Planner, imageSize: number, volEnds: Ends): void {
     if (nLast > lastUsable) {
       if (nFirst > lastUsable) {
         e.fill(0);
+        p.removedGptPartitions++;
         p.notes.push(`GPT partition ${i + 1} (blocks ${first}..${last}) lies beyond the new last usable block ${lastUsable}: removed`);
         continue;
       }
@@ -448,7 +452,7 @@ export function planSystemArea(input: SystemAreaPlanInput): SystemAreaPlan {
     const to = m.to + (e.loadRba * SECTOR - m.from);
     if (to % SECTOR === 0 && to / SECTOR !== e.loadRba) catalogUpdates.push({ index: e.index, loadRba: to / SECTOR });
   }
-  return { head: p.head, writes: p.writes, imageSize, notes: p.notes, catalogUpdates };
+  return { head: p.head, writes: p.writes, imageSize, notes: p.notes, catalogUpdates, removedGptPartitions: p.removedGptPartitions };
 }
 
 // ---- building ---------------------------------------------------------------------------------

@@ -447,7 +447,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
   const verifyTemp = async (temp: string): Promise<void> => {
     if (!job.verify) return;
     progress('verifying', 0, 0);
-    verify = await verifyOutput(temp, job, catalogLba, catalogBytes !== null);
+    verify = await verifyOutput(temp, job, catalogLba, catalogBytes !== null, sys?.removedGptPartitions ?? 0);
     if (verify.problems.length) throw new InternalError(`the written image did not verify: ${verify.problems.slice(0, 5).join('; ')}`, { image: job.output });
   };
   try {
@@ -548,7 +548,7 @@ async function patchedBootHead(job: WriteJob, d: DataRef, lba: number, e: BootEn
 
 // ---- verification ----------------------------------------------------------------------------
 
-async function verifyOutput(file: string, job: WriteJob, catalogLba: number, hasCatalog: boolean): Promise<VerifyReport> {
+async function verifyOutput(file: string, job: WriteJob, catalogLba: number, hasCatalog: boolean, removedGpt: number): Promise<VerifyReport> {
   const problems: string[] = [];
   let entries = 0;
   const img = await DiscImage.openFile(file);
@@ -602,7 +602,8 @@ async function verifyOutput(file: string, job: WriteJob, catalogLba: number, has
       if (!!before.mbr !== !!sa.mbr) problems.push('MBR presence changed');
       if (!!before.gpt !== !!sa.gpt) problems.push('GPT presence changed');
       if (!!before.apm !== !!sa.apm) problems.push('Apple partition map presence changed');
-      if (before.gpt && sa.gpt && before.gpt.partitions.length !== sa.gpt.partitions.length) problems.push(`GPT has ${sa.gpt.partitions.length} partitions, the original ${before.gpt.partitions.length}`);
+      // Entries the plan left out (beyond the new last usable block) were noted, not lost by the write.
+      if (before.gpt && sa.gpt && before.gpt.partitions.length - removedGpt !== sa.gpt.partitions.length) problems.push(`GPT has ${sa.gpt.partitions.length} partitions, the original ${before.gpt.partitions.length}${removedGpt ? ` less ${removedGpt} left out` : ''}`);
       if (before.mbr && sa.mbr && before.mbr.partitions.length !== sa.mbr.partitions.length) problems.push(`MBR has ${sa.mbr.partitions.length} partitions, the original ${before.mbr.partitions.length}`);
     }
     return { entries, bootEntries, partitions, problems };
