@@ -374,5 +374,21 @@ describe('hostile images', function () {
         });
       } finally { fs.rmSync(dir, { recursive: true, force: true }); }
     });
+
+    it('a GPT whose SizeOfPartitionEntry is 20 (gpt-basdat patched): the repack refuses with a typed error naming it (it was a RangeError)', async () => {
+      const dir = tmpdir('gpt-size');
+      try {
+        const copy = path.join(dir, 'entry-size-20.iso');
+        fs.copyFileSync(await fixture('gpt-basdat'), copy);
+        const fd = fs.openSync(copy, 'r+');
+        try { fs.writeSync(fd, Buffer.from([20, 0, 0, 0]), 0, 4, 512 + 84); } finally { fs.closeSync(fd); }
+        await withImageFile(copy, async img => {
+          const out = path.join(dir, 'out.iso');
+          await assert.rejects(repack(img, null, { output: out, layout: 'preserve', sourcePath: copy }),
+            (e: unknown) => e instanceof IsoError && e.code === 'CORRUPT_IMAGE' && /SizeOfPartitionEntry is 20, not a multiple of 128/.test(e.message) && e.offset === 596);
+          assert.deepEqual(fs.readdirSync(dir), ['entry-size-20.iso'], 'nothing written');
+        });
+      } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    });
   });
 });

@@ -6,10 +6,10 @@
 // updated — and keeps every byte it does not understand. buildSystemArea makes a fresh hybrid
 // system area (isohybrid MBR, optionally with a GPT) for an image built from a folder.
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError, UnsupportedFeatureError } from '../errors';
+import { CorruptImageError, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
 import type { ElToritoInfo, SystemAreaInfo } from '../types';
 import { patchApmEntry, setApmDiskBlocks } from '../systemarea/apm';
-import { guidBytes, serializeGpt, serializeGptEntry } from '../systemarea/gpt';
+import { guidBytes, MAX_GPT_ENTRY_SIZE, serializeGpt, serializeGptEntry } from '../systemarea/gpt';
 import { DEFAULT_GEOMETRY, geometryOfRecord, serializeMbrPartition, setMbrPartitions, type ChsGeometry, type MbrPartitionSpec } from '../systemarea/mbr';
 
 /** A region of the old image now at `to` in the new one (`newLength`: its length there when it changed, e.g. a replaced boot image). */
@@ -301,6 +301,10 @@ function planGpt(p: Planner, imageSize: number, volEnds: Ends): void {
   const entriesLba = le64(hdr, 72);
   const firstUsable = le64(hdr, 40);
   const oldLastUsable = le64(hdr, 48);
+  // The reader does not read entries of another size (it said so): they cannot be carried either.
+  if (size < 128 || size % 128 !== 0 || size > MAX_GPT_ENTRY_SIZE) {
+    throw new CorruptImageError(`the GPT's SizeOfPartitionEntry is ${size}, not a multiple of 128 up to ${MAX_GPT_ENTRY_SIZE}: its partitions cannot be carried into the new image`, where('GPT primary header', bs + 84));
+  }
   const arrayBytes = count * size;
   const entriesOff = entriesLba * bs;
   if (entriesOff < 2 * bs || entriesOff + arrayBytes > SYSTEM_AREA) {
