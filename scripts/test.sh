@@ -1,6 +1,7 @@
 #!/bin/bash
 # The project's test command (`npm test`): build, typecheck, lint, compile the tests, then run the
-# unit and end-to-end suites with mocha. Prints "N passed, N failed" on a line of its own at the
+# unit, engine, end-to-end and webview suites and the fuzz slice (test/fuzz: the harness's
+# self-tests and the seeded quick campaign, ~3 min) with mocha. Prints "N passed, N failed" on a line of its own at the
 # end and exits non-zero on any failure (a failed build/typecheck/lint step counts as a failure).
 # The >4 GiB multi-extent fixture always runs: it is sparse (~256 KiB on disk, ~15 s to build).
 # Then the suites that need a real VS Code (scripts/vscode-host/run.sh all: the extension-host
