@@ -443,7 +443,7 @@ export class DiscImage {
         if (first.associated) continue;
         const node = await this.makeNode(ctx, dir, group, continuations);
         if (!node) continue;
-        if (rrRoot && node.type === 'dir' && /^\.?rr_moved$/i.test(node.name) && await this.onlyRelocated(ctx, node)) continue;
+        if (rrRoot && node.type === 'dir' && /^\.?rr_moved\d*$/i.test(node.name) && await this.onlyRelocated(ctx, node)) continue;
         // Duplicate names: every name is remembered up to DUPLICATE_CHECK_NAMES (memory stays
         // bounded in a huge directory); beyond, a duplicate is found when it follows its twin,
         // as the sorted ISO 9660 and Joliet orders (ECMA-119 9.3) place it.
@@ -503,15 +503,21 @@ export class DiscImage {
     this.diagnostics.warn(`${c.shared} record${c.shared === 1 ? '' : 's'} in ${where} point${c.shared === 1 ? 's' : ''} at Rock Ridge continuation areas that belong to other records (the first: the area at byte ${f.area}, owned by the record at byte ${this.ledger.ownerOf(f.area)}); those areas were not read again`, `System Use area in ${where}`, f.at);
   }
 
-  /** True when every entry of the relocation directory ("rr_moved") is shown elsewhere (RRIP 4.1.5). */
+  /**
+   * True when the relocation directory ("rr_moved") holds relocated directories (RRIP 4.1.5) and
+   * nothing else: each is shown where it belongs. An empty one is a user's folder of that name
+   * (a writer creates rr_moved only to relocate): shown.
+   */
   private async onlyRelocated(ctx: NsContext, moved: FileNode): Promise<boolean> {
     const records = await readDirectory(this.source, moved.dir!.lba, moved.dir!.length, ctx.vd.logicalBlockSize, { joliet: false, path: moved.path, structures: false }, this.diagnostics);
+    let relocated = 0;
     for (const r of records) {
       if (r.identifier.length === 1 && r.identifier[0] <= 1) continue;
       const rr = await this.rockRidgeOf(ctx, r, moved.path);
       if (!rr?.re) return false; // it holds something real: keep it visible
+      relocated++;
     }
-    return true;
+    return relocated > 0;
   }
 
   private async rockRidgeOf(ctx: NsContext, r: DirectoryRecord, where: string, directory?: DirectoryContinuations): Promise<RockRidge | null> {

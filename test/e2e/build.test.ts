@@ -111,4 +111,30 @@ describe('isowb build: peers read back the folder', function () {
     assert.equal(again.code, 1);
     assert.match(again.stderr.toString(), /exists/);
   });
+
+  it('a folder with its own rr_moved (found by npm run fuzz): kept when nothing is relocated; an empty one gives way to the relocation directory; a non-empty one with a deep tree is refused', async () => {
+    // What an extracted or mounted image shows of its relocation directory: an empty rr_moved.
+    const plain = path.join(TMP, 'rrm-plain');
+    fs.mkdirSync(path.join(plain, 'rr_moved'), { recursive: true });
+    fs.writeFileSync(path.join(plain, 'x.txt'), 'x\n');
+    const o1 = path.join(TMP, 'rrm-plain.iso');
+    const r1 = await run(process.execPath, [CLI, 'build', plain, '-o', o1, '-q']);
+    assert.equal(r1.code, 0, r1.stderr.toString());
+    const ls1 = await run(process.execPath, [CLI, 'ls', o1, '/']);
+    assert.deepEqual(ls1.stdout.toString().trim().split('\n'), ['/rr_moved', '/x.txt'], 'an empty rr_moved is a folder like any other (xorriso, 7-Zip and Linux show it)');
+    const deep = path.join(TMP, 'rrm-deep');
+    fs.mkdirSync(path.join(deep, 'rr_moved'), { recursive: true });
+    fs.mkdirSync(path.join(deep, ...DEEP), { recursive: true });
+    fs.writeFileSync(path.join(deep, ...DEEP, 'f.txt'), 'deep\n');
+    const o2 = path.join(TMP, 'rrm-deep.iso');
+    const r2 = await run(process.execPath, [CLI, 'build', deep, '-o', o2]);
+    assert.equal(r2.code, 0, r2.stderr.toString());
+    assert.match(r2.stdout.toString() + r2.stderr.toString(), /note: \/rr_moved: an empty directory of the name Rock Ridge gives its relocation directory/);
+    assert.deepEqual(await bsdtarList(o2).then(l => l.map(e => e.path).filter(p => p.endsWith('f.txt'))), [`/${DEEP.join('/')}/f.txt`], 'libarchive reads the relocation (it failed on an RE outside rr_moved)');
+    fs.writeFileSync(path.join(deep, 'rr_moved', 'mine.txt'), 'mine\n');
+    const r3 = await run(process.execPath, [CLI, 'build', deep, '-o', path.join(TMP, 'rrm-refused.iso')]);
+    assert.equal(r3.code, 1);
+    assert.match(r3.stderr.toString(), /\/rr_moved: the tree has directories deeper than 8 levels, .* a non-empty directory of its own named rr_moved: rename it/);
+    assert.ok(!fs.existsSync(path.join(TMP, 'rrm-refused.iso')));
+  });
 });

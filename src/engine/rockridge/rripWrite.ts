@@ -139,10 +139,13 @@ type SlComponent = { flags: number; content: Uint8Array };
 function slComponents(target: string): SlComponent[] {
   if (target === '') throw new InvalidArgumentError('empty symbolic link target');
   const comps: SlComponent[] = [];
-  if (target.startsWith('/')) comps.push({ flags: RR_ROOT, content: new Uint8Array(0) });
-  for (const part of target.split('/')) {
-    if (part === '') continue;
-    if (part === '.') comps.push({ flags: RR_CURRENT, content: new Uint8Array(0) });
+  const parts = target === '/' ? [] : target.split('/');
+  if (target.startsWith('/')) { comps.push({ flags: RR_ROOT, content: new Uint8Array(0) }); parts.shift(); }
+  // An empty part ("a//b", "dir/") is an empty component: readers (Linux, libarchive, ours) put
+  // a slash between components, so the target reads back exactly as it was.
+  for (const part of parts) {
+    if (part === '') comps.push({ flags: 0, content: new Uint8Array(0) });
+    else if (part === '.') comps.push({ flags: RR_CURRENT, content: new Uint8Array(0) });
     else if (part === '..') comps.push({ flags: RR_PARENT, content: new Uint8Array(0) });
     else comps.push({ flags: 0, content: utf8.encode(part) });
   }
