@@ -443,7 +443,7 @@ export class DiscImage {
         if (first.associated) continue;
         const node = await this.makeNode(ctx, dir, group, continuations);
         if (!node) continue;
-        if (rrRoot && node.type === 'dir' && /^\.?rr_moved\d*$/i.test(node.name) && await this.onlyRelocated(ctx, node)) continue;
+        if (rrRoot && node.type === 'dir' && /^\.?rr_moved$/i.test(node.name) && await this.onlyRelocated(ctx, node)) continue;
         // Duplicate names: every name is remembered up to DUPLICATE_CHECK_NAMES (memory stays
         // bounded in a huge directory); beyond, a duplicate is found when it follows its twin,
         // as the sorted ISO 9660 and Joliet orders (ECMA-119 9.3) place it.
