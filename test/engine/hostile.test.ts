@@ -25,6 +25,15 @@ async function withImageFile<T>(file: string, fn: (img: DiscImage) => Promise<T>
   try { return await fn(img); } finally { await img.close(); }
 }
 
+/** A copy of a fixture in `dir` with bytes written at offsets (a hostile variant of a good image). */
+async function patchedCopy(name: string, dir: string, file: string, patches: Array<[number, Buffer]>): Promise<string> {
+  const copy = path.join(dir, file);
+  fs.copyFileSync(await fixture(name), copy);
+  const fd = fs.openSync(copy, 'r+');
+  try { for (const [at, bytes] of patches) fs.writeSync(fd, bytes, 0, bytes.length, at); } finally { fs.closeSync(fd); }
+  return copy;
+}
+
 async function walkAll(img: DiscImage): Promise<FileNode[]> {
   const out: FileNode[] = [];
   await img.walk(img.root, n => { out.push(n); });
@@ -355,10 +364,7 @@ describe('hostile images', function () {
     it('a preserving repack leaves it out with a note and verifies (it failed: "GPT has 4 partitions, the original 5")', async () => {
       const dir = tmpdir('gpt-junk');
       try {
-        const copy = path.join(dir, 'junk-entry.iso');
-        fs.copyFileSync(await fixture('grub-mkrescue'), copy);
-        const fd = fs.openSync(copy, 'r+');
-        try { fs.writeSync(fd, Buffer.alloc(57, 0xff), 0, 57, 15740); } finally { fs.closeSync(fd); }
+        const copy = await patchedCopy('grub-mkrescue', dir, 'junk-entry.iso', [[15740, Buffer.alloc(57, 0xff)]]);
         await withImageFile(copy, async img => {
           const gpt = (await img.systemArea()).gpt!;
           assert.equal(gpt.entriesCrcOk, false);
@@ -378,10 +384,7 @@ describe('hostile images', function () {
     it('a GPT whose SizeOfPartitionEntry is 20 (gpt-basdat patched): the repack refuses with a typed error naming it (it was a RangeError)', async () => {
       const dir = tmpdir('gpt-size');
       try {
-        const copy = path.join(dir, 'entry-size-20.iso');
-        fs.copyFileSync(await fixture('gpt-basdat'), copy);
-        const fd = fs.openSync(copy, 'r+');
-        try { fs.writeSync(fd, Buffer.from([20, 0, 0, 0]), 0, 4, 512 + 84); } finally { fs.closeSync(fd); }
+        const copy = await patchedCopy('gpt-basdat', dir, 'entry-size-20.iso', [[512 + 84, Buffer.from([20, 0, 0, 0])]]);
         await withImageFile(copy, async img => {
           const out = path.join(dir, 'out.iso');
           await assert.rejects(repack(img, null, { output: out, layout: 'preserve', sourcePath: copy }),

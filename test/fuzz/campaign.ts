@@ -180,6 +180,12 @@ function cpuMsOf(pid: number | undefined): number | null {
   }
 }
 
+/** Resident set of a process in KiB (Linux /proc/PID/status VmRSS), or null when it is gone. */
+function rssKbOf(pid: number | undefined): number | null {
+  if (!HAS_PROC || pid === undefined) return null;
+  try { return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return null; }
+}
+
 // ---- workers -------------------------------------------------------------------------------------
 
 /** One worker slot: a forked child (respawned after a kill or crash) and its folder. */
@@ -240,8 +246,7 @@ class Slot {
     // its start is replaced, so that one mutant's garbage does not count against the next.
     const pid = this.child?.pid;
     if (HAS_PROC && pid !== undefined) {
-      let kb = 0;
-      try { kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { /* gone */ }
+      const kb = rssKbOf(pid) ?? 0;
       if (kb > RECYCLE_KB) { this.recycles++; await this.close(); this.recycled = true; }
     }
     return r;
@@ -289,8 +294,8 @@ class Slot {
               if (opStarted && now - opStarted > budget.ms) kill({ kind: 'hang', op: lastOp, name: over, message: `still running ${lastOp} after ${Math.round(now - opStarted)} ms (killed)` });
               return;
             }
-            let kb = 0;
-            try { kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return; }
+            const kb = rssKbOf(child.pid);
+            if (kb === null) return;
             maxRssKb = Math.max(maxRssKb, kb);
             if (kb > budget.kb) kill({ kind: 'memory', op: lastOp, name: `over ${Math.round(budget.kb / 1024)} MB`, message: `resident set ${Math.round(kb / 1024)} MB during ${lastOp} (killed)` });
             const cpu = cpuMsOf(child.pid);
