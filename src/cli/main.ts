@@ -2,6 +2,7 @@
 // exit 0 ok, 1 error (message on stderr), 2 usage.
 import { DiscImage, type FileNode } from '../engine/image';
 import { extract } from '../engine/extract';
+import { HOST_PROFILES, type HostProfile } from '../engine/hostNames';
 import type { Namespace } from '../engine/types';
 import { formatInfo, infoJson, formatLsLine, lsJson, watchDiagnostics } from './format';
 import { runSearchCommand } from './grep';
@@ -19,7 +20,11 @@ usage:
   isowb ls IMAGE [PATH] [-R] [-l] [--json] [--namespace rr|joliet|iso9660] [--session N]
       (entries the image does not let us list — unusable names, loops — are warnings: exit 1)
   isowb cat IMAGE PATH [--namespace NS] [--session N]
-  isowb extract IMAGE [PATH...] -o DIR [--namespace NS] [--session N] [--quiet]
+  isowb extract IMAGE [PATH...] -o DIR [--names auto|windows|macos|linux] [--no-rename-list] [--namespace NS] [--session N] [--quiet]
+      (names the target file system cannot hold as they are — README beside readme on a
+       case-insensitive one, a:b, CON, "x." on Windows — are extracted under other names
+       (readme~2, a%3Ab, CON_, x%2E), each a warning, listed in DIR/.isowb-renames.txt: exit 1;
+       --names: the rules of that host instead of the ones probed in DIR)
   isowb sessions IMAGE [--json]
   isowb grep PATTERN IMAGE [PATH] [-i] [-E] [-w] [-l] [--include GLOB] [--exclude GLOB] [--max-size BYTES] [--namespace NS] [--session N]
       (literal unless -E; prints path:line:text; exit 0 matched, 1 no match, 2 error)
@@ -49,8 +54,8 @@ interface Parsed {
   limits: string[];
 }
 
-const BOOL_FLAGS = new Set(['--json', '-R', '-l', '--structures', '--quiet', '-q', '--help', '-h', '--version']);
-const VALUE_OPTS = new Set(['--namespace', '-o', '--output', '--session']);
+const BOOL_FLAGS = new Set(['--json', '-R', '-l', '--structures', '--quiet', '-q', '--help', '-h', '--version', '--no-rename-list']);
+const VALUE_OPTS = new Set(['--namespace', '-o', '--output', '--session', '--names']);
 
 function parse(argv: string[]): Parsed {
   const args: string[] = [];
@@ -195,9 +200,12 @@ function writeFlushed(b: Uint8Array): Promise<boolean> {
 }
 
 async function cmdExtract(p: Parsed): Promise<void> {
-  allow(p, ['--quiet'], ['-o', '--namespace', '--session'], 1, Infinity);
+  allow(p, ['--quiet', '--no-rename-list'], ['-o', '--namespace', '--session', '--names'], 1, Infinity);
   const dest = p.opts.get('-o');
   if (!dest) throw new UsageError('extract needs -o DIR');
+  const names = p.opts.get('--names') ?? 'auto';
+  const NAME_RULES: Record<string, HostProfile | undefined> = { auto: undefined, windows: HOST_PROFILES.windows, macos: HOST_PROFILES.macos, linux: HOST_PROFILES.linux };
+  if (!(names in NAME_RULES)) throw new UsageError(`--names must be auto, windows, macos or linux (got ${names})`);
   const tty = process.stderr.isTTY && !p.flags.has('--quiet');
   await withImage(p, async img => {
     const ac = new AbortController();
@@ -206,13 +214,15 @@ async function cmdExtract(p: Parsed): Promise<void> {
     const total = img.volume.volumeBlocks * img.volume.blockSize;
     try {
       const r = await extract(img, {
-        paths: p.args.slice(1), dest, signal: ac.signal,
+        paths: p.args.slice(1), dest, signal: ac.signal, hostProfile: NAME_RULES[names], renameList: !p.flags.has('--no-rename-list'),
         onWarning: m => { if (tty) process.stderr.write('\r\x1b[K'); warnLine(m); },
         onProgress: tty ? pr => process.stderr.write(`\r\x1b[K${pr.files} files, ${(pr.bytes / 1048576).toFixed(1)} MiB (of ≤${(total / 1048576).toFixed(0)} MiB)  ${tail(termText(pr.current), 60)}`) : undefined,
       });
       // The summary goes to a terminal always, elsewhere (stderr) when something went wrong.
-      const problems = r.failed > 0 ? `; ${r.failed} ${r.failed === 1 ? 'entry' : 'entries'} could not be extracted (see warnings)`
-        : r.warnings.length > 0 ? `; ${r.warnings.length} warning${r.warnings.length === 1 ? '' : 's'}` : '';
+      const renamed = r.renamed.length > 0 ? `; ${r.renamed.length} ${r.renamed.length === 1 ? 'entry' : 'entries'} renamed for this file system (${r.hostProfile})${r.renameList ? `, listed in ${termText(r.renameList)}` : ''}` : '';
+      const others = r.warnings.length - r.renamed.length;
+      const problems = renamed + (r.failed > 0 ? `; ${r.failed} ${r.failed === 1 ? 'entry' : 'entries'} could not be extracted (see warnings)`
+        : others > 0 ? `; ${others} warning${others === 1 ? '' : 's'}` : '');
       const summary = `${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks, ${r.special} special files (${(r.bytes / 1048576).toFixed(1)} MiB) extracted to ${termText(dest)}${problems}`;
       if (tty) process.stderr.write(`\r\x1b[K${summary}\n`);
       else if (r.warnings.length > 0) process.stderr.write(`isowb: ${summary}\n`);

@@ -7,6 +7,14 @@
 // the entry counts as not extracted, and the walk goes on; directory modes and times are applied
 // at the end. Only cancellation, an unusable destination folder and a destination that can take
 // no more writes (full disk, quota, read-only file system) stop it.
+//
+// No entry overwrites another or vanishes on the target's file system: the target folder is
+// probed first (case-insensitive? normalization-insensitive? Windows names?), every name is
+// placed through a FolderNames planner (hostNames.ts), and an entry whose name the target holds
+// as another entry's, or cannot hold at all, is written under a deterministic other name
+// ("readme~2", "a%3Ab", "CON_"), named in a warning and listed in .isowb-renames.txt at the top of
+// the target folder. An entry this run already wrote is never replaced: should the target still
+// say "exists" (a casefolded folder deeper in the tree), the later entry takes the next free name.
 import * as fs from 'node:fs';
 import { promises as fsp, constants as C } from 'node:fs';
 import * as nodePath from 'node:path';
@@ -14,6 +22,8 @@ import { execFile } from 'node:child_process';
 import { getSystemErrorMap, promisify } from 'node:util';
 import { CancelledError, CorruptImageError, InvalidArgumentError, IsoError, UnsafePathError, UnsupportedFeatureError } from './errors';
 import type { DiscImage, FileNode } from './image';
+import { FolderNames, HOST_PROFILES, hostSafeName, namesCanClash, platformProfile, probeHostProfile, REASON_TEXT, type HostProfile, type PlacedName, type RenameReason } from './hostNames';
+import { termText } from './util/escape';
 
 export interface ExtractProgress {
   files: number;
@@ -42,7 +52,28 @@ export interface ExtractOptions {
   preserveOwner?: boolean;
   /** Called for each entry that could not be extracted (default: collected in the result). */
   onWarning?: (message: string) => void;
+  /**
+   * The rules names are written under (default: probed on the target folder). A profile stricter
+   * than the target (HOST_PROFILES.windows on Linux) gives a tree that copies to that host as is.
+   */
+  hostProfile?: HostProfile;
+  /** Write RENAME_LIST at the top of the target folder when entries were renamed (default true). */
+  renameList?: boolean;
 }
+
+/** An entry written under another name than its own. */
+export interface Renamed {
+  /** Its path in the image. */
+  path: string;
+  /** Its path in the target folder, relative, with "/" between names. */
+  as: string;
+  reasons: RenameReason[];
+  /** The name it clashed with on the target, for a clash. */
+  clashesWith?: string;
+}
+
+/** The list of renamed entries extraction leaves at the top of the target folder. */
+export const RENAME_LIST = '.isowb-renames.txt';
 
 export interface ExtractResult {
   files: number;
@@ -57,6 +88,12 @@ export interface ExtractResult {
   failed: number;
   /** Every warning: entries not extracted, attributes not applied, problems read in the image. */
   warnings: string[];
+  /** Entries written under another name (each is also a warning). */
+  renamed: Renamed[];
+  /** The target's name rules, as probed ("case-insensitive, Windows names"). */
+  hostProfile: string;
+  /** The rename list written (host path), when entries were renamed. */
+  renameList?: string;
 }
 
 const CHUNK = 4 * 1024 * 1024;
@@ -89,6 +126,9 @@ async function writeSparse(fd: number, b: Uint8Array, position: number): Promise
 }
 
 
+/** The target said an entry this run wrote already holds the name: the later entry needs another one. */
+class NameClash extends Error {}
+
 function writeAll(fd: number, b: Uint8Array): void {
   let off = 0;
   while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
@@ -112,7 +152,12 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
   await fsp.mkdir(dest, { recursive: true });
   const root = await fsp.realpath(dest);
   const preserveOwner = opts.preserveOwner ?? (typeof process.getuid === 'function' && process.getuid() === 0);
-  const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, special: 0, bytes: 0, failed: 0, warnings: [] };
+  // What the target does to names, and its clock: an entry whose change time is not older than
+  // the probe's folder was written by this run.
+  const probed = await probeHostProfile(root).catch(() => null);
+  const profile = opts.hostProfile ?? probed?.profile ?? platformProfile();
+  const startCtimeMs = probed?.startCtimeMs ?? Date.now();
+  const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, special: 0, bytes: 0, failed: 0, warnings: [], renamed: [], hostProfile: profile.label };
   const warn = (m: string) => { result.warnings.push(m); opts.onWarning?.(m); };
   const verified = new Set<string>([root]);
   const dirFixups: Array<{ target: string; node: FileNode }> = [];
@@ -144,26 +189,117 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       await fn();
     } catch (e) {
       stopIfFatal(e, node, root, result);
+      // A file system without the attribute at all (FAT has no modes): one warning, not one per entry.
+      const code = errnoCode(e);
+      if (code === 'ENOSYS' || code === 'EOPNOTSUPP' || code === 'ENOTSUP') {
+        const n = (unsupported.get(what) ?? 0) + 1;
+        unsupported.set(what, n);
+        if (n > 1) return;
+        warn(`${node.path}: ${what} not applied: ${describeFailure(e)}; the file system does not support it (later entries not named)`);
+        return;
+      }
       warn(`${node.path}: ${what} not applied: ${describeFailure(e)}`);
     }
   };
+  /** Attributes the target does not support, and on how many entries they were not applied. */
+  const unsupported = new Map<string, number>();
 
-  /** Host path for an image path; every component is validated. */
-  const slowHostPath = (p: string): string => {
+  // The target with one separator after it (a drive or share root, "/" or "C:\\", has it already).
+  const rootSep = root.endsWith(nodePath.sep) ? root : root + nodePath.sep;
+  // The names of each target folder (by host path), where names can clash on this target.
+  const clashes = namesCanClash(profile);
+  const folders = new Map<string, FolderNames>();
+  const folderOf = (hostDir: string): FolderNames => {
+    let f = folders.get(hostDir);
+    if (!f) folders.set(hostDir, f = new FolderNames(profile));
+    return f;
+  };
+  /** The host name of `name` in the folder `hostDir`: its own, or another one (then `renamed`). */
+  const placeName = (hostDir: string, name: string, isDir: boolean): { name: string; renamed?: Omit<Renamed, 'path' | 'as'> } => {
+    const placed = clashes ? folderOf(hostDir).place(name, isDir) : hostSafeName(name, profile, isDir);
+    return placed.name === name ? { name } : { name: placed.name, renamed: { reasons: placed.reasons, clashesWith: (placed as PlacedName).clashesWith } };
+  };
+  const rel = (hostPath: string): string => nodePath.relative(root, hostPath).split(nodePath.sep).join('/');
+  const noteRename = (node: FileNode, target: string, r: Omit<Renamed, 'path' | 'as'>): void => {
+    const entry: Renamed = { path: node.path, as: rel(target), ...r };
+    result.renamed.push(entry);
+    warn(`${node.path}: extracted as ${entry.as}: ${renameWhy(entry)}`);
+  };
+  /** Renames decided while placing an entry, noted once the entry exists. */
+  const pending = new Map<FileNode, Omit<Renamed, 'path' | 'as'>>();
+
+  /** Host path for an image path; every component is validated (and placed, when names can clash). */
+  const slowHostPath = (p: string, node: FileNode): string => {
     const parts = p.split('/').filter(x => x !== '');
     for (const part of parts) safeComponent(part, p);
-    const t = nodePath.join(root, ...parts);
-    if (t !== root && !t.startsWith(root + nodePath.sep)) throw new UnsafePathError(`refusing to extract ${JSON.stringify(p)}: it resolves outside ${root}`);
+    let t = root;
+    parts.forEach((part, i) => {
+      const last = i === parts.length - 1;
+      const placed = last ? placeName(t, part, node.type === 'dir') : { name: hostSafeName(part, profile, true).name };
+      if (last && placed.renamed) pending.set(node, placed.renamed);
+      t = nodePath.join(t, placed.name);
+    });
+    if (t !== root && !t.startsWith(rootSep)) throw new UnsafePathError(`refusing to extract ${JSON.stringify(p)}: it resolves outside ${root}`);
     return t;
   };
   // Host paths of directories already placed: a child's path is its parent's plus one checked
   // name, so 100,000 files cost 100,000 name checks, not a split and join of every full path.
   const hostDirs = new Map<string, string>([['', root]]);
-  const hostPath = (p: string): string => {
+  const hostPath = (p: string, node: FileNode): string => {
     const slash = p.lastIndexOf('/');
     const parent = hostDirs.get(p.slice(0, slash));
-    if (parent === undefined) return slowHostPath(p);
-    return parent + nodePath.sep + safeComponent(p.slice(slash + 1), p);
+    if (parent === undefined) return slowHostPath(p, node);
+    const placed = placeName(parent, safeComponent(p.slice(slash + 1), p), node.type === 'dir');
+    if (placed.renamed) pending.set(node, placed.renamed);
+    return (parent === root ? rootSep : parent + nodePath.sep) + placed.name;
+  };
+  /** An entry this run wrote: its change time is not older than the probe's folder. */
+  const writtenByUs = (st: fs.Stats): boolean => st.ctimeMs >= startCtimeMs;
+  /** Removes what is at `target` before an entry is written there: never an entry of this run. */
+  const clearFor = async (target: string): Promise<void> => {
+    let st;
+    try { st = await fsp.lstat(target); } catch { return; }
+    if (writtenByUs(st)) throw new NameClash(target);
+    if (st.isDirectory()) throw new InvalidArgumentError(`${target} exists and is a directory`);
+    await fsp.unlink(target);
+  };
+  /**
+   * Creates the entry `node` at `target` with `create`, under the next free name when the target
+   * already holds an entry of this run there, or refuses the name (a Windows rule the probe did
+   * not see). Returns where it was created.
+   */
+  const createAt = async (node: FileNode, target: string, create: (t: string) => Promise<void>): Promise<string> => {
+    const isDir = node.type === 'dir';
+    let asked = nodePath.basename(target);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await create(target);
+        const r = pending.get(node);
+        if (r) { pending.delete(node); noteRename(node, target, r); }
+        return target;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        const dir = nodePath.dirname(target), name = nodePath.basename(target);
+        let other: string;
+        if (e instanceof NameClash) {
+          other = folderOf(dir).alternative(asked, isDir);
+        } else {
+          // A name the target refuses (EINVAL, EPERM, EILSEQ …): its Windows-safe form if that
+          // differs, else its ASCII form (%XX for the rest: FUSE FAT drivers without Unicode).
+          const code = errnoCode(e);
+          if (code === undefined || !REFUSED_NAME.has(code)) throw e;
+          const strict = { ...HOST_PROFILES.windows, maxName: profile.maxName };
+          let safe = hostSafeName(name, strict, isDir).name;
+          if (safe === name) safe = hostSafeName(name, { ...strict, asciiOnly: true }, isDir).name;
+          if (safe === name) throw e;
+          other = folderOf(dir).place(safe, isDir).name;
+          asked = safe;
+        }
+        const before = pending.get(node);
+        pending.set(node, { reasons: [...new Set([...(before?.reasons ?? []), 'taken' as const])], clashesWith: before?.clashesWith ?? (e instanceof NameClash ? name : undefined) });
+        target = nodePath.join(dir, other);
+      }
+    }
   };
 
   /** Makes sure `dir` exists as a real directory under root, never following a symlink. */
@@ -176,6 +312,20 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const st = fs.lstatSync(dir);
+      if (st.isSymbolicLink()) throw new UnsafePathError(`refusing to write through the symbolic link ${dir}`);
+      if (!st.isDirectory()) throw new UnsafePathError(`${dir} exists and is not a directory`);
+    }
+    verified.add(dir);
+  };
+  /** Creates the directory of an entry (a directory already there is used, unless this run made it for another entry). */
+  const ensureNewDir = async (dir: string): Promise<void> => {
+    await ensureDir(nodePath.dirname(dir));
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const st = fs.lstatSync(dir);
+      if (!verified.has(dir) && writtenByUs(st)) throw new NameClash(dir);
       if (st.isSymbolicLink()) throw new UnsafePathError(`refusing to write through the symbolic link ${dir}`);
       if (!st.isDirectory()) throw new UnsafePathError(`${dir} exists and is not a directory`);
     }
@@ -195,7 +345,7 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       return fs.openSync(target, FLAGS, mode);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      await removeExisting(target);
+      await clearFor(target);
       return fs.openSync(target, FLAGS, mode);
     }
   };
@@ -242,15 +392,18 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     }
   };
 
+  /**
+   * FIFOs and devices: Node cannot make them, so the system's mkfifo and mknod do (POSIX tools,
+   * on Linux and macOS; devices only as root); on Windows they are warnings.
+   */
   const makeSpecial = async (node: FileNode, target: string): Promise<boolean> => {
-    if (process.platform !== 'linux') { failed(node, new UnsupportedFeatureError(`not created on ${process.platform}`)); return false; }
+    if (process.platform === 'win32') { failed(node, new UnsupportedFeatureError('FIFOs and device files cannot be created on Windows')); return false; }
     const perm = node.mode & 0o7777;
     // mkfifo/mknod refuse set-user/group-ID and sticky bits in -m: those come with the chmod below.
     const mode = (perm & 0o777).toString(8);
     if (node.type === 'fifo') {
       await ensureDir(nodePath.dirname(target));
-      await removeExisting(target);
-      await run('mkfifo', ['-m', mode, '--', target]);
+      target = await createAt(node, target, async (t) => { await clearFor(t); await run('mkfifo', ['-m', mode, t]); });
     } else if ((node.type === 'char' || node.type === 'block') && preserveOwner) {
       const dev = node.rdev ?? { major: 0, minor: 0 };
       if (!isDeviceNumber(dev.major) || !isDeviceNumber(dev.minor)) {
@@ -258,15 +411,16 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
         return false;
       }
       await ensureDir(nodePath.dirname(target));
-      await removeExisting(target);
-      await run('mknod', ['-m', mode, '--', target, node.type === 'char' ? 'c' : 'b', String(dev.major), String(dev.minor)]);
+      // The target is an absolute path (no "--" needed; BSD mknod has no -m: the chmod below sets the mode).
+      const args = [target, node.type === 'char' ? 'c' : 'b', String(dev.major), String(dev.minor)];
+      target = await createAt(node, target, async (t) => { await clearFor(t); await run('mknod', process.platform === 'linux' ? ['-m', mode, t, ...args.slice(1)] : [t, ...args.slice(1)]); });
     } else {
       result.failed++;
       warn(`${node.path}: ${node.type} ${node.type === 'socket' ? 'cannot be extracted' : 'needs root to be created'}; skipped`);
       return false;
     }
     if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
-    if (perm !== (perm & 0o777 & ~umask)) await attempt(node, 'mode', () => fsp.chmod(target, perm));
+    if (perm !== (perm & 0o777 & ~umask) || process.platform !== 'linux') await attempt(node, 'mode', () => fsp.chmod(target, perm));
     const mtime = node.mtime;
     if (mtime) await attempt(node, 'modification time', () => fsp.utimes(target, node.atime ?? mtime, mtime));
     return true;
@@ -283,16 +437,16 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       return;
     }
     try {
-      const target = hostPath(rel);
+      let target = hostPath(rel, node);
       switch (node.type) {
         case 'dir':
-          await ensureDir(target);
+          target = await createAt(node, target, (t) => ensureNewDir(t));
           hostDirs.set(rel, target);
           dirFixups.push({ target, node });
           result.dirs++;
           break;
         case 'file':
-          await writeFile(node, target);
+          await createAt(node, target, (t) => writeFile(node, t));
           result.files++;
           result.bytes += node.size;
           progress.files++;
@@ -361,17 +515,24 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
   }
 
   // Symlinks last: nothing above can have written through one of them.
-  for (const { target, node } of links) {
+  for (const link of links) {
+    const node = link.node;
+    let target = link.target;
     checkCancel();
     try {
       const to = node.target ?? '';
       if (to.includes('\0')) throw new CorruptImageError('the link target contains a NUL byte, which no file system can store');
       await ensureDir(nodePath.dirname(target));
-      await removeExisting(target);
-      await fsp.symlink(to, target);
+      target = await createAt(node, target, async (t) => { await clearFor(t); await fsp.symlink(to, t); });
       result.symlinks++;
     } catch (e) {
-      failed(node, e);
+      if (process.platform === 'win32' && errnoCode(e) === 'EPERM') {
+        // Windows lets only administrators (or Developer Mode) create symbolic links.
+        result.failed++;
+        warn(`${node.path}: symbolic link to ${node.target ?? ''} not created: Windows allows symbolic links only with Developer Mode on or as administrator`);
+      } else {
+        failed(node, e);
+      }
       continue;
     }
     if (preserveOwner) await fsp.lchown(target, node.uid, node.gid).catch(() => undefined);
@@ -386,6 +547,10 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     const mtime = node.mtime;
     if (mtime) await attempt(node, 'directory modification time', () => fsp.utimes(target, node.atime ?? mtime, mtime));
   }
+  if (result.renamed.length > 0 && opts.renameList !== false) {
+    await attempt(nodes[0] ?? image.root, 'rename list', async () => { result.renameList = await writeRenameList(root, result, image.name, writtenByUs); });
+  }
+  for (const [what, n] of unsupported) if (n > 1) warn(`${what} not applied to ${n} entries: the file system does not support it`);
   for (const d of image.diagnostics.items.slice(firstDiagnostic)) {
     warn(`${d.structure ? `${d.structure}: ` : ''}${d.message}${d.offset !== undefined ? ` (byte ${d.offset})` : ''}`);
   }
@@ -396,6 +561,9 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
 const TYPE_WORD: Record<FileNode['type'], string> = {
   file: 'file', dir: 'directory', symlink: 'symbolic link', fifo: 'FIFO', char: 'character device', block: 'block device', socket: 'socket',
 };
+
+/** Errors of a name the target file system will not hold (Windows rules on FAT, NTFS, SMB). */
+const REFUSED_NAME = new Set(['EINVAL', 'EPERM', 'EILSEQ', 'ENOENT', 'EACCES']);
 
 /** Errors after which the destination takes no more writes: every later entry would fail too. */
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
@@ -461,9 +629,33 @@ function isDeviceNumber(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
 }
 
-async function removeExisting(target: string): Promise<void> {
-  let st;
-  try { st = await fsp.lstat(target); } catch { return; }
-  if (st.isDirectory()) throw new InvalidArgumentError(`${target} exists and is a directory`);
-  await fsp.unlink(target);
+
+/** Why an entry was renamed, in words. */
+export function renameWhy(r: Pick<Renamed, 'reasons' | 'clashesWith'>): string {
+  return r.reasons.map((k) => (k === 'case' || k === 'normalization') && r.clashesWith ? `${REASON_TEXT[k]} (${r.clashesWith})` : REASON_TEXT[k]).join('; ');
+}
+
+/**
+ * Writes the rename list at the top of the target folder (RENAME_LIST, or RENAME_LIST with "~2"
+ * when the image itself holds a file of that name): a header, then one line per renamed entry,
+ * "image path<TAB>extracted as<TAB>why", names escaped like the CLI's output (\t, \n, \\ …).
+ */
+async function writeRenameList(root: string, r: ExtractResult, imageName: string, writtenByUs: (st: fs.Stats) => boolean): Promise<string> {
+  const lines = [
+    `# ISO Workbench: entries of ${termText(imageName)} extracted under other names, because this file system (${r.hostProfile}) cannot hold them as they are.`,
+    '# image path<TAB>extracted as (relative to this folder)<TAB>why; backslash, TAB, LF and other control characters in names are escaped as \\\\, \\t, \\n, \\xHH.',
+    ...r.renamed.map((e) => `${termText(e.path)}\t${termText(e.as)}\t${termText(renameWhy(e))}`),
+  ];
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? RENAME_LIST : RENAME_LIST.replace(/\.txt$/, `~${n}.txt`);
+    const file = nodePath.join(root, name);
+    try {
+      const st = fs.lstatSync(file);
+      if (writtenByUs(st) || !st.isFile()) continue; // extracted from the image (or not a file): keep it
+    } catch { /* not there */ }
+    const tmp = `${file}.${process.pid}.tmp`;
+    await fsp.writeFile(tmp, lines.join('\n') + '\n', { flag: 'wx' });
+    await fsp.rename(tmp, file);
+    return file;
+  }
 }

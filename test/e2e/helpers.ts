@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { REPO_ROOT } from '../fixtures/build';
 import { EntryType, run, RunResult } from '../peers/run';
+import { unescapeTermText } from '../../src/engine/util/escape';
 
 export const CLI = path.join(REPO_ROOT, 'dist', 'isowb.js');
 
@@ -135,4 +136,29 @@ export function rmrf(p: string): void {
   } catch {
     void run('chmod', ['-R', 'u+rwx', p]).then(() => fs.rmSync(p, { recursive: true, force: true }));
   }
+}
+
+/**
+ * The rename list an extraction left in `out` (.isowb-renames.txt): image path → path relative to
+ * `out` ("/" separated, with a leading "/"), names unescaped. Empty when there is none.
+ */
+export function readRenameList(out: string): Map<string, string> {
+  const m = new Map<string, string>();
+  let text = '';
+  try { text = fs.readFileSync(path.join(out, '.isowb-renames.txt'), 'utf8'); } catch { return m; }
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const [from, as] = line.split('\t');
+    m.set(unescapeTermText(from), '/' + unescapeTermText(as));
+  }
+  return m;
+}
+
+/** Where the image path `p` was extracted, relative to the target ("/a/b"), given the rename list. */
+export function renamedPath(p: string, renames: Map<string, string>): string {
+  for (let cut = p.length; cut > 0; cut = p.lastIndexOf('/', cut - 1)) {
+    const as = renames.get(p.slice(0, cut));
+    if (as !== undefined) return as + p.slice(cut);
+  }
+  return p;
 }
