@@ -1,0 +1,139 @@
+// Host paths and image paths (src/engine/hostPaths.ts, src/cli/paths.ts, the writer's temp and
+// backup names, the isowb: key of Windows images). Host-path rules take the path module as a
+// parameter: every table runs under path.win32 and path.posix, whatever machine runs the tests.
+// Image paths are POSIX on every host. The build tests at the end write real images on this host.
+import { strict as assert } from 'assert';
+import * as path from 'path';
+import {
+  cutUtf8, folderPathToImagePath, hostPathKey, imageFileBeside, imagePathUnder, linkTargetToImage, portableName, sameHostPath, withoutLongPathPrefix,
+} from '../../src/engine/hostPaths';
+
+type Flavour = 'win32' | 'posix';
+const FLAVOURS: Flavour[] = ['win32', 'posix'];
+/** A case: its value under each flavour (`same` for both). */
+type Per<T> = { win32: T; posix: T } | { same: T };
+const pick = <T>(c: Per<T>, f: Flavour): T => ('same' in c ? c.same : c[f]);
+
+describe('host paths (src/engine/hostPaths.ts) under path.win32 and path.posix', () => {
+  it('withoutLongPathPrefix drops \\\\?\\ and \\\\?\\UNC\\ on Windows only', () => {
+    const cases: Array<[string, Per<string>]> = [
+      ['\\\\?\\C:\\long\\x.iso', { win32: 'C:\\long\\x.iso', posix: '\\\\?\\C:\\long\\x.iso' }],
+      ['\\\\?\\UNC\\server\\share\\x.iso', { win32: '\\\\server\\share\\x.iso', posix: '\\\\?\\UNC\\server\\share\\x.iso' }],
+      ['//?/C:/x', { win32: 'C:/x', posix: '//?/C:/x' }],
+      ['C:\\x', { same: 'C:\\x' }],
+      ['\\\\server\\share\\x', { same: '\\\\server\\share\\x' }],
+      ['/home/me/x.iso', { same: '/home/me/x.iso' }],
+    ];
+    for (const f of FLAVOURS) for (const [p, want] of cases) assert.equal(withoutLongPathPrefix(p, path[f]), pick(want, f), `${f}: ${p}`);
+  });
+
+  it('sameHostPath: case, separators, trailing separators, ".." and the long-path prefix (Windows); exact case (POSIX)', () => {
+    const cases: Array<[string, string, Per<boolean>]> = [
+      ['C:\\Users\\Me\\x.iso', 'c:\\users\\me\\X.ISO', { win32: true, posix: false }],
+      ['C:/Users/me/x.iso', 'C:\\Users\\me\\x.iso', { win32: true, posix: false }], // mixed separators
+      ['C:\\a\\..\\b\\x.iso', 'C:\\b\\x.iso', { win32: true, posix: false }],
+      ['C:\\a\\', 'C:\\a', { win32: true, posix: false }],
+      ['\\\\?\\C:\\a\\x', 'C:\\a\\x', { win32: true, posix: false }],
+      ['\\\\server\\share\\x.iso', '\\\\SERVER\\Share\\x.iso', { win32: true, posix: false }],
+      ['\\\\?\\UNC\\server\\share\\x.iso', '\\\\server\\share\\x.iso', { win32: true, posix: false }],
+      ['C:\\a', 'D:\\a', { same: false }],
+      ['/home/Me/x.iso', '/home/me/x.iso', { win32: true, posix: false }],
+      ['/a/../b/', '/b', { same: true }],
+      ['/a/b\\c', '/a/b/c', { win32: true, posix: false }], // '\' is a name character on POSIX
+    ];
+    for (const f of FLAVOURS) {
+      for (const [a, b, want] of cases) {
+        assert.equal(sameHostPath(a, b, path[f]), pick(want, f), `${f}: ${a} vs ${b}`);
+        assert.equal(hostPathKey(a, path[f]) === hostPathKey(b, path[f]), pick(want, f));
+      }
+    }
+  });
+
+  it('imagePathUnder: a host path inside a folder as a POSIX image path, null outside', () => {
+    const cases: Array<[string, string, Per<string | null>]> = [
+      ['C:\\src', 'C:\\src\\boot\\x.iso', { win32: '/boot/x.iso', posix: null }],
+      ['C:\\src', 'c:\\SRC\\Boot\\x.iso', { win32: '/Boot/x.iso', posix: null }], // Windows: inside whatever the case
+      ['C:\\src', 'C:/src/a\\b', { win32: '/a/b', posix: null }],
+      ['C:\\src\\', 'C:\\src', { win32: '/', posix: null }],
+      ['C:\\src', 'C:\\src\\..foo.iso', { win32: '/..foo.iso', posix: null }], // two dots, inside
+      ['C:\\src', 'C:\\srcx\\y.iso', { same: null }],
+      ['C:\\src', 'C:\\x.iso', { same: null }],
+      ['C:\\src', 'D:\\src\\x.iso', { same: null }], // another drive: relative() answers an absolute path
+      ['\\\\server\\share\\src', '\\\\server\\share\\src\\a\\b.iso', { win32: '/a/b.iso', posix: null }],
+      ['C:\\src', '\\\\?\\C:\\src\\a\\b', { win32: '/a/b', posix: null }],
+      ['C:\\', 'C:\\x\\y.iso', { win32: '/x/y.iso', posix: null }], // a root ends with its separator
+      ['\\\\server\\share', '\\\\server\\share\\a.iso', { win32: '/a.iso', posix: null }],
+      ['\\\\server\\share\\src', '\\\\server\\other\\src\\a.iso', { same: null }],
+      ['/', '/x/y.iso', { same: '/x/y.iso' }],
+      ['/src', '/src/boot/x.iso', { same: '/boot/x.iso' }],
+      ['/src/', '/src', { same: '/' }],
+      ['/src', '/src/..foo.iso', { same: '/..foo.iso' }],
+      ['/src', '/src/a\\b', { win32: '/a/b', posix: '/a\\b' }], // POSIX: one name holding a backslash
+      ['/src', '/SRC/x', { win32: '/x', posix: null }],
+      ['/src', '/srcx/y', { same: null }],
+      ['/src', '/src/../etc/passwd', { same: null }],
+    ];
+    for (const f of FLAVOURS) for (const [root, p, want] of cases) assert.equal(imagePathUnder(root, p, path[f]), pick(want, f), `${f}: ${p} under ${root}`);
+  });
+
+  it('folderPathToImagePath: "\\" separates on Windows, is a name character on POSIX', () => {
+    const cases: Array<[string, Per<string>]> = [
+      ['boot\\isolinux\\isolinux.bin', { win32: '/boot/isolinux/isolinux.bin', posix: '/boot\\isolinux\\isolinux.bin' }],
+      ['boot/grub\\i386-pc\\eltorito.img', { win32: '/boot/grub/i386-pc/eltorito.img', posix: '/boot/grub\\i386-pc\\eltorito.img' }],
+      ['.\\boot\\.\\x', { win32: '/boot/x', posix: '/.\\boot\\.\\x' }],
+      ['/boot//x', { same: '/boot/x' }],
+      ['./boot/./x/', { same: '/boot/x' }],
+      ['efi.img', { same: '/efi.img' }],
+    ];
+    for (const f of FLAVOURS) for (const [p, want] of cases) assert.equal(folderPathToImagePath(p, path[f]), pick(want, f), `${f}: ${p}`);
+  });
+
+  it('linkTargetToImage: Windows link targets get "/" separators; POSIX targets are kept', () => {
+    const cases: Array<[string, Per<string>]> = [
+      ['..\\hello.txt', { win32: '../hello.txt', posix: '..\\hello.txt' }],
+      ['sub\\dir\\', { win32: 'sub/dir/', posix: 'sub\\dir\\' }],
+      ['\\\\?\\C:\\Users\\me\\x', { win32: 'C:/Users/me/x', posix: '\\\\?\\C:\\Users\\me\\x' }],
+      ['../a//b/', { same: '../a//b/' }],
+      ['/etc/shadow', { same: '/etc/shadow' }],
+    ];
+    for (const f of FLAVOURS) for (const [t, want] of cases) assert.equal(linkTargetToImage(t, path[f]), pick(want, f), `${f}: ${t}`);
+  });
+
+  it('imageFileBeside: <folder>.iso, or image.iso inside a root (drive, UNC share, /)', () => {
+    const cases: Array<[string, Per<string>]> = [
+      ['C:\\data\\disc', { win32: 'C:\\data\\disc.iso', posix: '' }],
+      ['C:\\data\\disc\\', { win32: 'C:\\data\\disc.iso', posix: '' }],
+      ['C:/data/disc/', { win32: 'C:\\data\\disc.iso', posix: '' }],
+      ['C:\\', { win32: 'C:\\image.iso', posix: '' }],
+      ['\\\\server\\share', { win32: '\\\\server\\share\\image.iso', posix: '' }],
+      ['\\\\server\\share\\dir\\', { win32: '\\\\server\\share\\dir.iso', posix: '' }],
+      ['/data/disc/', { win32: '\\data\\disc.iso', posix: '/data/disc.iso' }],
+      ['/', { win32: '\\image.iso', posix: '/image.iso' }],
+    ];
+    for (const f of FLAVOURS) {
+      for (const [dir, want] of cases) {
+        const w = pick(want, f);
+        if (w === '') continue; // a Windows path means nothing as a POSIX folder
+        assert.equal(imageFileBeside(dir, path[f]), w, `${f}: ${dir}`);
+      }
+    }
+  });
+
+  it('portableName and cutUtf8: file names every host can create, never a split character', () => {
+    assert.equal(portableName('a:b?c*d|e"f<g>h\\i/j.iso'), 'a_b_c_d_e_f_g_h_i_j.iso');
+    assert.equal(portableName('tab\there\u0000.iso'), 'tab_here_.iso');
+    assert.equal(portableName('CON'), '_CON');
+    assert.equal(portableName('nul.txt'), '_nul.txt');
+    assert.equal(portableName('com1.iso'), '_com1.iso');
+    assert.equal(portableName('console.iso'), 'console.iso');
+    assert.equal(portableName('disc. . '), 'disc');
+    assert.equal(portableName(''), 'image');
+    assert.equal(portableName('..'), 'image');
+    assert.equal(portableName('déjà vu ☃.iso'), 'déjà vu ☃.iso');
+    const long = portableName('é'.repeat(300) + '.iso');
+    assert.ok(Buffer.byteLength(long) <= 100 && /^é+$/.test(long), long);
+    assert.equal(cutUtf8('a😀b', 4), 'a');
+    assert.equal(cutUtf8('a😀b', 5), 'a😀');
+    assert.equal(cutUtf8('abc', 10), 'abc');
+  });
+});
