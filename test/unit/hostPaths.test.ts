@@ -6,6 +6,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { imagePathArg, splitSrcDest } from '../../src/cli/paths';
+import { UsageError } from '../../src/cli/errors';
 import {
   cutUtf8, folderPathToImagePath, hostPathKey, imageFileBeside, imagePathUnder, linkTargetToImage, portableName, sameHostPath, withoutLongPathPrefix,
 } from '../../src/engine/hostPaths';
@@ -140,6 +142,41 @@ describe('host paths (src/engine/hostPaths.ts) under path.win32 and path.posix',
     assert.equal(cutUtf8('a😀b', 4), 'a');
     assert.equal(cutUtf8('a😀b', 5), 'a😀');
     assert.equal(cutUtf8('abc', 10), 'abc');
+  });
+});
+
+describe('command-line paths (src/cli/paths.ts)', () => {
+  it('SRC=DEST splits at the last "=" followed by "/" (else the last "="), for any host path', () => {
+    const ok: Array<[string, string, string]> = [
+      ['C:\\dir\\file=/boot/x', 'C:\\dir\\file', '/boot/x'],
+      ['C:\\a=b\\file.txt=/docs/a=b.txt', 'C:\\a=b\\file.txt', '/docs/a=b.txt'],
+      ['\\\\server\\share\\x.iso=/x.iso', '\\\\server\\share\\x.iso', '/x.iso'],
+      ['\\\\?\\C:\\long\\f=/f', '\\\\?\\C:\\long\\f', '/f'],
+      ['C:\\dir\\f=boot/x', 'C:\\dir\\f', '/boot/x'],
+      ['C:\\a=b\\f=boot/x', 'C:\\a=b\\f', '/boot/x'],
+      ['C:relative\\f=/f', 'C:relative\\f', '/f'],
+      ['/home/me/x=y=/x', '/home/me/x=y', '/x'],
+      ['/home/me/f=boot/x', '/home/me/f', '/boot/x'],
+      ['my folder/a b.txt=/with space/a b.txt', 'my folder/a b.txt', '/with space/a b.txt'],
+      ['dir=/', 'dir', '/'],
+      // The rule's limit, as documented: a relative DEST after a SRC holding "=/" splits at that "=/".
+      ['/data/x=/f=boot/x', '/data/x', '/f=boot/x'],
+    ];
+    for (const f of FLAVOURS) {
+      for (const [spec, src, dest] of ok) assert.deepEqual(splitSrcDest(spec, '--add', path[f]), { src, dest }, `${f}: ${spec}`);
+      for (const bad of ['=/x', 'a=', 'nothing', '=']) assert.throws(() => splitSrcDest(bad, '--add', path[f]), (e: unknown) => e instanceof UsageError && /--add wants SRC=DEST/.test((e as Error).message));
+    }
+  });
+
+  it('a "\\" in an image path is refused on Windows (surely a Windows path), a name character on POSIX', () => {
+    assert.throws(() => splitSrcDest('C:\\x\\f=\\boot\\f', '--add', path.win32), (e: unknown) => e instanceof UsageError && /paths inside an image are written with '\/'/.test((e as Error).message));
+    assert.deepEqual(splitSrcDest('C:\\x\\f=\\boot\\f', '--add', path.posix), { src: 'C:\\x\\f', dest: '/\\boot\\f' });
+    assert.throws(() => imagePathArg('new\\dir', '--mkdir', path.win32), UsageError);
+    assert.equal(imagePathArg('new\\dir', '--mkdir', path.posix), '/new\\dir');
+    for (const f of FLAVOURS) {
+      assert.equal(imagePathArg('boot/x', '--mkdir', path[f]), '/boot/x');
+      assert.equal(imagePathArg('/boot/x', '--mkdir', path[f]), '/boot/x');
+    }
   });
 });
 
