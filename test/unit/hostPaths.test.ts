@@ -14,6 +14,7 @@ import {
 import { DiscImage } from '../../src/engine/image';
 import { buildImage } from '../../src/engine/write/build';
 import { backupPathFor, cleanStaleTemps, isTempName, tempPathFor } from '../../src/engine/write/output';
+import { decodeKey, encodeKey, isUriString } from '../../src/provider/uri';
 
 type Flavour = 'win32' | 'posix';
 const FLAVOURS: Flavour[] = ['win32', 'posix'];
@@ -177,6 +178,53 @@ describe('command-line paths (src/cli/paths.ts)', () => {
       assert.equal(imagePathArg('boot/x', '--mkdir', path[f]), '/boot/x');
       assert.equal(imagePathArg('/boot/x', '--mkdir', path[f]), '/boot/x');
     }
+  });
+});
+
+describe('image URIs of Windows and POSIX images (src/provider/uri.ts)', () => {
+  it('isUriString: URIs are schemes of two or more letters; drive letters, UNC and POSIX paths with ":" are host paths', () => {
+    const cases: Array<[string, Per<boolean>]> = [
+      ['file:///c%3A/Users/me/x.iso', { same: true }],
+      ['file://server/share/x.iso', { same: true }],
+      ['isowb://mzxw6ytboi/inner.iso', { same: true }],
+      ['vscode-remote://ssh-remote%2Bbox/srv/x.iso', { same: true }],
+      ['C:\\Users\\me\\x.iso', { same: false }],
+      ['C:/Users/me/x.iso', { same: false }],
+      ['c:x.iso', { same: false }],
+      ['\\\\server\\share\\x.iso', { same: false }],
+      ['\\\\?\\C:\\long\\x.iso', { same: false }],
+      ['/home/me/a:b.iso', { same: false }],
+      ['a:b.iso', { same: false }],
+      ['images/x.iso', { same: false }],
+    ];
+    for (const f of FLAVOURS) for (const [s, want] of cases) assert.equal(isUriString(s, path[f]), pick(want, f), `${f}: ${s}`);
+  });
+
+  it('keys round-trip the file: URIs VS Code makes for Windows and POSIX image paths, and images inside them', () => {
+    // Uri.file(hostPath).toString() as VS Code formats it (src/vs/base/common/uri.ts): on Windows
+    // "\" becomes "/", the drive letter is lower-cased and its ":" escaped, a UNC server (and the
+    // "?" of a \\?\ path) is the authority; space, "#", "%", non-ASCII are percent-encoded. The
+    // host path comes back from that string through Uri.parse(…).fsPath, which is VS Code's.
+    const uris = [
+      'file:///c%3A/Users/me/My%20Images/debian%2312%20100%25.iso', // C:\Users\me\My Images\debian#12 100%.iso
+      'file://server/share/images/x.iso', // \\server\share\images\x.iso
+      'file://%3F/c%3A/very/long/x.iso', // \\?\C:\very\long\x.iso
+      'file:///d%3A/d%C3%A9j%C3%A0%20vu/%E2%98%83.iso', // D:\déjà vu\☃.iso
+      'file:///home/me/My%20Images/debian%2312%20100%25.iso',
+      'file:///home/me/C%3A%5Cnot-a-drive.iso', // a POSIX name holding "C:\"
+    ];
+    for (const image of uris) {
+      const key = encodeKey({ image });
+      assert.deepEqual(decodeKey(key), { image });
+      assert.deepEqual(decodeKey(key.toUpperCase()), { image }, 'VS Code compares authorities without case');
+      // An image inside that image, and one inside that: the outer isowb: URI is the inner key's URI.
+      const inner = `isowb://${key}/boot/inner%20%231.iso`;
+      const innerKey = encodeKey({ image: inner, session: 2 });
+      assert.deepEqual(decodeKey(innerKey), { image: inner, session: 2 });
+      const deeper = `isowb://${innerKey}/x.img`;
+      assert.deepEqual(decodeKey(encodeKey({ image: deeper })), { image: deeper });
+    }
+    assert.equal(new Set(uris.map(image => encodeKey({ image }))).size, uris.length, 'different images, different keys');
   });
 });
 
