@@ -33,12 +33,19 @@ usage:
               [--layout preserve|compact] [--replace-original [--keep-backup]] [--drop-udf] [--allow-short] [--no-verify] [-q]
       (writes a new image: El Torito, MBR/GPT/APM and isomd5sum carried over with pointers updated;
        source entries not written as they were are warnings: exit 1)
+      (SRC=DEST: SRC a file or folder on this computer, DEST a path in the image. DEST starts at the
+       last '=' followed by '/' (else at the last '='), so SRC may contain '=' and be any path of
+       the system: --add 'C:\\data\\a=b.txt=/docs/a=b.txt', --add /home/me/x=y=/x)
   isowb build DIR -o OUT [--volid ID] [--no-joliet] [--no-rock] [--iso-level 1|2|3|4]
               [--bios-boot PATH_IN_DIR] [--efi-boot IMG_PATH_IN_DIR] [--hybrid mbr|gpt] [--md5] [--force] [-q]
   isowb --version | --help
 
 every command that reads an image takes --limit NAME=VALUE (repeatable) to change a budget;
 ${LIMITS_HELP}
+
+IMAGE, DIR, OUT, SRC are paths on this computer (C:\\…, \\\\server\\share\\… on Windows); PATH, DEST and
+the paths of --rm, --mkdir, --bios-boot, --efi-boot are paths in the image, written with '/' on every
+system (build's --bios-boot/--efi-boot also take '\\' on Windows)
 
 exit codes: 0 ok, 1 error (message on stderr), 2 usage
 text output shows control and bidi characters (and backslash) of names escaped: \\x1b, \\n, \\u202e, \\\\;

@@ -8,8 +8,11 @@ import { DiscImage } from '../engine/image';
 import { ChangeSet } from '../engine/edit/changeSet';
 import { reportError, UsageError } from './errors';
 import { limitsOption } from './limits';
+import { imagePathArg, splitSrcDest } from './paths';
 import { termText, warnLine } from './terminal';
 import { InvalidArgumentError, IsoError } from '../engine/errors';
+import { linkTargetToImage } from '../engine/hostPaths';
+import { joinPath } from '../engine/paths';
 import { repack } from '../engine/write/repack';
 import { buildImage } from '../engine/write/build';
 import type { WriteProgress, WriteResult } from '../engine/write/api';
@@ -41,13 +44,6 @@ function one(a: Args, k: string): string | undefined {
   const v = a.values.get(k);
   if (v && v.length > 1) throw new UsageError(`${k} given more than once`);
   return v?.[0];
-}
-
-function pair(s: string, opt: string): [string, string] {
-  const i = s.lastIndexOf('=');
-  if (i <= 0 || i === s.length - 1) throw new UsageError(`${opt} wants SRC=DEST (got ${s})`);
-  const dest = s.slice(i + 1);
-  return [s.slice(0, i), dest.startsWith('/') ? dest : '/' + dest];
 }
 
 function progressPrinter(quiet: boolean): ((p: WriteProgress) => void) | undefined {
@@ -112,13 +108,13 @@ async function addHost(cs: ChangeSet, src: string, dest: string, overwrite: bool
       const there = await cs.stat(dest);
       if (!there) await cs.mkdir(dest);
       else if (there.type !== 'dir') throw new InvalidArgumentError(`${dest} already exists in the image and is not a folder`);
-      for (const name of names) await addHost(cs, path.join(src, name), `${dest === '/' ? '' : dest}/${name}`, overwrite, problems);
+      for (const name of names) await addHost(cs, path.join(src, name), joinPath(dest, name), overwrite, problems);
     } else if (st.isFile()) {
       // Read later, while the image is written: make sure now that it can be.
       await fs.promises.access(src, fs.constants.R_OK);
       await cs.writeFile(dest, { path: path.resolve(src), size: st.size }, { create: true, overwrite });
     } else if (st.isSymbolicLink()) {
-      await cs.symlink(dest, await fs.promises.readlink(src), { overwrite, mtime: st.mtime });
+      await cs.symlink(dest, linkTargetToImage(await fs.promises.readlink(src)), { overwrite, mtime: st.mtime });
     } else {
       const type = st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : 'socket';
       const rdev = type === 'char' || type === 'block' ? hostDevice(st.rdev) : undefined;
@@ -161,10 +157,10 @@ export async function cmdRepack(argv: string[]): Promise<number> {
   const img = await DiscImage.openFile(image, { limits: limitsOption(a.values.get('--limit')) });
   try {
     const cs = new ChangeSet(img, path.resolve(image));
-    for (const p of a.values.get('--mkdir') ?? []) await cs.mkdir(p.startsWith('/') ? p : '/' + p);
+    for (const p of a.values.get('--mkdir') ?? []) await cs.mkdir(imagePathArg(p, '--mkdir'));
     for (const p of a.values.get('--rm') ?? []) await cs.delete(p.startsWith('/') ? p : '/' + p, { recursive: true });
     for (const s of a.values.get('--replace') ?? []) {
-      const [src, dest] = pair(s, '--replace');
+      const { src, dest } = splitSrcDest(s, '--replace');
       // The content of SRC (a link to a file is read through, as cp does) replaces the file DEST.
       const st = await fs.promises.stat(src);
       if (!st.isFile()) throw new InvalidArgumentError(`--replace ${s}: ${src} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; only a file's content can replace a file`);
@@ -173,7 +169,7 @@ export async function cmdRepack(argv: string[]): Promise<number> {
     // Every --add is checked in full first: nothing is written if any entry has a problem.
     const problems: string[] = [];
     for (const s of a.values.get('--add') ?? []) {
-      const [src, dest] = pair(s, '--add');
+      const { src, dest } = splitSrcDest(s, '--add');
       await addHost(cs, src, dest, false, problems);
     }
     if (problems.length > 0) {

@@ -7,7 +7,7 @@ import type { Namespace } from '../engine/types';
 import type { IsoFileSystemProvider } from '../provider/fileSystemProvider';
 import { ImageRegistry } from '../provider/registry';
 import type { StagingManager } from '../provider/staging';
-import { SCHEME } from '../provider/uri';
+import { isUriString, SCHEME } from '../provider/uri';
 import { iconText, noticeText, pickText } from '../provider/escape';
 import type { OutputLogger } from './log';
 
@@ -71,7 +71,9 @@ export async function resolveTarget(ctx: Ctx, arg: unknown, purpose: string, opt
     }
     return targetOf(arg);
   }
-  if (typeof arg === 'string' && arg !== '') return targetOf(arg.includes(':') ? vscode.Uri.parse(arg, true) : vscode.Uri.file(arg));
+  // A string from a script: a URI (file:///…, isowb://…) or a path on this machine's disk — also
+  // C:\… and \\server\share\… on Windows, and a POSIX name with ':' in it.
+  if (typeof arg === 'string' && arg !== '') return targetOf(isUriString(arg) ? vscode.Uri.parse(arg, true) : vscode.Uri.file(arg));
   const active = activeResource();
   if (active && (active.scheme === SCHEME || isImageFile(active))) return targetOf(active);
   const known = knownImages(ctx);

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { CancelledError, InvalidArgumentError, ShortSourceError } from '../engine/errors';
 import type { BuildOptions, Layout, WriteProgress, WriteResult } from '../engine/write/api';
 import { buildImage, defaultVolumeId } from '../engine/write/build';
+import { imageFileBeside, sameHostPath } from '../engine/hostPaths';
 import { repack } from '../engine/write/repack';
 import type { StagingManager } from '../provider/staging';
 import { command, IMAGE_EXTENSIONS, imageLabel, resolveTarget, type Ctx } from './context';
@@ -117,7 +118,7 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
         output = p;
       }
     }
-    if (nodePath.resolve(output) === nodePath.resolve(source) && !replace) {
+    if (sameHostPath(output, source) && !replace) {
       throw new InvalidArgumentError(`${output} is the image itself: choose "Replace the Original" (replaceOriginal) to write over it`);
     }
     const layout = opts.layout ?? vscode.workspace.getConfiguration('isoWorkbench.repack').get<Layout>('layout', 'preserve');
@@ -211,7 +212,7 @@ async function buildCommand(ctx: Ctx, arg?: vscode.Uri, opts: BuildCommandOption
   let output = opts.output ? nodePath.resolve(opts.output) : undefined;
   if (!output) {
     const picked = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(`${dir.replace(/[\\/]+$/, '')}.iso`), filters: { 'Disc images': ['iso'], 'All files': ['*'] }, saveLabel: 'Create', title: plainText(`Create an image of ${nodePath.basename(dir)}`),
+      defaultUri: vscode.Uri.file(imageFileBeside(dir)), filters: { 'Disc images': ['iso'], 'All files': ['*'] }, saveLabel: 'Create', title: plainText(`Create an image of ${nodePath.basename(dir) || dir}`),
     });
     if (!picked) return undefined;
     const p = localFile(picked);

@@ -8,6 +8,7 @@ import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import { DiscImage } from '../engine/image';
 import { FileSource } from '../engine/io/fileSource';
+import { portableName } from '../engine/hostPaths';
 import type { ByteSource } from '../engine/io/source';
 import type { Limits } from '../engine/limits';
 import type { Namespace } from '../engine/types';
@@ -212,7 +213,9 @@ export class ImageRegistry implements vscode.Disposable {
     }
     // No ranged reads through vscode.workspace.fs: copy (VS Code streams the copy) and read that.
     await fs.promises.mkdir(this.opts.tempDir, { recursive: true });
-    const tmp = nodePath.join(this.opts.tempDir, `${process.pid}-${Date.now()}-${nodePath.basename(uri.path) || 'image'}`);
+    // The URI's last segment may hold characters this host cannot put in a file name (a virtual
+    // file system's `a:b?.iso` on Windows) or be 255 bytes long: a portable, short form of it.
+    const tmp = nodePath.join(this.opts.tempDir, `${process.pid}-${Date.now()}-${portableName(nodePath.posix.basename(uri.path))}`);
     this.opts.log.info(`copying ${uri.toString(true)} to ${tmp} (no ranged reads on ${uri.scheme}:)`);
     await vscode.workspace.fs.copy(uri, vscode.Uri.file(tmp), { overwrite: true });
     const cleanup = async () => { await fs.promises.rm(tmp, { force: true }); };

@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { SerializedChangeSet } from '../engine/edit/changeSet';
+import { hostPathKey } from '../engine/hostPaths';
 
 export interface PersistedState {
   version: 1;
@@ -126,17 +127,20 @@ export class StagingStore {
    * may have written the others).
    */
   async gc(key: string, referenced: Iterable<string>, candidates?: Iterable<string>): Promise<number> {
-    const keep = new Set([...referenced].map(p => nodePath.resolve(p)));
+    // Compared as host path keys: a saved state may spell the storage folder in another case
+    // (C:\ and c:\) or with the long-path prefix; a referenced file must never look unreferenced.
+    const keep = new Set([...referenced].map(p => hostPathKey(p)));
     const dir = this.contentDir(key);
+    const dirKey = hostPathKey(dir);
     let paths: string[];
     if (candidates) {
-      paths = [...candidates].map(p => nodePath.resolve(p)).filter(p => nodePath.dirname(p) === nodePath.resolve(dir));
+      paths = [...candidates].filter(p => hostPathKey(nodePath.dirname(p)) === dirKey);
     } else {
-      try { paths = (await fs.promises.readdir(dir)).map(name => nodePath.resolve(dir, name)); } catch { return 0; }
+      try { paths = (await fs.promises.readdir(dir)).map(name => nodePath.join(dir, name)); } catch { return 0; }
     }
     let n = 0;
     for (const p of paths) {
-      if (keep.has(p)) continue;
+      if (keep.has(hostPathKey(p))) continue;
       await fs.promises.rm(p, { force: true });
       n++;
     }

@@ -1,5 +1,5 @@
 // The `isowb` URI scheme: "a path inside an image". Pure string functions (no `vscode` import) so
-// they are unit-tested in plain Node; src/provider/paths.ts wraps them for vscode.Uri.
+// they are unit-tested in plain Node; src/provider/registry.ts wraps them for vscode.Uri.
 //
 //   isowb://<key>/<path inside the image>
 //   key = <base32(image URI)>[.s<session>]
@@ -11,6 +11,9 @@
 // different keys, the same image always gets the same key (opening it twice shares one engine),
 // and spaces, '#', '?', '%' and non-ASCII in the image's path survive every round trip. The inner
 // path is an ordinary URI path; VS Code escapes and unescapes it.
+
+import * as nodePath from 'node:path';
+import type { PathModule } from '../engine/hostPaths';
 
 export const SCHEME = 'isowb';
 
@@ -87,4 +90,14 @@ export function normalizeInnerPath(p: string): string {
   const parts = p.split('/').filter(x => x !== '' && x !== '.');
   if (parts.includes('..')) throw new Error(`".." is not allowed in a path inside an image: ${p}`);
   return '/' + parts.join('/');
+}
+
+/**
+ * Whether a string given for an image (a command's argument from a script) is a URI rather than a
+ * host path: a scheme of two or more letters, then ':/' (`file:///…`, `isowb://…`,
+ * `vscode-remote://…`), and not an absolute host path. `C:\x.iso`, `C:/x.iso` (a drive letter is
+ * one letter), `\\server\share\x.iso`, `/home/me/a:b.iso` and `a:b.iso` are host paths.
+ */
+export function isUriString(s: string, pm: PathModule = nodePath): boolean {
+  return /^[a-z][a-z0-9+.-]+:\//i.test(s) && !pm.isAbsolute(s);
 }

@@ -109,6 +109,23 @@ describe('isowb repack --add stores links and special files as such', function (
     assert.equal(x.get('/pipe')!.type, 'fifo');
   });
 
+  it('SRC=DEST with "=" in both: DEST starts at the last "=" followed by "/" (else the last "=")', async function () {
+    // A host folder whose name ends with "=" (SRC holds "=/"), a file name with "=", a relative DEST.
+    const eq = path.join(base, 'eq');
+    fs.mkdirSync(path.join(eq, 'x='), { recursive: true });
+    fs.writeFileSync(path.join(eq, 'x=', 'a=b.txt'), 'a=b\n');
+    fs.writeFileSync(path.join(eq, 'plain.txt'), 'plain\n');
+    const out = path.join(base, 'eq.iso');
+    const r = await isowb(['repack', rr, '-o', out, '-q',
+      '--add', `${path.join(eq, 'x=', 'a=b.txt')}=/top=1.txt`, '--add', `${path.join(eq, 'x=')}=/eqdir`, '--add', `${path.join(eq, 'plain.txt')}=rel.txt`]);
+    assert.equal(r.code, 0, r.stderr);
+    const x = new Map((await xorrisoLsdl(out)).map((e) => [e.path, e]));
+    assert.equal(x.get('/top=1.txt')?.size, 4);
+    assert.equal(x.get('/eqdir')?.type, 'dir');
+    assert.equal(x.get('/eqdir/a=b.txt')?.size, 4);
+    assert.equal(x.get('/rel.txt')?.size, 6);
+  });
+
   it('--replace with a special file: one line naming it, exit 1 (not the usage)', async function () {
     const out = path.join(base, 'replace.iso');
     const r = await isowb(['repack', rr, '-o', out, '--replace', '/dev/zero=/README.TXT']);

@@ -4,6 +4,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { InvalidArgumentError } from '../errors';
+import { folderPathToImagePath, imagePathUnder } from '../hostPaths';
+import { parentPath } from '../paths';
+import { isTempName } from './output';
 import { findNode, treeFromFolder, type WNode } from './tree';
 import { writeImage, type BootEntryJob, type BootJob, type VdPlan } from './writer';
 import type { BuildOptions, WriteResult } from './api';
@@ -13,6 +16,14 @@ const MBR_CODE: Array<{ match: RegExp; file: string; kind: 'isohybrid' | 'grub2'
   { match: /isolinux\.bin$/, file: '/usr/lib/ISOLINUX/isohdpfx.bin', kind: 'isohybrid' },
   { match: /eltorito\.img$/, file: '/usr/lib/grub/i386-pc/boot_hybrid.img', kind: 'grub2' },
 ];
+
+/** The real path of `p` (links resolved, names as stored), or of its parent plus its name when `p` does not exist yet. */
+function realPath(p: string): string {
+  try { return fs.realpathSync.native(p); } catch { /* not there (yet) */ }
+  const parent = path.dirname(p);
+  if (parent === p) return p;
+  return path.join(realPath(parent), path.basename(p));
+}
 
 export function defaultVolumeId(dir: string): string {
   const v = path.basename(path.resolve(dir)).toUpperCase().replace(/[^A-Z0-9_]/g, '_').slice(0, 32);
@@ -27,11 +38,17 @@ export async function buildImage(dir: string, opts: BuildOptions): Promise<Write
   if (!/^[\x20-\x7e]{1,32}$/.test(volumeId)) throw new InvalidArgumentError(`volume id must be 1–32 printable ASCII characters: ${JSON.stringify(volumeId)}`);
   const out = path.resolve(opts.output);
   const tree = await treeFromFolder(dir, opts.signal);
-  // Never put the output into itself.
-  const rel = path.relative(path.resolve(dir), out);
-  if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
-    const parent = findNode(tree, '/' + path.dirname(rel).split(path.sep).filter((p) => p !== '.').join('/'));
-    if (parent?.children) parent.children = parent.children.filter((c) => c.name !== path.basename(out) && !c.name.startsWith(`.${path.basename(out)}.isowb-`));
+  // Never put the output (or a writer's temp file beside it) into itself. Compared as real paths:
+  // the folder or the output's folder may be reached through a link, or spelled in another case on
+  // Windows and macOS, where realpath gives the names as stored. A link named like the output is
+  // not followed (the output replaces the link, it is not written through it).
+  let outReal = path.join(realPath(path.dirname(out)), path.basename(out));
+  try { if (!fs.lstatSync(out).isSymbolicLink()) outReal = fs.realpathSync.native(out); } catch { /* not there yet */ }
+  const inside = imagePathUnder(realPath(path.resolve(dir)), outReal);
+  if (inside !== null && inside !== '/') {
+    const parent = findNode(tree, parentPath(inside));
+    const name = inside.slice(inside.lastIndexOf('/') + 1);
+    if (parent?.children) parent.children = parent.children.filter((c) => c.name !== name && !isTempName(c.name));
   }
   const notes: string[] = [];
   const now = new Date();
@@ -41,8 +58,9 @@ export async function buildImage(dir: string, opts: BuildOptions): Promise<Write
 
   let boot: BootJob | null = null;
   let hybrid: Parameters<typeof writeImage>[0]['hybrid'] = null;
+  // Boot images are paths inside DIR: '/'-separated (on Windows '\\' separates too).
   const bootFile = (p: string, what: string): WNode => {
-    const n = findNode(tree, '/' + p.replace(/^\/+/, ''));
+    const n = findNode(tree, folderPathToImagePath(p));
     if (!n || n.type !== 'file') throw new InvalidArgumentError(`${what} ${p} is not a file in ${dir}`);
     return n;
   };
@@ -51,10 +69,9 @@ export async function buildImage(dir: string, opts: BuildOptions): Promise<Write
     let catalogParent = tree;
     if (opts.biosBoot) {
       const n = bootFile(opts.biosBoot, '--bios-boot');
-      const grub = /i386-pc\/eltorito\.img$/.test(opts.biosBoot);
+      const grub = /i386-pc\/eltorito\.img$/.test(n.path);
       entries.push({ index: entries.length, node: n, bootInfoTable: true, grub2BootInfo: grub, sectorCountFollows: false, spec: { platform: 0, emulation: 0, loadSegment: 0, systemType: 0, sectorCount: 4 } });
-      const parentPath = path.posix.dirname('/' + opts.biosBoot.replace(/^\/+/, ''));
-      catalogParent = findNode(tree, parentPath) ?? tree;
+      catalogParent = findNode(tree, parentPath(folderPathToImagePath(opts.biosBoot))) ?? tree;
     }
     if (opts.efiBoot) {
       const n = bootFile(opts.efiBoot, '--efi-boot');
@@ -75,7 +92,7 @@ export async function buildImage(dir: string, opts: BuildOptions): Promise<Write
     let mbrCode: Uint8Array | undefined;
     let mbrCodeKind: 'isohybrid' | 'grub2' | undefined;
     if (opts.biosBoot) {
-      const m = MBR_CODE.find((c) => c.match.test(opts.biosBoot!));
+      const m = MBR_CODE.find((c) => c.match.test(folderPathToImagePath(opts.biosBoot!)));
       if (m && fs.existsSync(m.file)) { mbrCode = fs.readFileSync(m.file); mbrCodeKind = m.kind; }
       else notes.push(`no hybrid MBR boot code known for ${opts.biosBoot}: the image boots from disk only through EFI`);
     }

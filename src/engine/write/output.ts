@@ -7,12 +7,36 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CancelledError, InvalidArgumentError, IsoError, InternalError } from '../errors';
+import { cutUtf8, sameHostPath, type PathModule } from '../hostPaths';
 
-const TEMP_RE = /^\.(.+)\.isowb-(\d+)-[0-9a-f]{8}\.tmp$/;
+// The `s` flag: a name may hold a line break on POSIX hosts, and such a temp file is ours too.
+const TEMP_RE = /^\.(.+)\.isowb-(\d+)-[0-9a-f]{8}\.tmp$/s;
+/** The longest file name every host takes: 255 (bytes on Linux and macOS, UTF-16 units on Windows; UTF-8 bytes bound both). */
+const NAME_MAX = 255;
 
-export function tempPathFor(output: string): string {
+/** Whether a file name is one of the writer's temp files (`.<output name>.isowb-<pid>-<8 hex>.tmp`). */
+export function isTempName(name: string): boolean {
+  return TEMP_RE.test(name);
+}
+
+/**
+ * `.<output name>.isowb-<pid>-<8 hex>.tmp` in the output's folder. A long output name is cut (never
+ * inside a character) so the temp name is a legal file name on every host.
+ */
+export function tempPathFor(output: string, pm: PathModule = path): string {
   const rnd = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
-  return path.join(path.dirname(output), `.${path.basename(output)}.isowb-${process.pid}-${rnd}.tmp`);
+  const suffix = `.isowb-${process.pid}-${rnd}.tmp`;
+  return pm.join(pm.dirname(output), `.${cutUtf8(pm.basename(output), NAME_MAX - 1 - suffix.length)}${suffix}`);
+}
+
+/**
+ * Where the original goes while it is replaced: `<output>.isowb-backup`, or with `-<ms>` when that
+ * exists; a long output name is cut so the backup name stays a legal file name.
+ */
+export function backupPathFor(output: string, exists: (p: string) => boolean = fs.existsSync, pm: PathModule = path, now = Date.now()): string {
+  const name = (suffix: string): string => pm.join(pm.dirname(output), `${cutUtf8(pm.basename(output), NAME_MAX - suffix.length)}${suffix}`);
+  const first = name('.isowb-backup');
+  return exists(first) ? name(`.isowb-backup-${now}`) : first;
 }
 
 function alive(pid: number): boolean {
@@ -41,11 +65,12 @@ export interface SafeWriteOptions {
   signal?: AbortSignal;
 }
 
+/** Same file by device and inode (bigint: Windows file ids pass 2^53), else by path (case-insensitive on Windows). */
 function sameFile(a: string, b: string): boolean {
   try {
-    const sa = fs.statSync(a), sb = fs.statSync(b);
+    const sa = fs.statSync(a, { bigint: true }), sb = fs.statSync(b, { bigint: true });
     return sa.dev === sb.dev && sa.ino === sb.ino;
-  } catch { return path.resolve(a) === path.resolve(b); }
+  } catch { return sameHostPath(a, b); }
 }
 
 /**
@@ -72,8 +97,7 @@ export async function safeWrite(o: SafeWriteOptions, write: (temp: string) => Pr
     if (verify) await verify(temp);
     if (o.signal?.aborted) throw new CancelledError('cancelled');
     if (exists) {
-      backup = `${output}.isowb-backup`;
-      if (fs.existsSync(backup)) backup = `${output}.isowb-backup-${Date.now()}`;
+      backup = backupPathFor(output);
       fs.renameSync(output, backup);
     }
     fs.renameSync(temp, output);

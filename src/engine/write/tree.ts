@@ -8,6 +8,7 @@ import type { DataRange, EntryAttributes, EntryType, Extent } from '../types';
 import type { ChangeSet } from '../edit/changeSet';
 import { CancelledError, InvalidArgumentError } from '../errors';
 import { shortPath } from '../paths';
+import { linkTargetToImage } from '../hostPaths';
 
 export interface ZfInfo { algorithm: string; headerSizeDiv4: number; log2BlockSize: number; uncompressedSize: number }
 
@@ -141,7 +142,7 @@ export async function treeFromFolder(dir: string, signal?: AbortSignal): Promise
     let rdev: WNode['rdev'];
     if (s.isDirectory()) type = 'dir';
     else if (s.isFile()) { type = 'file'; data = { kind: 'file', path: host, size: s.size, id: s.nlink > 1 ? `${s.dev}:${s.ino}` : undefined }; }
-    else if (s.isSymbolicLink()) { type = 'symlink'; target = fs.readlinkSync(host); }
+    else if (s.isSymbolicLink()) { type = 'symlink'; target = linkTargetToImage(fs.readlinkSync(host)); }
     else if (s.isFIFO()) type = 'fifo';
     else if (s.isCharacterDevice() || s.isBlockDevice()) {
       type = s.isCharacterDevice() ? 'char' : 'block';

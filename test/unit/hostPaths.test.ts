@@ -1,0 +1,310 @@
+// Host paths and image paths (src/engine/hostPaths.ts, src/cli/paths.ts, the writer's temp and
+// backup names, the isowb: key of Windows images). Host-path rules take the path module as a
+// parameter: every table runs under path.win32 and path.posix, whatever machine runs the tests.
+// Image paths are POSIX on every host. The build tests at the end write real images on this host.
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { imagePathArg, splitSrcDest } from '../../src/cli/paths';
+import { UsageError } from '../../src/cli/errors';
+import {
+  cutUtf8, folderPathToImagePath, hostPathKey, imageFileBeside, imagePathUnder, linkTargetToImage, portableName, sameHostPath, withoutLongPathPrefix,
+} from '../../src/engine/hostPaths';
+import { DiscImage } from '../../src/engine/image';
+import { buildImage } from '../../src/engine/write/build';
+import { backupPathFor, cleanStaleTemps, isTempName, tempPathFor } from '../../src/engine/write/output';
+import { decodeKey, encodeKey, isUriString } from '../../src/provider/uri';
+
+type Flavour = 'win32' | 'posix';
+const FLAVOURS: Flavour[] = ['win32', 'posix'];
+/** A case: its value under each flavour (`same` for both). */
+type Per<T> = { win32: T; posix: T } | { same: T };
+const pick = <T>(c: Per<T>, f: Flavour): T => ('same' in c ? c.same : c[f]);
+
+describe('host paths (src/engine/hostPaths.ts) under path.win32 and path.posix', () => {
+  it('withoutLongPathPrefix drops \\\\?\\ and \\\\?\\UNC\\ on Windows only', () => {
+    const cases: Array<[string, Per<string>]> = [
+      ['\\\\?\\C:\\long\\x.iso', { win32: 'C:\\long\\x.iso', posix: '\\\\?\\C:\\long\\x.iso' }],
+      ['\\\\?\\UNC\\server\\share\\x.iso', { win32: '\\\\server\\share\\x.iso', posix: '\\\\?\\UNC\\server\\share\\x.iso' }],
+      ['//?/C:/x', { win32: 'C:/x', posix: '//?/C:/x' }],
+      ['C:\\x', { same: 'C:\\x' }],
+      ['\\\\server\\share\\x', { same: '\\\\server\\share\\x' }],
+      ['/home/me/x.iso', { same: '/home/me/x.iso' }],
+    ];
+    for (const f of FLAVOURS) for (const [p, want] of cases) assert.equal(withoutLongPathPrefix(p, path[f]), pick(want, f), `${f}: ${p}`);
+  });
+
+  it('sameHostPath: case, separators, trailing separators, ".." and the long-path prefix (Windows); exact case (POSIX)', () => {
+    const cases: Array<[string, string, Per<boolean>]> = [
+      ['C:\\Users\\Me\\x.iso', 'c:\\users\\me\\X.ISO', { win32: true, posix: false }],
+      ['C:/Users/me/x.iso', 'C:\\Users\\me\\x.iso', { win32: true, posix: false }], // mixed separators
+      ['C:\\a\\..\\b\\x.iso', 'C:\\b\\x.iso', { win32: true, posix: false }],
+      ['C:\\a\\', 'C:\\a', { win32: true, posix: false }],
+      ['\\\\?\\C:\\a\\x', 'C:\\a\\x', { win32: true, posix: false }],
+      ['\\\\server\\share\\x.iso', '\\\\SERVER\\Share\\x.iso', { win32: true, posix: false }],
+      ['\\\\?\\UNC\\server\\share\\x.iso', '\\\\server\\share\\x.iso', { win32: true, posix: false }],
+      ['C:\\a', 'D:\\a', { same: false }],
+      ['/home/Me/x.iso', '/home/me/x.iso', { win32: true, posix: false }],
+      ['/a/../b/', '/b', { same: true }],
+      ['/a/b\\c', '/a/b/c', { win32: true, posix: false }], // '\' is a name character on POSIX
+    ];
+    for (const f of FLAVOURS) {
+      for (const [a, b, want] of cases) {
+        assert.equal(sameHostPath(a, b, path[f]), pick(want, f), `${f}: ${a} vs ${b}`);
+        assert.equal(hostPathKey(a, path[f]) === hostPathKey(b, path[f]), pick(want, f));
+      }
+    }
+  });
+
+  it('imagePathUnder: a host path inside a folder as a POSIX image path, null outside', () => {
+    const cases: Array<[string, string, Per<string | null>]> = [
+      ['C:\\src', 'C:\\src\\boot\\x.iso', { win32: '/boot/x.iso', posix: null }],
+      ['C:\\src', 'c:\\SRC\\Boot\\x.iso', { win32: '/Boot/x.iso', posix: null }], // Windows: inside whatever the case
+      ['C:\\src', 'C:/src/a\\b', { win32: '/a/b', posix: null }],
+      ['C:\\src\\', 'C:\\src', { win32: '/', posix: null }],
+      ['C:\\src', 'C:\\src\\..foo.iso', { win32: '/..foo.iso', posix: null }], // two dots, inside
+      ['C:\\src', 'C:\\srcx\\y.iso', { same: null }],
+      ['C:\\src', 'C:\\x.iso', { same: null }],
+      ['C:\\src', 'D:\\src\\x.iso', { same: null }], // another drive: relative() answers an absolute path
+      ['\\\\server\\share\\src', '\\\\server\\share\\src\\a\\b.iso', { win32: '/a/b.iso', posix: null }],
+      ['C:\\src', '\\\\?\\C:\\src\\a\\b', { win32: '/a/b', posix: null }],
+      ['C:\\', 'C:\\x\\y.iso', { win32: '/x/y.iso', posix: null }], // a root ends with its separator
+      ['\\\\server\\share', '\\\\server\\share\\a.iso', { win32: '/a.iso', posix: null }],
+      ['\\\\server\\share\\src', '\\\\server\\other\\src\\a.iso', { same: null }],
+      ['/', '/x/y.iso', { same: '/x/y.iso' }],
+      ['/src', '/src/boot/x.iso', { same: '/boot/x.iso' }],
+      ['/src/', '/src', { same: '/' }],
+      ['/src', '/src/..foo.iso', { same: '/..foo.iso' }],
+      ['/src', '/src/a\\b', { win32: '/a/b', posix: '/a\\b' }], // POSIX: one name holding a backslash
+      ['/src', '/SRC/x', { win32: '/x', posix: null }],
+      ['/src', '/srcx/y', { same: null }],
+      ['/src', '/src/../etc/passwd', { same: null }],
+    ];
+    for (const f of FLAVOURS) for (const [root, p, want] of cases) assert.equal(imagePathUnder(root, p, path[f]), pick(want, f), `${f}: ${p} under ${root}`);
+  });
+
+  it('folderPathToImagePath: "\\" separates on Windows, is a name character on POSIX', () => {
+    const cases: Array<[string, Per<string>]> = [
+      ['boot\\isolinux\\isolinux.bin', { win32: '/boot/isolinux/isolinux.bin', posix: '/boot\\isolinux\\isolinux.bin' }],
+      ['boot/grub\\i386-pc\\eltorito.img', { win32: '/boot/grub/i386-pc/eltorito.img', posix: '/boot/grub\\i386-pc\\eltorito.img' }],
+      ['.\\boot\\.\\x', { win32: '/boot/x', posix: '/.\\boot\\.\\x' }],
+      ['/boot//x', { same: '/boot/x' }],
+      ['./boot/./x/', { same: '/boot/x' }],
+      ['efi.img', { same: '/efi.img' }],
+    ];
+    for (const f of FLAVOURS) for (const [p, want] of cases) assert.equal(folderPathToImagePath(p, path[f]), pick(want, f), `${f}: ${p}`);
+  });
+
+  it('linkTargetToImage: Windows link targets get "/" separators; POSIX targets are kept', () => {
+    const cases: Array<[string, Per<string>]> = [
+      ['..\\hello.txt', { win32: '../hello.txt', posix: '..\\hello.txt' }],
+      ['sub\\dir\\', { win32: 'sub/dir/', posix: 'sub\\dir\\' }],
+      ['\\\\?\\C:\\Users\\me\\x', { win32: 'C:/Users/me/x', posix: '\\\\?\\C:\\Users\\me\\x' }],
+      ['../a//b/', { same: '../a//b/' }],
+      ['/etc/shadow', { same: '/etc/shadow' }],
+    ];
+    for (const f of FLAVOURS) for (const [t, want] of cases) assert.equal(linkTargetToImage(t, path[f]), pick(want, f), `${f}: ${t}`);
+  });
+
+  it('imageFileBeside: <folder>.iso, or image.iso inside a root (drive, UNC share, /)', () => {
+    const cases: Array<[string, Per<string>]> = [
+      ['C:\\data\\disc', { win32: 'C:\\data\\disc.iso', posix: '' }],
+      ['C:\\data\\disc\\', { win32: 'C:\\data\\disc.iso', posix: '' }],
+      ['C:/data/disc/', { win32: 'C:\\data\\disc.iso', posix: '' }],
+      ['C:\\', { win32: 'C:\\image.iso', posix: '' }],
+      ['\\\\server\\share', { win32: '\\\\server\\share\\image.iso', posix: '' }],
+      ['\\\\server\\share\\dir\\', { win32: '\\\\server\\share\\dir.iso', posix: '' }],
+      ['/data/disc/', { win32: '\\data\\disc.iso', posix: '/data/disc.iso' }],
+      ['/', { win32: '\\image.iso', posix: '/image.iso' }],
+    ];
+    for (const f of FLAVOURS) {
+      for (const [dir, want] of cases) {
+        const w = pick(want, f);
+        if (w === '') continue; // a Windows path means nothing as a POSIX folder
+        assert.equal(imageFileBeside(dir, path[f]), w, `${f}: ${dir}`);
+      }
+    }
+  });
+
+  it('portableName and cutUtf8: file names every host can create, never a split character', () => {
+    assert.equal(portableName('a:b?c*d|e"f<g>h\\i/j.iso'), 'a_b_c_d_e_f_g_h_i_j.iso');
+    assert.equal(portableName('tab\there\u0000.iso'), 'tab_here_.iso');
+    assert.equal(portableName('CON'), '_CON');
+    assert.equal(portableName('nul.txt'), '_nul.txt');
+    assert.equal(portableName('com1.iso'), '_com1.iso');
+    assert.equal(portableName('console.iso'), 'console.iso');
+    assert.equal(portableName('disc. . '), 'disc');
+    assert.equal(portableName(''), 'image');
+    assert.equal(portableName('..'), 'image');
+    assert.equal(portableName('déjà vu ☃.iso'), 'déjà vu ☃.iso');
+    const long = portableName('é'.repeat(300) + '.iso');
+    assert.ok(Buffer.byteLength(long) <= 100 && /^é+$/.test(long), long);
+    assert.equal(cutUtf8('a😀b', 4), 'a');
+    assert.equal(cutUtf8('a😀b', 5), 'a😀');
+    assert.equal(cutUtf8('abc', 10), 'abc');
+  });
+});
+
+describe('command-line paths (src/cli/paths.ts)', () => {
+  it('SRC=DEST splits at the last "=" followed by "/" (else the last "="), for any host path', () => {
+    const ok: Array<[string, string, string]> = [
+      ['C:\\dir\\file=/boot/x', 'C:\\dir\\file', '/boot/x'],
+      ['C:\\a=b\\file.txt=/docs/a=b.txt', 'C:\\a=b\\file.txt', '/docs/a=b.txt'],
+      ['\\\\server\\share\\x.iso=/x.iso', '\\\\server\\share\\x.iso', '/x.iso'],
+      ['\\\\?\\C:\\long\\f=/f', '\\\\?\\C:\\long\\f', '/f'],
+      ['C:\\dir\\f=boot/x', 'C:\\dir\\f', '/boot/x'],
+      ['C:\\a=b\\f=boot/x', 'C:\\a=b\\f', '/boot/x'],
+      ['C:relative\\f=/f', 'C:relative\\f', '/f'],
+      ['/home/me/x=y=/x', '/home/me/x=y', '/x'],
+      ['/home/me/f=boot/x', '/home/me/f', '/boot/x'],
+      ['my folder/a b.txt=/with space/a b.txt', 'my folder/a b.txt', '/with space/a b.txt'],
+      ['dir=/', 'dir', '/'],
+      // The rule's limit, as documented: a relative DEST after a SRC holding "=/" splits at that "=/".
+      ['/data/x=/f=boot/x', '/data/x', '/f=boot/x'],
+    ];
+    for (const f of FLAVOURS) {
+      for (const [spec, src, dest] of ok) assert.deepEqual(splitSrcDest(spec, '--add', path[f]), { src, dest }, `${f}: ${spec}`);
+      for (const bad of ['=/x', 'a=', 'nothing', '=']) assert.throws(() => splitSrcDest(bad, '--add', path[f]), (e: unknown) => e instanceof UsageError && /--add wants SRC=DEST/.test((e as Error).message));
+    }
+  });
+
+  it('a "\\" in an image path is refused on Windows (surely a Windows path), a name character on POSIX', () => {
+    assert.throws(() => splitSrcDest('C:\\x\\f=\\boot\\f', '--add', path.win32), (e: unknown) => e instanceof UsageError && /paths inside an image are written with '\/'/.test((e as Error).message));
+    assert.deepEqual(splitSrcDest('C:\\x\\f=\\boot\\f', '--add', path.posix), { src: 'C:\\x\\f', dest: '/\\boot\\f' });
+    assert.throws(() => imagePathArg('new\\dir', '--mkdir', path.win32), UsageError);
+    assert.equal(imagePathArg('new\\dir', '--mkdir', path.posix), '/new\\dir');
+    for (const f of FLAVOURS) {
+      assert.equal(imagePathArg('boot/x', '--mkdir', path[f]), '/boot/x');
+      assert.equal(imagePathArg('/boot/x', '--mkdir', path[f]), '/boot/x');
+    }
+  });
+});
+
+describe('image URIs of Windows and POSIX images (src/provider/uri.ts)', () => {
+  it('isUriString: URIs are schemes of two or more letters; drive letters, UNC and POSIX paths with ":" are host paths', () => {
+    const cases: Array<[string, Per<boolean>]> = [
+      ['file:///c%3A/Users/me/x.iso', { same: true }],
+      ['file://server/share/x.iso', { same: true }],
+      ['isowb://mzxw6ytboi/inner.iso', { same: true }],
+      ['vscode-remote://ssh-remote%2Bbox/srv/x.iso', { same: true }],
+      ['C:\\Users\\me\\x.iso', { same: false }],
+      ['C:/Users/me/x.iso', { same: false }],
+      ['c:x.iso', { same: false }],
+      ['\\\\server\\share\\x.iso', { same: false }],
+      ['\\\\?\\C:\\long\\x.iso', { same: false }],
+      ['/home/me/a:b.iso', { same: false }],
+      ['a:b.iso', { same: false }],
+      ['images/x.iso', { same: false }],
+    ];
+    for (const f of FLAVOURS) for (const [s, want] of cases) assert.equal(isUriString(s, path[f]), pick(want, f), `${f}: ${s}`);
+  });
+
+  it('keys round-trip the file: URIs VS Code makes for Windows and POSIX image paths, and images inside them', () => {
+    // Uri.file(hostPath).toString() as VS Code formats it (src/vs/base/common/uri.ts): on Windows
+    // "\" becomes "/", the drive letter is lower-cased and its ":" escaped, a UNC server (and the
+    // "?" of a \\?\ path) is the authority; space, "#", "%", non-ASCII are percent-encoded. The
+    // host path comes back from that string through Uri.parse(…).fsPath, which is VS Code's.
+    const uris = [
+      'file:///c%3A/Users/me/My%20Images/debian%2312%20100%25.iso', // C:\Users\me\My Images\debian#12 100%.iso
+      'file://server/share/images/x.iso', // \\server\share\images\x.iso
+      'file://%3F/c%3A/very/long/x.iso', // \\?\C:\very\long\x.iso
+      'file:///d%3A/d%C3%A9j%C3%A0%20vu/%E2%98%83.iso', // D:\déjà vu\☃.iso
+      'file:///home/me/My%20Images/debian%2312%20100%25.iso',
+      'file:///home/me/C%3A%5Cnot-a-drive.iso', // a POSIX name holding "C:\"
+    ];
+    for (const image of uris) {
+      const key = encodeKey({ image });
+      assert.deepEqual(decodeKey(key), { image });
+      assert.deepEqual(decodeKey(key.toUpperCase()), { image }, 'VS Code compares authorities without case');
+      // An image inside that image, and one inside that: the outer isowb: URI is the inner key's URI.
+      const inner = `isowb://${key}/boot/inner%20%231.iso`;
+      const innerKey = encodeKey({ image: inner, session: 2 });
+      assert.deepEqual(decodeKey(innerKey), { image: inner, session: 2 });
+      const deeper = `isowb://${innerKey}/x.img`;
+      assert.deepEqual(decodeKey(encodeKey({ image: deeper })), { image: deeper });
+    }
+    assert.equal(new Set(uris.map(image => encodeKey({ image }))).size, uris.length, 'different images, different keys');
+  });
+});
+
+describe('the writer\'s temp and backup names (src/engine/write/output.ts)', () => {
+  let tmp = '';
+  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-hostpaths-')); });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('beside the output under either flavour, recognised as temp names, at most 255 bytes', () => {
+    const cases: Array<[Flavour, string, string]> = [
+      ['win32', 'C:\\Users\\me\\out.iso', 'C:\\Users\\me\\'],
+      ['win32', '\\\\server\\share\\out dir\\out.iso', '\\\\server\\share\\out dir\\'],
+      ['posix', '/home/me/out.iso', '/home/me/'],
+    ];
+    for (const [f, out, dir] of cases) {
+      const t = tempPathFor(out, path[f]);
+      assert.ok(t.startsWith(dir), `${f}: ${t}`);
+      const name = t.slice(dir.length);
+      assert.match(name, new RegExp(`^\\.out\\.iso\\.isowb-${process.pid}-[0-9a-f]{8}\\.tmp$`));
+      assert.ok(isTempName(name));
+      assert.equal(backupPathFor(out, () => false, path[f]), `${out}.isowb-backup`);
+      assert.equal(backupPathFor(out, (p) => p === `${out}.isowb-backup`, path[f], 1234), `${out}.isowb-backup-1234`);
+    }
+    const long = `${'é'.repeat(120)}.iso`; // 244 bytes: legal, but not with a suffix
+    for (const name of [path.basename(tempPathFor(path.join(tmp, long))), path.basename(backupPathFor(path.join(tmp, long))), path.basename(backupPathFor(path.join(tmp, long), () => true))]) {
+      assert.ok(Buffer.byteLength(name) <= 255, `${Buffer.byteLength(name)} bytes`);
+      assert.ok(!name.includes('\ufffd'));
+    }
+    assert.ok(isTempName(path.basename(tempPathFor(path.join(tmp, long)))));
+    assert.ok(!isTempName('out.iso') && !isTempName('.out.iso.isowb-backup'));
+  });
+
+  it('a temp name is a file this host can create, and a stale one is cleaned — long names and line breaks too', () => {
+    const long = path.join(tmp, `${'é'.repeat(120)}.iso`);
+    const names = [path.basename(tempPathFor(long)), '.line\nbreak.iso.isowb-999999999-0123abcd.tmp'];
+    fs.writeFileSync(path.join(tmp, names[0]), 'x'); // ENAMETOOLONG before the cut
+    // A dead writer's temp file (no such PID), with a line break in the name.
+    fs.writeFileSync(path.join(tmp, names[1]), 'x');
+    const removed = cleanStaleTemps(tmp);
+    assert.deepEqual(removed, [names[1]], 'only the dead writer\'s file (ours is alive)');
+    assert.ok(fs.existsSync(path.join(tmp, names[0])));
+  });
+});
+
+describe('isowb build: the output is never put into the image of its own folder', function () {
+  this.timeout(60_000);
+  let tmp = '';
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-hostpaths-build-'));
+    fs.mkdirSync(path.join(tmp, 'src', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'src', 'a.txt'), 'a\n');
+    fs.writeFileSync(path.join(tmp, 'src', 'sub', 'b.txt'), 'b\n');
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const names = async (iso: string): Promise<string[]> => {
+    const img = await DiscImage.openFile(iso);
+    try {
+      const out: string[] = [];
+      await img.walk(img.root, (n) => { if (n.path !== '/') out.push(n.path); return true; });
+      return out.sort();
+    } finally {
+      await img.close();
+    }
+  };
+
+  it('an output named "..x.iso" inside the folder is inside (not "..", outside)', async () => {
+    const out = path.join(tmp, 'src', '..x.iso');
+    fs.writeFileSync(out, 'the previous output');
+    await buildImage(path.join(tmp, 'src'), { output: out, volumeId: 'T', replaceOriginal: true });
+    assert.deepEqual(await names(out), ['/a.txt', '/sub', '/sub/b.txt']);
+  });
+
+  it('an output reached through a link to the folder, and stale temp files beside it, are left out', async () => {
+    fs.symlinkSync(path.join(tmp, 'src'), path.join(tmp, 'link'));
+    const out = path.join(tmp, 'link', 'sub', 'out.iso');
+    fs.writeFileSync(out, 'the previous output');
+    fs.writeFileSync(path.join(tmp, 'src', 'sub', '.other.iso.isowb-999999999-0123abcd.tmp'), 'a killed writer\'s temp file');
+    const r = await buildImage(path.join(tmp, 'src'), { output: out, volumeId: 'T', replaceOriginal: true });
+    assert.equal(r.output, out);
+    assert.deepEqual(await names(out), ['/a.txt', '/sub', '/sub/b.txt']);
+  });
+});
