@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { cutUtf8 } from './hostPaths';
 
 /** What a target file system does to names. */
 export interface HostProfile {
@@ -63,7 +64,7 @@ export const REASON_TEXT: Record<RenameReason, string> = {
 
 // Control characters are the point of this one.
 // eslint-disable-next-line no-control-regex
-const FORBIDDEN = /[<>:"|?*\\\u0001-\u001f]/g;
+const FORBIDDEN = /[<>:"|?*\\\u0000-\u001f]/g;
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
 
 /** %XX (UTF-8) of one character. */
@@ -83,9 +84,10 @@ function nameLength(name: string, p: HostProfile): number {
 
 /** `name` cut (at a character boundary) to at most `max` units of the profile. */
 function cutTo(name: string, max: number, p: HostProfile): string {
+  if (p.maxName.units === 'bytes') return cutUtf8(name, max);
   let out = '';
   for (const ch of name) {
-    if (nameLength(out + ch, p) > max) break;
+    if (out.length + ch.length > max) break;
     out += ch;
   }
   return out;
@@ -144,6 +146,17 @@ export function hostSafeName(name: string, p: HostProfile, isDir = false): { nam
     reasons.push('length');
   }
   return { name: out, reasons };
+}
+
+/**
+ * One file-name component of at most `maxBytes` UTF-8 bytes that every host can create, made of a
+ * name from elsewhere (a URI's last segment, for a temp copy): the Windows-safe form of the name
+ * ("/" as %2F too), or `fallback` when nothing usable is left. UTF-8 bytes bound every host:
+ * Linux and macOS count 255 bytes, Windows 255 UTF-16 units.
+ */
+export function portableName(name: string, maxBytes = 100, fallback = 'image'): string {
+  const s = hostSafeName(name.replace(/\//g, '%2F'), { ...HOST_PROFILES.windows, maxName: { units: 'bytes', max: maxBytes } }).name;
+  return s === '' ? fallback : s;
 }
 
 /** Case folding as case-insensitive file systems compare: per character, simple (1:1) mappings. */

@@ -104,20 +104,6 @@ export function cutUtf8(s: string, maxBytes: number): string {
   return s.slice(0, i);
 }
 
-/**
- * One file-name component of at most `maxBytes` UTF-8 bytes that every host can create, made of a
- * name from elsewhere (a URI's last segment): characters Windows refuses (`<>:"/\|?*`, controls)
- * become `_`, trailing dots and spaces (which Windows drops) go, a Windows device name (`CON`,
- * `nul.txt`, `COM1`) gets a `_` in front, and an empty result is `fallback`. UTF-8 bytes bound
- * every host: Linux and macOS count 255 bytes, Windows 255 UTF-16 units.
- */
-export function portableName(name: string, maxBytes = 100, fallback = 'image'): string {
-  // eslint-disable-next-line no-control-regex
-  let s = cutUtf8(name.replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, '_'), maxBytes - 1).replace(/[. ]+$/, '');
-  if (/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i.test(s)) s = `_${s}`;
-  return s === '' ? fallback : s;
-}
-
 /** A path beside folder `dir` named after it with `.iso` (`C:\data\disc` → `C:\data\disc.iso`); for a root (`C:\`, `\\server\share\`, `/`), `image.iso` inside it. */
 export function imageFileBeside(dir: string, pm: PathModule = nodePath): string {
   const r = pm.resolve(dir);

@@ -8,7 +8,7 @@ import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import { DiscImage } from '../engine/image';
 import { FileSource } from '../engine/io/fileSource';
-import { portableName } from '../engine/hostPaths';
+import { portableName } from '../engine/hostNames';
 import type { ByteSource } from '../engine/io/source';
 import type { Limits } from '../engine/limits';
 import type { Namespace } from '../engine/types';

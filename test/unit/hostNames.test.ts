@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FolderNames, HOST_PROFILES, hostSafeName, nameKey, platformProfile, probeHostProfile, type HostProfile } from '../../src/engine/hostNames';
+import { FolderNames, HOST_PROFILES, hostSafeName, nameKey, platformProfile, portableName, probeHostProfile, type HostProfile } from '../../src/engine/hostNames';
 
 const { linux, macos, macosCaseSensitive, windows } = HOST_PROFILES;
 const PROFILES: Array<[string, HostProfile]> = [['linux', linux], ['macos', macos], ['macos case-sensitive', macosCaseSensitive], ['windows', windows]];
@@ -65,6 +65,22 @@ describe('host names: one name at a time (hostSafeName)', () => {
     const pct = hostSafeName(':'.repeat(100), windows).name;
     assert.match(pct, /^(%3A)+~[0-9a-f]{8}$/);
     assert.ok(pct.length <= 255);
+  });
+});
+
+describe('host names: portableName (temp copies named after a URI)', () => {
+  it('a name every host can create, within its byte budget, never a split character', () => {
+    assert.equal(portableName('a:b?c*d|e"f<g>h\\i/j.iso'), 'a%3Ab%3Fc%2Ad%7Ce%22f%3Cg%3Eh%5Ci%2Fj.iso');
+    assert.equal(portableName('tab\there\u0000.iso'), 'tab%09here%00.iso');
+    assert.equal(portableName('CON'), 'CON_');
+    assert.equal(portableName('nul.txt'), 'nul_.txt');
+    assert.equal(portableName('console.iso'), 'console.iso');
+    assert.equal(portableName('disc. . '), 'disc%2E%20%2E%20');
+    assert.equal(portableName(''), 'image');
+    assert.equal(portableName('..'), '%2E%2E');
+    assert.equal(portableName('déjà vu ☃.iso'), 'déjà vu ☃.iso');
+    const long = portableName('é'.repeat(300) + '.iso');
+    assert.ok(Buffer.byteLength(long) <= 100 && /^é+~[0-9a-f]{8}\.iso$/.test(long), long);
   });
 });
 
