@@ -360,6 +360,23 @@ describe('hostile images', function () {
       } finally { fs.rmSync(dir, { recursive: true, force: true }); }
     });
   });
+  describe('a boot entry whose Load RBA is one block early (hdd-emul, byte 55336 patched 0x1c → 0x1b; found by npm run fuzz)', () => {
+    it('repack in both layouts writes and verifies (it was a TypeError: the entry\'s data was planned after allocation)', async () => {
+      const dir = tmpdir('boot-rba');
+      try {
+        const copy = await patchedCopy('hdd-emul', dir, 'early-rba.iso', [[55336, Buffer.from([0x1b])]]);
+        await withImageFile(copy, async img => {
+          assert.equal((await img.elTorito())!.entries[0].loadRba, 27);
+          for (const layout of ['preserve', 'compact'] as const) {
+            const out = path.join(dir, `${layout}.iso`);
+            const res = await repack(img, null, { output: out, layout, sourcePath: copy });
+            assert.deepEqual(res.verify?.problems, [], layout);
+            await withImageFile(out, async back => { assert.equal((await back.elTorito())!.entries.length, 1, layout); });
+          }
+        });
+      } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    });
+  });
   describe('a GPT entry of garbage beyond the disk (grub-mkrescue, entry 44 patched; found by npm run fuzz)', () => {
     it('a preserving repack leaves it out with a note and verifies (it failed: "GPT has 4 partitions, the original 5")', async () => {
       const dir = tmpdir('gpt-junk');

@@ -230,8 +230,12 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
     const size = job.boot.catalogBytes?.length ?? SECTOR;
     if (!preserve) catalogLba = alloc(size);
   }
-  // Hidden boot images (not in the tree).
-  for (const e of job.boot?.entries ?? []) if (e.hidden) entryFor(e.hidden);
+  // Boot images: hidden ones (not in the tree), and ones whose node the walk above did not reach
+  // (a damaged tree can leave the node a boot entry points at out of it: found by npm run fuzz).
+  for (const e of job.boot?.entries ?? []) {
+    const d = e.node ? dataOf(e.node) : e.hidden;
+    if (d) entryFor(d);
+  }
   // New file data.
   let bytesToWrite = 0;
   for (const p of planned.values()) {
