@@ -150,6 +150,7 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
       try {
         return await extract(lease.image, {
           paths, base, dest: where, signal: ac.signal, planTotal: true,
+          renameList: vscode.workspace.getConfiguration('isoWorkbench.extract').get<boolean>('renameList', true),
           onProgress: p => {
             const pct = p.totalBytes > 0 ? Math.min(100, (p.bytes / p.totalBytes) * 100) : 0;
             progress.report({
@@ -169,9 +170,15 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
     });
     const secs = (Date.now() - t0) / 1000;
     const summary = `Extracted ${result.files} files, ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} links` : ''} (${humanSize(result.bytes)}) to ${where} in ${secs.toFixed(1)} s`;
-    // Entries that could not be extracted (each named, with the reason, in a warning in the log).
-    const problems = result.failed > 0 ? `${result.failed} ${result.failed === 1 ? 'entry' : 'entries'} could not be extracted`
-      : result.warnings.length > 0 ? `${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}` : '';
+    // Entries renamed for the target's file system and entries that could not be extracted (each
+    // named, with the reason, in a warning in the log; the renames also in the rename list).
+    const renamed = result.renamed.length;
+    const others = result.warnings.length - renamed;
+    const problems = [
+      renamed > 0 ? `${renamed} ${renamed === 1 ? 'entry' : 'entries'} renamed for this file system (${result.hostProfile})${result.renameList ? `, listed in ${nodePath.basename(result.renameList)}` : ''}` : '',
+      result.failed > 0 ? `${result.failed} ${result.failed === 1 ? 'entry' : 'entries'} could not be extracted`
+        : others > 0 ? `${others} warning${others === 1 ? '' : 's'}` : '',
+    ].filter(Boolean).join('; ');
     ctx.log.info(summary + (problems ? `; ${problems} (see the warnings above)` : ''));
     if (!opts.quiet) {
       const buttons = problems ? ['Show Log', 'Open Folder in New Window'] : ['Open Folder in New Window'];

@@ -10,11 +10,11 @@
 // summary. FUSE is what CI can mount as root (its kernel has no vfat module and ext4 without
 // CONFIG_UNICODE, so no casefold); without /dev/fuse these tests say so and are skipped.
 import { strict as assert } from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fixture } from '../fixtures/build';
 import { CLI, isowb, ourLs, readRenameList, renamedPath, tmpDir, type OurEntry } from './helpers';
+import { mountFuse, type FuseMount as Mount } from '../util/fuseMount';
 
 /** Regular files under `dir` (relative, "/"-separated, leading "/"), the rename list left out. */
 function filesUnder(dir: string, rel = ''): string[] {
@@ -26,31 +26,6 @@ function filesUnder(dir: string, rel = ''): string[] {
     else if (st.isFile() && r !== '/.isowb-renames.txt') out.push(r);
   }
   return out;
-}
-
-interface Mount { dir: string; unmount: () => void }
-
-/** Mounts a fresh NTFS or FAT image through FUSE; null (with the reason) when this machine cannot. */
-function mountFuse(kind: 'ntfs' | 'fat', base: string): Mount | string {
-  if (!fs.existsSync('/dev/fuse')) return 'no /dev/fuse on this machine';
-  if (process.getuid?.() !== 0) return 'FUSE mounts here need root';
-  const img = path.join(base, `${kind}.img`);
-  const dir = path.join(base, `${kind}-mnt`);
-  fs.mkdirSync(dir);
-  fs.writeFileSync(img, '');
-  fs.truncateSync(img, 64 * 1024 * 1024);
-  try {
-    if (kind === 'ntfs') {
-      execFileSync('mkntfs', ['-q', '-F', '-f', img], { stdio: 'ignore' });
-      execFileSync('lowntfs-3g', ['-o', 'ignore_case,windows_names', img, dir], { stdio: 'pipe' });
-    } else {
-      execFileSync('mkfs.fat', [img], { stdio: 'ignore' });
-      execFileSync('fusefat', ['-o', 'rw+', img, dir], { stdio: 'pipe' });
-    }
-  } catch (e) {
-    return `mounting ${kind} through FUSE failed: ${(e as Error).message.split('\n')[0]}`;
-  }
-  return { dir, unmount: () => { try { execFileSync('umount', [dir], { stdio: 'ignore' }); } catch { execFileSync('fusermount', ['-u', '-z', dir], { stdio: 'ignore' }); } } };
 }
 
 describe('isowb extract onto case-insensitive and Windows-rule file systems', function () {
