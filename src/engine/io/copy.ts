@@ -65,12 +65,16 @@ export interface CopyOptions {
  * Size of each read and write of the streaming copy. Small on purpose: a 128 KiB buffer stays in
  * the CPU cache between the read and the write, and synchronous calls cost no thread-pool round
  * trip. Measured on a 2-core VM (docs/benchmarks.md, "Copying an image"): buffers of 2 MiB and
- * more took 3–8× the kernel time, and the next read in flight on the thread pool (8 MiB or 128 KiB
- * buffers) cost more than it overlapped.
+ * more took 2.5–8× the kernel time, and the next read in flight on the thread pool (two buffers
+ * of 128 KiB to 8 MiB) cost more than it overlapped.
  */
 export const COPY_CHUNK = 128 * 1024;
-/** The copy gives the event loop a turn (cancel, progress, other work) after this many bytes. */
+/**
+ * The copy gives the event loop a turn (cancel, progress, other work) after this many bytes or
+ * milliseconds, whichever comes first (slow media: a few MiB can take a while).
+ */
 const YIELD_STEP = 4 << 20;
+const YIELD_MS = 20;
 /** Progress is reported after at least this many more bytes. */
 export const PROGRESS_STEP = 16 << 20;
 
@@ -106,7 +110,7 @@ export async function cloneOrCopy(src: string, dst: string, o: CopyOptions): Pro
 
 /**
  * Copies the first `o.size` bytes of `src` to a new file `dst` in 128 KiB synchronous reads and
- * writes, giving the event loop a turn every 4 MiB; all-zero 64 KiB blocks are left as holes and
+ * writes, giving the event loop a turn every 4 MiB or 20 ms; all-zero 64 KiB blocks are left as holes and
  * the file is ftruncated to the size. A source that ends early fails the copy
  * (InvalidArgumentError); a cancel throws CancelledError; a full disk is an InvalidArgumentError.
  * The destination is left as it is on a failure (the caller removes it).
@@ -122,6 +126,7 @@ export async function sparseCopy(src: string, dst: string, o: CopyOptions): Prom
     const buf = alignedBuffer(Math.min(COPY_CHUNK, size));
     let pos = 0;
     let yielded = 0;
+    let yieldedAt = performance.now();
     let reported = 0;
     while (pos < size) {
       const want = Math.min(buf.length, size - pos);
@@ -133,9 +138,10 @@ export async function sparseCopy(src: string, dst: string, o: CopyOptions): Prom
       }
       writeSparseSync(output, buf.subarray(0, got), pos);
       pos += got;
-      if (pos - yielded >= YIELD_STEP || pos === size) {
+      if (pos - yielded >= YIELD_STEP || pos === size || performance.now() - yieldedAt >= YIELD_MS) {
         yielded = pos;
         await new Promise((resolve) => setImmediate(resolve));
+        yieldedAt = performance.now();
         if (signal?.aborted) throw cancelled();
       }
       if (onProgress && (pos - reported >= PROGRESS_STEP || pos === size)) { reported = pos; onProgress(pos); }
@@ -155,11 +161,11 @@ declare const WebAssembly: { Memory: new (d: { initial: number }) => { buffer: A
 
 /**
  * A buffer that starts on a page boundary. The kernel's copy between the page cache and a
- * process's buffer took 2–3× as long when the buffer was not 64-byte aligned (measured on an AMD
+ * process's buffer took 2–4× as long when the buffer was not 64-byte aligned (measured on an AMD
  * EPYC VM, `_copy_to_iter` in perf), and `Buffer.allocUnsafe` gives whatever malloc returns
- * (16-byte aligned, so the copy's speed changed from run to run). V8 allocates a WebAssembly memory in whole pages; where none can be made
- * (no WebAssembly in the runtime, e.g. node --jitless; no address space for it), an ordinary
- * buffer does the same job more slowly.
+ * (16-byte aligned, at any offset in a cache line). V8 allocates a WebAssembly memory in whole
+ * pages; where none can be made (no WebAssembly in the runtime, e.g. node --jitless; no address
+ * space for it), an ordinary buffer does the same job more slowly.
  */
 function alignedBuffer(n: number): Buffer {
   try {
