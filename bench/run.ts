@@ -3,13 +3,20 @@
 //   node out/bench/run.js [--runs N] [--only small|large] [--keep] [--peers-only] [--write-docs]
 //                         [--ops list,extract,cat] [--tools isowb,xorriso,...] [--timeout SECONDS]
 //                         [--extract-dir DIR] [--isowb PATH/TO/isowb.js] [--no-sector]
-//                         [--write-only | --no-write]
+//                         [--write-only | --no-write] [--copy-only | --no-copy] [--copy-mib N]
+//                         [--copy-dirs DIR,DIR] [--copy-kinds real,sparse,zeros]
 //
 // Also measures the writer (bench/write.ts): repacking the large image with one file replaced
 // (isowb repack vs xorriso -boot_image any replay vs cp) and building an image from the small
 // image's 100,000-file source tree (isowb build vs genisoimage vs xorriso -as mkisofs).
 // --write-only runs just that (with --write-docs: only its section of docs/benchmarks.md is
 // rewritten); --no-write skips it. --only large keeps the repack, --only small the build.
+//
+// Also measures the whole-file copy of the preserving repack (bench/copy.ts): the engine's copy
+// (src/engine/io/copy.ts) against `cp --reflink=auto` and `cp --sparse=always` on a real
+// (random), a sparse and a half-zeros file of --copy-mib MiB (default 1536) in each of
+// --copy-dirs (default: the OS temp folder and /dev/shm), with `node -e 0` beside them.
+// --copy-only runs just that (with --write-docs: only its section); --no-copy skips it.
 //
 // Also measures the sector editor in a real VS Code (code-server + Chromium, installed by
 // scripts/setup.sh) on the large image: open → first painted bytes, jump to the last sector,
@@ -27,6 +34,7 @@ import { evictFromCache, median, RunResult, runMeasured, StdoutMode, TIME_BIN } 
 import { isowbTool, Op, peerTools, Tool } from './tools';
 import { sha256File, Verdict, verifyCat, verifyExtraction, verifyListing } from './verify';
 import { runWriteBench, WriteGroup, writeConsoleTable, writeWriteDocs } from './write';
+import { copyConsoleTable, CopyKind, runCopyBench, writeCopyDocs } from './copy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CACHE = path.join(ROOT, 'bench', 'cache');
@@ -53,10 +61,17 @@ interface Options {
   /** The writer benchmark (repack and build). */
   write: boolean;
   writeOnly: boolean;
+  /** The copy benchmark (bench/copy.ts). */
+  copy: boolean;
+  copyOnly: boolean;
+  copyMib: number;
+  copyDirs: string[];
+  copyKinds?: CopyKind[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900, isowb: DIST, sector: true, sectorOnly: false, write: true, writeOnly: false };
+  const o: Options = { runs: 3, keep: false, peersOnly: false, writeDocs: false, ops: ['list', 'extract', 'cat'], timeoutS: 900, isowb: DIST, sector: true, sectorOnly: false, write: true, writeOnly: false,
+    copy: true, copyOnly: false, copyMib: 1536, copyDirs: [os.tmpdir(), ...(fs.existsSync('/dev/shm') ? ['/dev/shm'] : [])] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -81,6 +96,15 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--sector-only') o.sectorOnly = true;
     else if (a === '--write-only') o.writeOnly = true;
     else if (a === '--no-write') o.write = false;
+    else if (a === '--copy-only') o.copyOnly = true;
+    else if (a === '--no-copy') o.copy = false;
+    else if (a === '--copy-mib') o.copyMib = Math.max(1, parseInt(val(), 10));
+    else if (a === '--copy-dirs') o.copyDirs = val().split(',').map((d) => path.resolve(d));
+    else if (a === '--copy-kinds') {
+      const ks = val().split(',');
+      if (!ks.every((k) => k === 'real' || k === 'sparse' || k === 'zeros')) throw new Error('--copy-kinds takes real, sparse, zeros');
+      o.copyKinds = ks as CopyKind[];
+    }
     else if (a === '--help' || a === '-h') {
       // The leading comment of bench/run.ts (__filename is the compiled .js, which starts with helpers).
       const src = path.join(ROOT, 'bench', 'run.ts');
@@ -90,6 +114,7 @@ function parseArgs(argv: string[]): Options {
     } else throw new Error(`unknown option ${a}`);
   }
   if (o.writeOnly && !o.write) throw new Error('--write-only and --no-write exclude each other');
+  if (o.copyOnly && !o.copy) throw new Error('--copy-only and --no-copy exclude each other');
   return o;
 }
 
@@ -433,6 +458,18 @@ async function main(): Promise<void> {
   fs.mkdirSync(WORK, { recursive: true });
   gitAtStart = gitState();
 
+  const copyBench = async (): Promise<void> => {
+    const rep = await runCopyBench({
+      runs: opts.runs, timeoutS: opts.timeoutS, mib: opts.copyMib, dirs: opts.copyDirs, kinds: opts.copyKinds,
+      driver: path.join(__dirname, 'copyOne.js'),
+    });
+    console.log(copyConsoleTable(rep));
+    if (opts.writeDocs) writeCopyDocs(DOCS, rep, gitAtStart);
+  };
+  if (opts.copyOnly) {
+    await copyBench();
+    return;
+  }
   let tools = peerTools();
   if (!opts.peersOnly) {
     const ours = isowbTool(opts.isowb);
@@ -499,6 +536,7 @@ async function main(): Promise<void> {
   }
   if (opts.writeDocs) writeDocs(reports, tools, opts, sector);
   if (opts.write) await writeBench();
+  if (opts.copy) await copyBench();
   if (!opts.keep) fs.rmSync(WORK, { recursive: true, force: true });
 }
 

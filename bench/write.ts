@@ -2,8 +2,8 @@
 // side with xorriso and a plain `cp`, and build an image from the 100,000-file source tree, side by
 // side with genisoimage and `xorriso -as mkisofs`.
 //
-// Outputs go to bench/cache/work/write-out/ (the cache's filesystem: preserving repacks copy with
-// the kernel's copy there) and are verified, then deleted, after every run. The page cache cannot be
+// Outputs go to bench/cache/work/write-out/ (the cache's filesystem: a preserving repack's copy
+// clones there where the file system can) and are verified, then deleted, after every run. The page cache cannot be
 // dropped without root, so every run is warm (inputs read once before the first run).
 //
 // Timing: `exit s` is the command's wall time; `durable s` adds an fsync of the output afterwards
@@ -17,6 +17,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { ensureLarge, ensureSmallTree, freeBytes, Manifest, removeSmallTree } from './generate';
 import { median, RunResult, runMeasured } from './measure';
+import { fmt, fsTypeOf, machineLine, mdTable, mdTargets, putDocSection, ratio } from './report';
 
 export type WriteGroup = 'repack' | 'build';
 
@@ -442,8 +443,8 @@ export async function runWriteBench(opts: WriteBenchOptions): Promise<WriteRepor
         `${(st.blocks * 512 / 1e9).toFixed(2)} GB allocated (it is sparse, so \`cp\` copies only that), ${what}`,
     }, repackTools, img, exp, st.size + GiB, outDir, opts);
 
-    // Real installer images are neither sparse nor mostly zeros (which `cp --sparse=always`, the
-    // preserving repack's copy, would skip): the same repack of a copy whose file data is random.
+    // Real installer images are neither sparse nor mostly zeros (which the preserving repack's copy
+    // leaves as holes): the same repack of a copy whose file data is random.
     const dense = path.join(inDir, 'large-dense.iso');
     const needDense = 2 * st.size + GiB;
     if (freeBytes(inDir) < needDense) {
@@ -488,11 +489,6 @@ export async function runWriteBench(opts: WriteBenchOptions): Promise<WriteRepor
   return report;
 }
 
-function fsTypeOf(dir: string): string {
-  const r = spawnSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', dir], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : '?';
-}
-
 // ---------------------------------------------------------------- reporting
 
 const durable = (w: WriteRun) => w.r.wallSeconds + w.syncSeconds;
@@ -508,14 +504,6 @@ function peakMB(c: WriteCell): number | undefined {
 
 function find(rep: WriteReport, set: SetId, id: string): WriteCell | undefined {
   return rep.cells.find((c) => c.set === set && c.tool.id === id);
-}
-
-function ratio(a: number | undefined, b: number | undefined): string {
-  return a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}×` : '—';
-}
-
-function fmt(x: number | undefined): string {
-  return x === undefined ? '—' : x.toFixed(x < 1 ? 3 : 2);
 }
 
 /** Reference rows each group's ratios are taken against. */
@@ -591,8 +579,7 @@ export function writeMarkdown(rep: WriteReport, gitState: string): string {
   for (const set of rep.sets) {
     const head = headOf(set.group);
     tables.push(`#### ${set.title}`, '', `${set.description[0].toUpperCase()}${set.description.slice(1)}.`, '',
-      `| ${head.join(' | ')} |`, `|${head.map((_, i) => (i >= 1 && i < head.length - 1 ? '---:' : '---')).join('|')}|`,
-      ...rowsOf(rep, set).map((r) => `| ${r.join(' | ')} |`), '');
+      ...mdTable(head, rowsOf(rep, set)), '');
   }
   const seen = new Set<string>();
   const cmds = rep.cells.filter((c) => {
@@ -603,15 +590,14 @@ export function writeMarkdown(rep: WriteReport, gitState: string): string {
   return [
     '### Results', '',
     `- date: ${new Date().toISOString()}`,
-    `- machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${os.release()}; outputs on ${rep.fsType}`,
+    `${machineLine()}; outputs on ${rep.fsType}`,
     `- node ${process.version}`,
     ...Object.entries(rep.versions).map(([id, v]) => `- ${v.startsWith(id) ? v : `${id}: ${v}`}${id === 'isowb' ? ` (${gitState})` : ''}`),
     `- ${rep.runs} runs per row, median shown; warm page cache (inputs read once before the first run)`,
     `- 1-minute load average ${rep.load[0].toFixed(1)} at the start, ${rep.load[1].toFixed(1)} at the end`,
     '',
     ...tables,
-    ...(t.length ? ['| ISO Workbench target | result |', '|---|---|', ...t.map(([k, v]) => `| ${k} | ${v} |`), ''] : []),
-    ...rep.skipped.map((s) => `Skipped: ${s}\n`),
+    ...mdTargets(t, rep.skipped),
     '#### Commands', '',
     '| operation | row | command |', '|---|---|---|', ...cmds,
   ].join('\n');
@@ -622,16 +608,5 @@ const END = '<!-- bench:write:end -->';
 
 /** Puts the writer tables into `docs` between their markers (adding a section when there are none). */
 export function writeWriteDocs(docs: string, rep: WriteReport, gitState: string): void {
-  const body = [START, writeMarkdown(rep, gitState), END].join('\n');
-  const old = fs.existsSync(docs) ? fs.readFileSync(docs, 'utf8') : '# Benchmarks\n';
-  const i = old.indexOf('<!-- bench:write:start');
-  let text: string;
-  if (i >= 0) text = old.slice(0, i) + body + old.slice(old.indexOf(END) + END.length);
-  else {
-    const section = `${body}\n\n`;
-    const j = old.indexOf('## Sector editor');
-    text = j >= 0 ? old.slice(0, j) + section + old.slice(j) : `${old.trimEnd()}\n\n${section}`;
-  }
-  fs.writeFileSync(docs, text);
-  log(`wrote ${path.relative(process.cwd(), docs)} (writer section)`);
+  putDocSection(docs, START, END, writeMarkdown(rep, gitState), '', 'writer');
 }

@@ -24,6 +24,7 @@ import { CancelledError, CorruptImageError, InvalidArgumentError, IsoError, Unsa
 import type { DiscImage, FileNode } from './image';
 import { FolderNames, HOST_PROFILES, hostSafeName, namesCanClash, platformProfile, probeHostProfile, REASON_TEXT, type HostProfile, type PlacedName, type RenameReason } from './hostNames';
 import { termText } from './util/escape';
+import { writeSparse } from './io/copy';
 
 export interface ExtractProgress {
   files: number;
@@ -97,34 +98,7 @@ export interface ExtractResult {
 }
 
 const CHUNK = 4 * 1024 * 1024;
-const fsWrite = promisify(fs.write);
-const HOLE = 64 * 1024;
-const ZEROS = Buffer.alloc(HOLE);
 const fsFtruncate = promisify(fs.ftruncate);
-
-/**
- * Writes `b` at `position`, leaving all-zero 64 KiB blocks unwritten so they become holes (like
- * `cp --sparse=auto` and bsdtar): large images often carry mostly-empty files, and writing
- * gigabytes of zeros costs time and disk. The caller ftruncates to the final length.
- */
-async function writeSparse(fd: number, b: Uint8Array, position: number): Promise<void> {
-  let i = 0;
-  while (i < b.length) {
-    const end = Math.min(b.length, i + HOLE);
-    if (end - i === HOLE && Buffer.compare(b.subarray(i, end), ZEROS) === 0) { i = end; continue; }
-    // Extend the run over following non-zero blocks, then write it in one call.
-    let runEnd = end;
-    while (runEnd < b.length) {
-      const next = Math.min(b.length, runEnd + HOLE);
-      if (next - runEnd === HOLE && Buffer.compare(b.subarray(runEnd, next), ZEROS) === 0) break;
-      runEnd = next;
-    }
-    let off = i;
-    while (off < runEnd) off += (await fsWrite(fd, b, off, runEnd - off, position + off)).bytesWritten;
-    i = runEnd;
-  }
-}
-
 
 /** The target said an entry this run wrote already holds the name: the later entry needs another one. */
 class NameClash extends Error {}

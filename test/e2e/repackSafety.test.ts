@@ -1,7 +1,10 @@
 // Safe output under failure: a full disk (a small tmpfs), a kill mid-write, a cancel (Ctrl+C and an
 // AbortSignal), replacing the original — the original stays byte-identical and no temp file
 // remains (a temp left by a killed process is removed by the next write into that folder).
-// Fixture: `xorriso -as mkisofs -R -J -o big.iso tree/` over 3 × 64 MiB of pseudo-random data.
+// The preserving layout's copy of the source runs in Node (src/engine/io/copy.ts): tested with no
+// `cp` on PATH, cancelled in its copy phase, and keeping an image's all-zero blocks as holes.
+// Fixtures: `xorriso -as mkisofs -R -J -o big.iso tree/` over 3 × 64 MiB of pseudo-random data;
+// zeros.iso the same over 4 MiB of pseudo-random data and a 256 MiB file of zeros.
 import { strict as assert } from 'assert';
 import { spawn, spawnSync, execFileSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -11,6 +14,7 @@ import * as path from 'path';
 import { DiscImage } from '../../src/engine/image';
 import { repack } from '../../src/engine/write/repack';
 import { CancelledError } from '../../src/engine/errors';
+import { cloneOrCopy } from '../../src/engine/io/copy';
 import { xorrisoLsdl } from '../peers/xorriso';
 import { prng } from '../util/prng';
 import { CLI } from './helpers';
@@ -20,22 +24,66 @@ after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 function sha(file: string): string { return createHash('sha256').update(fs.readFileSync(file)).digest('hex'); }
 const temps = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.includes('.isowb-'));
+const allocated = (file: string): number => fs.statSync(file).blocks * 512;
+const MiB = 1 << 20;
+
+/** The sha256 of every file of an image, as `xorriso -osirrox on -extract / DIR` gives them. */
+function xorrisoFileHashes(image: string): Map<string, string> {
+  const dir = fs.mkdtempSync(path.join(TMP, 'x-'));
+  try {
+    execFileSync('xorriso', ['-osirrox', 'on', '-indev', image, '-extract', '/', dir], { stdio: 'ignore' });
+    const out = new Map<string, string>();
+    const walk = (rel: string): void => {
+      for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+        const p = `${rel}/${e.name}`;
+        if (e.isDirectory()) walk(p);
+        else out.set(p, sha(path.join(dir, p)));
+      }
+    };
+    walk('');
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An environment whose PATH holds no `cp` (one empty folder); node itself is run by its path. */
+function withoutCp(): NodeJS.ProcessEnv {
+  const env = { ...process.env, PATH: fs.mkdtempSync(path.join(TMP, 'no-cp-')) };
+  const probe = spawnSync('cp', ['--version'], { env });
+  assert.equal((probe.error as NodeJS.ErrnoException | undefined)?.code, 'ENOENT', 'cp cannot be found on this PATH');
+  return env;
+}
 
 let big = '';
+let zeros = '';
+/** The files of zeros.iso's tree: name → sha256. */
+const zerosTree = new Map<string, string>();
 before(function () {
   this.timeout(120_000);
   const tree = path.join(TMP, 'tree');
   fs.mkdirSync(tree);
   const rnd = prng(42);
-  for (let i = 0; i < 3; i++) {
-    const b = Buffer.alloc(64 << 20);
+  const noise = (n: number): Buffer => {
+    const b = Buffer.alloc(n);
     for (let j = 0; j < b.length; j += 4) b.writeUInt32LE(rnd() >>> 0, j);
-    fs.writeFileSync(path.join(tree, `data${i}.bin`), b);
-  }
+    return b;
+  };
+  for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(tree, `data${i}.bin`), noise(64 << 20));
   fs.writeFileSync(path.join(tree, 'readme.txt'), 'safety fixture\n');
   big = path.join(TMP, 'big.iso');
   execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-J', '-o', big, tree], { stdio: 'ignore' });
   fs.rmSync(tree, { recursive: true });
+  // xorriso writes the zeros (the image is fully allocated), unlike a sparse copy.
+  const ztree = path.join(TMP, 'ztree');
+  fs.mkdirSync(ztree);
+  fs.writeFileSync(path.join(ztree, 'data.bin'), noise(4 << 20));
+  fs.writeFileSync(path.join(ztree, 'zeros.bin'), '');
+  fs.truncateSync(path.join(ztree, 'zeros.bin'), 256 << 20);
+  for (const n of fs.readdirSync(ztree)) zerosTree.set(`/${n}`, sha(path.join(ztree, n)));
+  zeros = path.join(TMP, 'zeros.iso');
+  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-J', '-o', zeros, ztree], { stdio: 'ignore' });
+  fs.rmSync(ztree, { recursive: true });
 });
 
 describe('repack output safety', function () {
@@ -118,6 +166,83 @@ describe('repack output safety', function () {
     }
   });
 
+  it('preserve layout with no cp on PATH: the image is copied in Node, verified, every file read back by xorriso', async () => {
+    const before = sha(big);
+    const out = path.join(TMP, 'no-cp.iso');
+    const note = path.join(TMP, 'no-cp-note.txt');
+    fs.writeFileSync(note, 'added without cp\n');
+    const r = await runCli(['repack', big, '-o', out, '--layout', 'preserve', '--add', `${note}=/note.txt`], withoutCp());
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\(preserve layout; 19\d\.\d MiB copied/);
+    assert.match(r.stdout, /^verified: /m);
+    assert.equal(sha(big), before, 'the source is byte-identical');
+    assert.deepEqual(temps(TMP), []);
+    const want = xorrisoFileHashes(big);
+    want.set('/note.txt', sha(note));
+    assert.deepEqual(xorrisoFileHashes(out), want);
+    fs.rmSync(out);
+  });
+
+  it('the copy phase with no cp on PATH: progress up to the image size; an AbortSignal from its progress cancels it, nothing left, the source untouched', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = withoutCp().PATH;
+    try {
+      const before = sha(big);
+      const size = fs.statSync(big).size;
+      const copying = (events: Array<{ phase: string; done: number; total: number }>) => events.filter((p) => p.phase === 'copying the image');
+      // Finished: the copy's progress rises to the image's size.
+      const img = await DiscImage.openFile(big);
+      const events: Array<{ phase: string; done: number; total: number }> = [];
+      try {
+        await repack(img, null, { output: path.join(TMP, 'progress.iso'), layout: 'preserve', onProgress: (p) => events.push({ ...p }) });
+      } finally { await img.close(); }
+      const c = copying(events);
+      assert.ok(c.length >= 10, `${c.length} progress reports while copying`);
+      assert.ok(c.every((p) => p.total === size));
+      for (let i = 1; i < c.length; i++) assert.ok(c[i].done > c[i - 1].done, 'progress rises');
+      assert.deepEqual([c[0].done, c[c.length - 1].done], [0, size]);
+      fs.rmSync(path.join(TMP, 'progress.iso'));
+      // Cancelled from inside the copy: the signal is aborted at its first report past 0.
+      const img2 = await DiscImage.openFile(big);
+      const ac = new AbortController();
+      const seen: Array<{ phase: string; done: number; total: number }> = [];
+      try {
+        await assert.rejects(repack(img2, null, {
+          output: path.join(TMP, 'cancelled-copy.iso'), layout: 'preserve', signal: ac.signal,
+          onProgress: (p) => { seen.push({ ...p }); if (p.phase === 'copying the image' && p.done > 0) ac.abort(); },
+        }), (e: unknown) => e instanceof CancelledError);
+      } finally { await img2.close(); }
+      const last = seen[seen.length - 1];
+      assert.equal(last.phase, 'copying the image', 'nothing after the copy ran');
+      assert.ok(last.done > 0 && last.done < size, `cancelled at ${last.done} of ${size} bytes`);
+      assert.deepEqual(temps(TMP), [], 'no temp file');
+      assert.ok(!fs.existsSync(path.join(TMP, 'cancelled-copy.iso')));
+      assert.equal(sha(big), before, 'the source is byte-identical');
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  it('holes kept: an image with 256 MiB of written zeros is copied with those blocks left as holes, byte for byte; its preserving repack too', async () => {
+    const size = fs.statSync(zeros).size;
+    assert.ok(allocated(zeros) >= 256 * MiB, `the source is fully allocated (${allocated(zeros)} of ${size} bytes)`);
+    // The copy alone: the same bytes, a fraction of the blocks.
+    const copy = path.join(TMP, 'zeros-copy.iso');
+    await cloneOrCopy(zeros, copy, { size });
+    assert.equal(sha(copy), sha(zeros));
+    assert.ok(allocated(copy) < 16 * MiB, `${allocated(copy)} bytes allocated for ${size}`);
+    fs.rmSync(copy);
+    // The CLI's preserving repack, with no cp on PATH: the output is as sparse, and reads back right.
+    const out = path.join(TMP, 'zeros-repacked.iso');
+    const r = await runCli(['repack', zeros, '-o', out, '--layout', 'preserve'], withoutCp());
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^verified: /m);
+    assert.ok(fs.statSync(out).size >= 260 * MiB);
+    assert.ok(allocated(out) < 16 * MiB, `${allocated(out)} bytes allocated for ${fs.statSync(out).size}`);
+    assert.deepEqual(xorrisoFileHashes(out), zerosTree);
+    fs.rmSync(out);
+  });
+
   it('replacing the original keeps it until the new image is verified, then swaps; refuses without asking', async () => {
     const img = path.join(TMP, 'replace-me.iso');
     fs.copyFileSync(big, img);
@@ -137,9 +262,9 @@ describe('repack output safety', function () {
   });
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });

@@ -68,7 +68,7 @@ export interface WriteResult {
   layout: Layout;
   /** Bytes of the output file. */
   size: number;
-  /** Bytes copied unchanged from the source with the kernel's copy (preserve layout). */
+  /** Bytes copied unchanged from the source (preserve layout: cloned, or copied with holes kept). */
   bytesCopied: number;
   /** Bytes written by us (metadata, new and changed data). */
   bytesWritten: number;

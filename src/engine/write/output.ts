@@ -3,10 +3,9 @@
 // killed process (its PID no longer runs) is removed by the next write into that folder. When the
 // target exists (replacing the original image), it is first renamed to a backup that is restored
 // if anything after that fails, and deleted once the new file is in place (unless kept).
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CancelledError, InvalidArgumentError, IsoError, InternalError } from '../errors';
+import { CancelledError, InvalidArgumentError } from '../errors';
 import { cutUtf8, sameHostPath, type PathModule } from '../hostPaths';
 
 // The `s` flag: a name may hold a line break on POSIX hosts, and such a temp file is ours too.
@@ -123,39 +122,4 @@ async function fsyncPath(p: string): Promise<void> {
     // Directories cannot be fsynced on every platform/filesystem; files must be.
     if (!fs.statSync(p).isDirectory()) throw e;
   } finally { await fh.close(); }
-}
-
-/**
- * Copies `src` to `dst` with the kernel's copy (reflink where the filesystem has it, else
- * copy_file_range; cp's default sparse detection keeps the holes of sparse files),
- * cancellable, reporting progress by polling the destination size.
- */
-export async function kernelCopy(src: string, dst: string, size: number, signal?: AbortSignal, onProgress?: (done: number) => void): Promise<void> {
-  if (process.platform === 'linux') {
-    const ok = await new Promise<boolean>((resolve, reject) => {
-      const child = spawn('cp', ['--reflink=auto', '--', src, dst], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      const timer = onProgress ? setInterval(() => { try { onProgress(Math.min(size, fs.statSync(dst).size)); } catch { /* not yet */ } }, 200) : null;
-      const abort = (): void => { child.kill('SIGKILL'); };
-      signal?.addEventListener('abort', abort, { once: true });
-      child.on('error', () => { if (timer) clearInterval(timer); signal?.removeEventListener('abort', abort); resolve(false); });
-      child.on('close', (code) => {
-        if (timer) clearInterval(timer);
-        signal?.removeEventListener('abort', abort);
-        if (signal?.aborted) reject(new CancelledError('cancelled'));
-        else if (code === 0) resolve(true);
-        else reject(copyError(err.trim() || `cp exited with ${code}`, src));
-      });
-    });
-    if (ok) { onProgress?.(size); return; }
-  }
-  await fs.promises.copyFile(src, dst, fs.constants.COPYFILE_FICLONE);
-  if (signal?.aborted) throw new CancelledError('cancelled');
-  onProgress?.(size);
-}
-
-function copyError(msg: string, src: string): IsoError {
-  if (/No space left/i.test(msg)) return new InvalidArgumentError(`no space left on the device while copying ${src}`);
-  return new InternalError(`copying ${src} failed: ${msg}`);
 }

@@ -1,9 +1,10 @@
 // The image writer: lays out a tree (ECMA-119 6: volume descriptors from LBA 16, path tables,
 // directories, Rock Ridge continuation areas, the El Torito catalog, file data) and writes it
-// through `safeWrite`. Two layouts: 'preserve' copies the source image with the kernel's copy and
-// appends only what changed (unchanged data and boot images keep their LBAs); 'compact' lays
-// everything out afresh. The system area and anything after the volume (appended partitions,
-// GPT backup) are re-planned by systemAreaPlan so every pointer matches the new layout.
+// through `safeWrite`. Two layouts: 'preserve' copies the source image (a clone where the file
+// system has one, else a streaming copy that keeps holes: io/copy.ts) and appends only what
+// changed (unchanged data and boot images keep their LBAs); 'compact' lays everything out afresh.
+// The system area and anything after the volume (appended partitions, GPT backup) are re-planned
+// by systemAreaPlan so every pointer matches the new layout.
 import * as fs from 'fs';
 import { DiscImage } from '../image';
 import { CancelledError, CorruptImageError, InternalError, InvalidArgumentError, IsoError } from '../errors';
@@ -17,7 +18,8 @@ import type { ElToritoInfo, SystemAreaInfo } from '../types';
 import { implantIsoMd5 } from './isomd5';
 import { buildHierarchy, continuations, MAX_EXTENT, patchLinks, placeContinuations, rootRecord, SECTOR, serializeDirectory, type FileExtent, type HDir } from './hierarchy';
 import { walkTree, type DataRef, type WNode } from './tree';
-import { safeWrite, kernelCopy } from './output';
+import { safeWrite } from './output';
+import { cloneOrCopy } from '../io/copy';
 import type { Layout, VerifyReport, WriteProgress, WriteResult } from './api';
 
 export type VdPlan =
@@ -361,7 +363,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
   const writeAll = async (temp: string): Promise<void> => {
     if (preserve) {
       progress('copying the image', 0, src!.size);
-      await kernelCopy(src!.path, temp, src!.size, job.signal, (d) => progress('copying the image', d, src!.size));
+      await cloneOrCopy(src!.path, temp, { size: src!.size, signal: job.signal, onProgress: (d) => progress('copying the image', d, src!.size) });
       bytesCopied = src!.size;
     }
     check();
