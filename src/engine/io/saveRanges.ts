@@ -2,11 +2,12 @@
 // bytes so an interrupted save can be rolled back) or as a copy (temp file beside the
 // destination, reflinked when the file system can, fsync, rename).
 import { randomBytes } from 'node:crypto';
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as nodePath from 'node:path';
 import { CancelledError, CorruptImageError, InvalidArgumentError } from '../errors';
 import { CachedSource } from './fileSource';
 import type { PatchedSource } from './patched';
+import { cloneOrCopy } from './copy';
 
 export interface SaveStats { ranges: number; bytesWritten: number }
 
@@ -129,11 +130,11 @@ export async function saveInPlace(path: string, src: PatchedSource, journalPath?
 }
 
 /**
- * Writes a copy: temp file in dest's folder (fs.copyFile with COPYFILE_FICLONE from src.base's
- * file `basePath`), applies the diff ranges, fsync, rename over dest; on any failure the temp
- * file is removed and dest untouched.
+ * Writes a copy: temp file in dest's folder (a clone of src.base's file `basePath` where the file
+ * system clones, else the hole-keeping streaming copy of io/copy.ts, cancellable), applies the
+ * diff ranges, fsync, rename over dest; on any failure the temp file is removed and dest untouched.
  */
-export async function saveCopy(basePath: string, dest: string, src: PatchedSource, signal?: AbortSignal): Promise<SaveStats> {
+export async function saveCopy(basePath: string, dest: string, src: PatchedSource, signal?: AbortSignal, onProgress?: (copied: number) => void): Promise<SaveStats> {
   const cancelled = () => new CancelledError('save cancelled', { image: dest });
   if (signal?.aborted) throw cancelled();
   const dir = nodePath.dirname(nodePath.resolve(dest));
@@ -141,7 +142,11 @@ export async function saveCopy(basePath: string, dest: string, src: PatchedSourc
   let fh: fsp.FileHandle | undefined;
   try {
     const ranges = await src.diffRanges();
-    await fsp.copyFile(basePath, tmp, fsc.COPYFILE_FICLONE);
+    const base = await fsp.stat(basePath);
+    if (base.size !== src.size) {
+      throw new InvalidArgumentError(`${basePath} is ${base.size} bytes but the edited image is ${src.size}; it changed on disk (not saved)`, { image: basePath });
+    }
+    await cloneOrCopy(basePath, tmp, { size: src.size, signal, onProgress });
     if (signal?.aborted) throw cancelled();
     fh = await fsp.open(tmp, 'r+');
     const st = await fh.stat();
