@@ -25,7 +25,7 @@ interface Subject {
 
 const subjects: Subject[] = [
   ...listFixtures()
-    .filter((f) => !f.hostile)
+    .filter((f) => !f.hostile && !f.noPeers)
     .map((f) => ({ name: f.name, get: () => fixture(f.name), large: f.large })),
   ...REAL_IMAGES.map((n) => ({ name: n, get: () => realImage(n), large: false })),
 ];
