@@ -193,9 +193,9 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     const placed = clashes ? folderOf(hostDir).place(name, isDir) : hostSafeName(name, profile, isDir);
     return placed.name === name ? { name } : { name: placed.name, renamed: { reasons: placed.reasons, clashesWith: (placed as PlacedName).clashesWith } };
   };
-  const rel = (hostPath: string): string => nodePath.relative(root, hostPath).split(nodePath.sep).join('/');
+  const relHost = (hostPath: string): string => nodePath.relative(root, hostPath).split(nodePath.sep).join('/');
   const noteRename = (node: FileNode, target: string, r: Omit<Renamed, 'path' | 'as'>): void => {
-    const entry: Renamed = { path: node.path, as: rel(target), ...r };
+    const entry: Renamed = { path: node.path, as: relHost(target), ...r };
     result.renamed.push(entry);
     warn(`${node.path}: extracted as ${entry.as}: ${renameWhy(entry)}`);
   };
