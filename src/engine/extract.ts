@@ -276,9 +276,13 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     }
   };
 
-  /** Makes sure `dir` exists as a real directory under root, never following a symlink. */
-  const ensureDir = async (dir: string): Promise<void> => {
-    if (verified.has(dir)) return;
+  /**
+   * Makes sure `dir` exists as a real directory under root, never following a symlink. For an
+   * entry's own directory (`forEntry`), a directory already there is used unless this run made it
+   * for another entry (then NameClash: the entry takes another name).
+   */
+  const ensureDir = async (dir: string, forEntry = false): Promise<void> => {
+    if (!forEntry && verified.has(dir)) return;
     const parent = nodePath.dirname(dir);
     if (parent !== dir) await ensureDir(parent);
     try {
@@ -286,20 +290,7 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const st = fs.lstatSync(dir);
-      if (st.isSymbolicLink()) throw new UnsafePathError(`refusing to write through the symbolic link ${dir}`);
-      if (!st.isDirectory()) throw new UnsafePathError(`${dir} exists and is not a directory`);
-    }
-    verified.add(dir);
-  };
-  /** Creates the directory of an entry (a directory already there is used, unless this run made it for another entry). */
-  const ensureNewDir = async (dir: string): Promise<void> => {
-    await ensureDir(nodePath.dirname(dir));
-    try {
-      fs.mkdirSync(dir, { mode: 0o700 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const st = fs.lstatSync(dir);
-      if (!verified.has(dir) && writtenByUs(st)) throw new NameClash(dir);
+      if (forEntry && !verified.has(dir) && writtenByUs(st)) throw new NameClash(dir);
       if (st.isSymbolicLink()) throw new UnsafePathError(`refusing to write through the symbolic link ${dir}`);
       if (!st.isDirectory()) throw new UnsafePathError(`${dir} exists and is not a directory`);
     }
@@ -414,7 +405,7 @@ export async function extract(image: DiscImage, opts: ExtractOptions): Promise<E
       let target = hostPath(rel, node);
       switch (node.type) {
         case 'dir':
-          target = await createAt(node, target, (t) => ensureNewDir(t));
+          target = await createAt(node, target, (t) => ensureDir(t, true));
           hostDirs.set(rel, target);
           dirFixups.push({ target, node });
           result.dirs++;
