@@ -6,9 +6,10 @@
 // then the tag checksum over bytes 0-3 and 5-15). `fixableReason` decides from the structure map
 // alone; `checksumFix` reads the current bytes (unsaved edits included) and returns the patches.
 import type { ByteSource } from './io/source';
-import type { Structure } from './structure';
-import { crc32 } from './util/crc32';
+import type { Structure } from './structure/fields';
+import { crc32 } from './bytes/crc32';
 import { crcItu, tagChecksum } from './udf/tag';
+import { le16, le32, le64, putLe32 } from './bytes/endian';
 
 export interface Patch { offset: number; data: Uint8Array }
 
@@ -48,10 +49,7 @@ export function fixableReason(s: Structure): string | undefined {
   return undefined;
 }
 
-function le16(b: Uint8Array, o: number): number { return b[o] | (b[o + 1] << 8); }
-function le32(b: Uint8Array, o: number): number { return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000; }
-function le64(b: Uint8Array, o: number): number { return le32(b, o) + le32(b, o + 4) * 0x100000000; }
-function u32bytes(v: number): Uint8Array { return new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]); }
+function u32bytes(v: number): Uint8Array { const b = new Uint8Array(4); putLe32(b, 0, v); return b; }
 
 async function readFull(src: ByteSource, offset: number, length: number): Promise<Uint8Array | null> {
   if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > src.size) return null;

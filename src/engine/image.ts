@@ -16,19 +16,12 @@ import { readElTorito } from './eltorito/index';
 import { readSystemArea } from './systemarea/index';
 import { listSessions } from './sessions';
 import { readUdf } from './udf/index';
-import type { Structure } from './structure';
+import type { Structure } from './structure/fields';
 import { resolveLimits, type Limits } from './limits';
+import { MODE_BY_TYPE, typeOfMode } from './fileMode';
 import { joinPath, parentPath, shortPath } from './paths';
 import type { DataRange, ElToritoInfo, EntryType, Extent, Namespace, SessionInfo, SystemAreaInfo, VolumeInfo } from './types';
 
-const S_IFMT = 0o170000;
-const TYPE_BY_MODE: Record<number, EntryType> = {
-  0o140000: 'socket', 0o120000: 'symlink', 0o100000: 'file', 0o060000: 'block',
-  0o040000: 'dir', 0o020000: 'char', 0o010000: 'fifo',
-};
-const MODE_BY_TYPE: Record<EntryType, number> = {
-  socket: 0o140000, symlink: 0o120000, file: 0o100000, block: 0o060000, dir: 0o040000, char: 0o020000, fifo: 0o010000,
-};
 
 /** One entry of the tree in one namespace. */
 export interface FileNode {
@@ -560,7 +553,7 @@ export class DiscImage {
     // and execute permission for everybody") and xorriso show it.
     let mode = isDir ? 0o40555 : 0o100555;
     if (rr?.px) {
-      const t = TYPE_BY_MODE[rr.px.mode & S_IFMT];
+      const t = typeOfMode(rr.px.mode);
       if (t && !(isDir && t !== 'dir')) { type = t; mode = rr.px.mode; } else mode = MODE_BY_TYPE[type] | (rr.px.mode & 0o7777);
     }
     if (rr?.sl !== undefined && !isDir) { type = 'symlink'; mode = MODE_BY_TYPE.symlink | (mode & 0o7777); }

@@ -5,9 +5,10 @@
 // lookup is two binary searches.
 import { CancelledError, IsoError } from './errors';
 import type { DiscImage, FileNode } from './image';
-import type { Structure } from './structure';
+import type { Structure } from './structure/fields';
 import { rangeOffset } from './iso9660/directoryRecord';
 import type { DataRange } from './types';
+import { SECTOR_SIZE } from './bytes/sector';
 
 export type ImageLocation =
   | { kind: 'file'; path: string; fileOffset: number }
@@ -17,7 +18,6 @@ export type ImageLocation =
 /** ECMA-119 6.2.1 / ECMA-167 2/8.3: the first 16 2048-byte sectors are the system area. */
 const SYSTEM_AREA_END = 16 * 2048;
 /** El Torito and the editor count LBAs in 2048-byte blocks. */
-const LBA_SIZE = 2048;
 /** Longest backward scan for a file extent that overlaps later-starting ones (corrupt images). */
 const MAX_BACKSCAN = 64;
 
@@ -267,7 +267,7 @@ export class Locator {
 
   /** Files whose data starts at the LBA (2048-byte blocks; for "open the file a boot entry points to"). */
   fileAtLba(lba: number): string | null {
-    const at = lba * LBA_SIZE;
+    const at = lba * SECTOR_SIZE;
     const n = this.fStart.length;
     for (let k = lastLE(this.fStart, n, at); k >= 0 && this.fStart[k] === at; k--) {
       // The first-recorded file among those starting here is the lowest k with this start.

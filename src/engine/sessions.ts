@@ -8,14 +8,14 @@ import type { ByteSource } from './io/source';
 import { parseVolumeDescriptor, type PrimaryVd } from './iso9660/volumeDescriptor';
 import { DiagnosticSink as Sink } from './errors';
 import type { SessionInfo } from './types';
+import { SECTOR_SIZE } from './bytes/sector';
 
-const BLOCK = 2048;
 const MAX_SESSIONS = 1024;
 
 async function primaryAt(src: ByteSource, lba: number): Promise<PrimaryVd | null> {
-  if ((lba + 1) * BLOCK > src.size) return null;
-  const b = await src.read(lba * BLOCK, BLOCK);
-  if (b.length < BLOCK || b[0] !== 1 || String.fromCharCode(...b.subarray(1, 6)) !== 'CD001') return null;
+  if ((lba + 1) * SECTOR_SIZE > src.size) return null;
+  const b = await src.read(lba * SECTOR_SIZE, SECTOR_SIZE);
+  if (b.length < SECTOR_SIZE || b[0] !== 1 || String.fromCharCode(...b.subarray(1, 6)) !== 'CD001') return null;
   try {
     const vd = parseVolumeDescriptor(b, lba, new Sink(16), src.name);
     return vd.kind === 'primary' ? vd : null;
@@ -27,7 +27,7 @@ async function primaryAt(src: ByteSource, lba: number): Promise<PrimaryVd | null
 /** Lists the sessions of an image; the last one is the newest. */
 export async function listSessions(src: ByteSource, newest: PrimaryVd, sink: DiagnosticSink): Promise<SessionInfo[]> {
   const sessions: SessionInfo[] = [];
-  const imageBlocks = Math.floor(src.size / BLOCK);
+  const imageBlocks = Math.floor(src.size / SECTOR_SIZE);
   let start = 32;
   let vd = await primaryAt(src, start + 16);
   if (vd) {
@@ -36,7 +36,7 @@ export async function listSessions(src: ByteSource, newest: PrimaryVd, sink: Dia
       // libisoburn records each session's own size in its descriptors; other writers may record
       // the absolute end. Try both (relative first) and follow whichever has a descriptor set.
       const size = vd.volumeSpaceSize;
-      if (size <= 0) { sink.warn(`session ${sessions.length} has volume space size 0`, 'session list', (start + 16) * BLOCK); break; }
+      if (size <= 0) { sink.warn(`session ${sessions.length} has volume space size 0`, 'session list', (start + 16) * SECTOR_SIZE); break; }
       const candidates = [Math.ceil((start + size) / 32) * 32];
       if (size > start) candidates.push(Math.ceil(size / 32) * 32);
       let found: PrimaryVd | null = null;
@@ -50,7 +50,7 @@ export async function listSessions(src: ByteSource, newest: PrimaryVd, sink: Dia
     if (sessions.length === MAX_SESSIONS) sink.warn(`more than ${MAX_SESSIONS} sessions; listing stopped`, 'session list');
     const last = sessions[sessions.length - 1];
     if (last.volumeId !== newest.volumeId && sessions.length > 0) {
-      sink.warn('the newest session found by scanning does not match the descriptor at LBA 16', 'session list', 16 * BLOCK);
+      sink.warn('the newest session found by scanning does not match the descriptor at LBA 16', 'session list', 16 * SECTOR_SIZE);
     }
     return sessions;
   }

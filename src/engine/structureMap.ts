@@ -5,7 +5,7 @@
 import { DiagnosticSink, IsoError, type Diagnostic } from './errors';
 import { DiscImage } from './image';
 import { readIntoAny, type ByteSource } from './io/source';
-import type { Structure } from './structure';
+import type { Structure } from './structure/fields';
 import { readSystemArea } from './systemarea/index';
 import { readUdf } from './udf/index';
 

@@ -10,6 +10,8 @@ import { DiagnosticSink, type Diagnostic } from '../engine/errors';
 import { readBootCatalog } from '../engine/eltorito/bootCatalog';
 import type { BootEntry, ElToritoInfo, Emulation, GptInfo, Platform, SystemAreaInfo } from '../engine/types';
 import { visible } from '../provider/escape';
+import { SECTOR_SIZE } from '../engine/bytes/sector';
+import { hex } from '../engine/bytes/hex';
 
 export { visible };
 
@@ -20,7 +22,6 @@ export interface ReportOptions {
   link(innerPath: string): string;
 }
 
-const SECTOR = 2048;
 /** Diagnostics listed at most (the engine keeps up to 1,000). */
 const MAX_DIAGNOSTICS = 200;
 
@@ -123,7 +124,6 @@ export function sizeText(bytes: number): string {
   return bytes < 1024 ? humanSize(bytes) : `${bytes} bytes (${humanSize(bytes)})`;
 }
 
-const hex = (n: number, w = 2) => '0x' + n.toString(16).padStart(w, '0');
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 const okBad = (b: boolean) => (b ? 'OK' : '**BAD**');
 const date = (iso: string | null) => (iso ? escapeMd(iso.replace('T', ' ')) : '—');
@@ -180,7 +180,7 @@ async function bootExtras(img: DiscImage, et: ElToritoInfo): Promise<BootExtras>
     // the engine already reported the catalog's problems; fall back to its values
   }
   for (const e of et.entries) {
-    const b = await img.source.read(e.loadRba * SECTOR + 64, 4);
+    const b = await img.source.read(e.loadRba * SECTOR_SIZE + 64, 4);
     if (b.length === 4 && b[0] === 0xfb && b[1] === 0xc0 && b[2] === 0x78 && b[3] === 0x70) out.isohybrid.add(e.index);
   }
   return out;
@@ -208,7 +208,7 @@ async function partitionFiles(img: DiscImage, sa: SystemAreaInfo, et: ElToritoIn
     for (const e of et.entries) if (e.path) known.set(e.loadRba, e.path);
   }
   const out = new Map<number, PartitionFile>();
-  const firstData = (Math.max(16, ...img.descriptors.map(d => d.lba)) + 1) * SECTOR;
+  const firstData = (Math.max(16, ...img.descriptors.map(d => d.lba)) + 1) * SECTOR_SIZE;
   const pending = new Set<number>();
   for (const b of starts) {
     if (b < firstData || b >= img.volume.volumeBlocks * bs) continue;
@@ -263,7 +263,7 @@ export async function imageReport(img: DiscImage, opts: ReportOptions): Promise<
   // -- title and summary
   parts.push(`# ${escapeMd(opts.imageLabel)}\n`);
   const summary: string[] = [];
-  summary.push(`- **Image size:** ${sizeText(img.size)}, ${Math.floor(img.size / SECTOR)} blocks of ${SECTOR} bytes${img.size % SECTOR ? ` + ${img.size % SECTOR} bytes` : ''}`);
+  summary.push(`- **Image size:** ${sizeText(img.size)}, ${Math.floor(img.size / SECTOR_SIZE)} blocks of ${SECTOR_SIZE} bytes${img.size % SECTOR_SIZE ? ` + ${img.size % SECTOR_SIZE} bytes` : ''}`);
   summary.push(`- **ISO volume:** ${v.volumeBlocks} blocks of ${v.blockSize} bytes = ${sizeText(volumeBytes)}`);
   if (img.size > volumeBytes) summary.push(`- **Beyond the volume:** ${sizeText(img.size - volumeBytes)} (appended partitions or padding)`);
   else if (img.size < volumeBytes) summary.push(`- **Truncated?** the image is ${sizeText(volumeBytes - img.size)} shorter than its volume says`);
@@ -353,7 +353,7 @@ export async function imageReport(img: DiscImage, opts: ReportOptions): Promise<
     parts.push('## Diagnostics\n');
     parts.push('Problems found while reading (reading went on, the way xorriso or 7-Zip would):\n');
     const shown = diags.slice(0, MAX_DIAGNOSTICS).map(d => {
-      const where = `${d.structure ? ` ${escapeMd(d.structure)}` : ''}${d.offset !== undefined ? ` at byte ${d.offset} (LBA ${Math.floor(d.offset / SECTOR)})` : ''}`;
+      const where = `${d.structure ? ` ${escapeMd(d.structure)}` : ''}${d.offset !== undefined ? ` at byte ${d.offset} (LBA ${Math.floor(d.offset / SECTOR_SIZE)})` : ''}`;
       return `- **${d.severity}**${where ? `,${where}` : ''}: ${escapeMd(d.message)}`;
     });
     const more = diags.length - shown.length + dropped;
@@ -416,7 +416,7 @@ function elToritoSection(et: ElToritoInfo, sa: SystemAreaInfo, extras: BootExtra
     if (e.path) lines.push(`El Torito img path : ${pad(e.index + 1, 3)}  ${e.path}`);
     const o = [e.bootInfoTable ? 'boot-info-table' : '', extras.isohybrid.has(e.index) ? 'isohybrid-suitable' : '', e.grub2BootInfo ? 'grub2-boot-info' : ''].filter(Boolean);
     if (o.length) lines.push(`El Torito img opts : ${pad(e.index + 1, 3)}  ${o.join(' ')}`);
-    if (!e.path) lines.push(`El Torito img blks : ${pad(e.index + 1, 3)}  ${Math.ceil(e.imageSize / SECTOR)}`);
+    if (!e.path) lines.push(`El Torito img blks : ${pad(e.index + 1, 3)}  ${Math.ceil(e.imageSize / SECTOR_SIZE)}`);
   }
   s += '\n' + details('The same in the layout of <code>xorriso -report_el_torito plain</code>', codeBlock(lines));
   return s;
@@ -429,7 +429,7 @@ function segmentText(seg: number): string {
 
 /** "MBR partition 2" / "GPT partition 3" when a partition starts at the image's first byte. */
 function appendedPartition(sa: SystemAreaInfo, loadRba: number): string | null {
-  const start = loadRba * SECTOR;
+  const start = loadRba * SECTOR_SIZE;
   const m = sa.mbr?.partitions.find(p => p.type !== 0xee && p.startLba * 512 === start);
   if (m) return `appended MBR partition ${m.index}`;
   const g = sa.gpt?.partitions.find(p => p.firstLba * sa.gpt!.blockSize === start);

@@ -4,9 +4,10 @@
 // Every string that comes from the image (names, identifiers, decoded values) is data: the
 // webview only ever puts it into the page with textContent / attribute setters, never as HTML.
 
-import type { Field, FieldKind } from '../engine/structure';
+import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from '../engine/bytes/sector';
+import type { Field, FieldKind } from '../engine/structure/fields';
 
-/** A field of a structure, as the engine's structure map decodes it (src/engine/structure.ts), without the JSON value. */
+/** A field of a structure, as the engine's structure map decodes it (src/engine/structure/fields.ts), without the JSON value. */
 export type FieldInfo = Omit<Field, 'value'>;
 export type FieldKindName = FieldKind;
 
@@ -136,5 +137,6 @@ export type WebviewMessage =
   | { type: 'perf'; what: 'firstPaint' | 'reveal' | 'scroll'; ms: number; at: number; offset: number }
   | { type: 'error'; message: string };
 
-export const SECTOR_SIZE = 2048;
-export const SYSTEM_AREA_END = 16 * 2048;
+/** The engine's sector size and system area, for the webview (which imports nothing else of the engine). */
+export { SECTOR_SIZE };
+export const SYSTEM_AREA_END = SYSTEM_AREA_SECTORS * SECTOR_SIZE;

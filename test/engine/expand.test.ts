@@ -6,7 +6,7 @@
 // are named after their own record's path.
 import { strict as assert } from 'assert';
 import { DiscImage } from '../../src/engine/image';
-import type { Structure } from '../../src/engine/structure';
+import type { Structure } from '../../src/engine/structure/fields';
 import { fixture } from '../fixtures/build';
 import { isoinfoList } from '../peers/isoinfo';
 

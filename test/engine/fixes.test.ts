@@ -11,7 +11,7 @@ import { checksumFix, fixableReason, FIX_LABELS } from '../../src/engine/fixes';
 import { FileSource } from '../../src/engine/io/fileSource';
 import { PatchedSource } from '../../src/engine/io/patched';
 import { saveCopy } from '../../src/engine/io/saveRanges';
-import type { Structure } from '../../src/engine/structure';
+import type { Structure } from '../../src/engine/structure/fields';
 import { mapStructures } from '../../src/engine/structureMap';
 import { fixture } from '../fixtures/build';
 import { run, runText } from '../peers/run';

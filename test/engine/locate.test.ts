@@ -5,7 +5,7 @@
 import { strict as assert } from 'assert';
 import { DiscImage } from '../../src/engine/image';
 import { Locator } from '../../src/engine/locate';
-import type { Structure } from '../../src/engine/structure';
+import type { Structure } from '../../src/engine/structure/fields';
 import { fixture, realImage } from '../fixtures/build';
 import { runText } from '../peers/run';
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { DiscImage } from '../../src/engine/image';
 import { CorruptImageError, InvalidArgumentError, IsoError, NotFoundError } from '../../src/engine/errors';
 import { MemorySource } from '../../src/engine/io/source';
-import type { Structure } from '../../src/engine/structure';
+import type { Structure } from '../../src/engine/structure/fields';
 import { fixture, realImage, REPO_ROOT } from '../fixtures/build';
 import { run } from '../peers/run';
 

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { FileSource } from '../../src/engine/io/fileSource';
 import { MemorySource } from '../../src/engine/io/source';
 import { Locator } from '../../src/engine/locate';
-import type { Structure } from '../../src/engine/structure';
+import type { Structure } from '../../src/engine/structure/fields';
 import { mapStructures } from '../../src/engine/structureMap';
 import { realImage } from '../fixtures/build';
 import { runText } from '../peers/run';

@@ -15,7 +15,7 @@ import { prng } from '../util/prng';
 import { FileSource } from '../../src/engine/io/fileSource';
 import { PatchedSource } from '../../src/engine/io/patched';
 import type { ByteSource } from '../../src/engine/io/source';
-import type { Structure } from '../../src/engine/structure';
+import type { Structure } from '../../src/engine/structure/fields';
 import { mapStructures } from '../../src/engine/structureMap';
 import { crcItu, tagChecksum } from '../../src/engine/udf/index';
 import { fixture } from '../fixtures/build';

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import { DiscImage, type FileNode } from '../../src/engine/image';
 import { FileSource } from '../../src/engine/io/fileSource';
 import { mapStructures } from '../../src/engine/structureMap';
-import type { Field, Structure } from '../../src/engine/structure';
+import type { Field, Structure } from '../../src/engine/structure/fields';
 import { prng } from '../util/prng';
 
 export type Category = 'system' | 'vd' | 'pathtable' | 'dir' | 'susp' | 'ce' | 'eltorito' | 'udf' | 'zisofs' | 'other';

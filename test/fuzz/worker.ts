@@ -20,7 +20,7 @@ import { extract } from '../../src/engine/extract';
 import { FileSource } from '../../src/engine/io/fileSource';
 import { PatchedSource } from '../../src/engine/io/patched';
 import { mapStructures } from '../../src/engine/structureMap';
-import type { Structure } from '../../src/engine/structure';
+import type { Structure } from '../../src/engine/structure/fields';
 import { repack } from '../../src/engine/write/repack';
 import { infoJson, lsJson } from '../../src/cli/format';
 import { applyMutations } from './mutate';

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { DiscImage } from '../../src/engine/image';
 import { MemorySource } from '../../src/engine/io/source';
-import { crc32 } from '../../src/engine/util/crc32';
+import { crc32 } from '../../src/engine/bytes/crc32';
 import { codeBlock, escapeMd, humanSize, imageReport, linkTarget, mdLink, sizeText, visible } from '../../src/extension/report';
 import { fixture, listFixtures, realImage } from '../fixtures/build';
 import { isoinfoList, isoinfoPvd } from '../peers/isoinfo';

@@ -5,7 +5,7 @@ import { contentSecurityPolicy, escapeHtml, nonce, sectorEditorHtml } from '../.
 import { toNodes, walk } from '../../src/extension/sectorEditor/convert';
 import { DiscImage } from '../../src/engine/image';
 import { fixableReason } from '../../src/engine/fixes';
-import type { Structure } from '../../src/engine/structure';
+import type { Structure } from '../../src/engine/structure/fields';
 import { realImage } from '../fixtures/build';
 
 describe('sector editor host: page', () => {

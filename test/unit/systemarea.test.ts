@@ -15,7 +15,7 @@ import { readSystemArea } from '../../src/engine/systemarea/index';
 import { classifyBootCode, parseMbr } from '../../src/engine/systemarea/mbr';
 import type { SystemAreaInfo } from '../../src/engine/types';
 import { makeBootTree, sh } from './bootTree';
-import { crc32 } from '../../src/engine/util/crc32';
+import { crc32 } from '../../src/engine/bytes/crc32';
 
 // ---- hand-made bytes -----------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ import * as fs from 'node:fs';
 import { IsoError, type ErrorLocation } from '../errors';
 import type { DiscImage, FileNode } from '../image';
 import type { EntryAttributes, EntryType, Namespace } from '../types';
+import { MODE_BY_TYPE, S_IFMT } from '../fileMode';
+import { joinPath, parentPath } from '../paths';
 
 export type EditErrorCode = 'exists' | 'not-found' | 'not-a-directory' | 'is-a-directory' | 'not-empty' | 'invalid-name' | 'invalid-argument'
   /** The image cannot record it (a symbolic link or special file without Rock Ridge). */
@@ -102,10 +104,6 @@ interface Loc {
   path: string;
 }
 
-const S_IFMT = 0o170000;
-const TYPE_BITS: Record<EntryType, number> = {
-  socket: 0o140000, symlink: 0o120000, file: 0o100000, block: 0o060000, dir: 0o040000, char: 0o020000, fifo: 0o010000,
-};
 const RR_PATH_MAX = 4095;
 const ISO_PATH_MAX = 255;
 /** ECMA-119 6.8.2.1: at most 8 levels of directories, the root being the first. */
@@ -184,7 +182,7 @@ export class ChangeSet {
       if (existing.type === 'dir') throw this.err('is-a-directory', `${p} is a directory`);
       if (opts.overwrite !== true) throw this.err('exists', `${p} already exists (replacing it needs overwrite)`);
       existing.type = 'file';
-      existing.mode = TYPE_BITS.file | ((opts.mode ?? existing.mode) & 0o7777);
+      existing.mode = MODE_BY_TYPE.file | ((opts.mode ?? existing.mode) & 0o7777);
       existing.content = { path: content.path, size: content.size };
       existing.origin = null;
       existing.target = undefined;
@@ -233,7 +231,7 @@ export class ChangeSet {
     if (existing) {
       if (existing.type === 'dir') throw this.err('is-a-directory', `${p} is a directory`);
       if (a.overwrite !== true) throw this.err('exists', `${p} already exists (replacing it needs overwrite)`);
-      Object.assign(existing, { type, mode: TYPE_BITS[type] | a.mode, nlink: 1, content: null, origin: null, mtime: a.mtime ?? new Date(), changed: true });
+      Object.assign(existing, { type, mode: MODE_BY_TYPE[type] | a.mode, nlink: 1, content: null, origin: null, mtime: a.mtime ?? new Date(), changed: true });
       setLink(existing, a.target, a.rdev);
     } else {
       await this.checkName(name, parent, 'file');
@@ -710,7 +708,7 @@ export class ChangeSet {
   private newNode(name: string, parent: ONode, type: EntryType, perm: number, mtime?: Date): ONode {
     const now = mtime ?? new Date();
     return {
-      name, parent, type, mode: TYPE_BITS[type] | (perm & 0o7777), uid: 0, gid: 0, nlink: type === 'dir' ? 2 : 1,
+      name, parent, type, mode: MODE_BY_TYPE[type] | (perm & 0o7777), uid: 0, gid: 0, nlink: type === 'dir' ? 2 : 1,
       mtime: now, atime: null, ctime: null, hidden: false, base: null, origin: null, content: null, changed: false, kids: null, origKids: null,
     };
   }
@@ -963,7 +961,7 @@ export class ChangeSet {
   }
 
   private async fromSpec(s: EntrySpec, parent: ONode): Promise<ONode> {
-    if (typeof s?.name !== 'string' || !(s.type in TYPE_BITS)) throw this.err('invalid-argument', `bad entry in saved changes: ${JSON.stringify(s).slice(0, 80)}`);
+    if (typeof s?.name !== 'string' || !(s.type in MODE_BY_TYPE)) throw this.err('invalid-argument', `bad entry in saved changes: ${JSON.stringify(s).slice(0, 80)}`);
     const target = typeof s.target === 'string' ? s.target : undefined;
     const rdev = s.rdev ? { major: num(s.rdev.major), minor: num(s.rdev.minor) } : undefined;
     if (s.type !== 'dir' && s.type !== 'file' && s.origin === null) {
@@ -1047,15 +1045,6 @@ function cloneNode(n: ONode, parent: ONode, name: string): ONode {
 
 function typeOf(loc: Loc): EntryType {
   return loc.f ? loc.f.type : loc.o.type;
-}
-
-function joinPath(parent: string, name: string): string {
-  return parent === '/' ? `/${name}` : `${parent}/${name}`;
-}
-
-function parentPath(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
 }
 
 function num(v: unknown): number {

@@ -3,8 +3,10 @@
 // run of 32-byte entries starting at the LBA named by the boot record volume descriptor.
 import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
-import { FieldReader, type Structure } from '../structure';
+import { FieldReader, type Structure } from '../structure/fields';
 import type { BootEntry, ElToritoInfo, Emulation, Platform } from '../types';
+import { SECTOR_SIZE } from '../bytes/sector';
+import { hex } from '../bytes/hex';
 
 export type CatalogEntry = Omit<BootEntry, 'imageSize' | 'imageSizeSource' | 'outsideVolume' | 'bootInfoTable' | 'grub2BootInfo' | 'path'> & {
   /** Absolute byte offset of the 32-byte catalog entry. */
@@ -42,7 +44,6 @@ export interface ParsedCatalog {
   structure: Structure;
 }
 
-const SECTOR = 2048;
 const ENTRY = 32;
 /** Upper bound on the catalog size we walk (64 sectors = 4096 entries). */
 export const MAX_CATALOG_SECTORS = 64;
@@ -62,14 +63,14 @@ class CatalogReader {
   constructor(private readonly src: ByteSource, readonly base: number) {}
   /** The 32-byte entry `i`, or null when it lies beyond the bound or the image. */
   async entry(i: number): Promise<Uint8Array | null> {
-    const s = Math.floor((i * ENTRY) / SECTOR);
+    const s = Math.floor((i * ENTRY) / SECTOR_SIZE);
     if (s >= MAX_CATALOG_SECTORS) return null;
     while (this.sectors.length <= s) {
-      const off = this.base + this.sectors.length * SECTOR;
-      if (off + SECTOR > this.src.size) return null;
-      this.sectors.push(await readExact(this.src, off, SECTOR, 'El Torito boot catalog'));
+      const off = this.base + this.sectors.length * SECTOR_SIZE;
+      if (off + SECTOR_SIZE > this.src.size) return null;
+      this.sectors.push(await readExact(this.src, off, SECTOR_SIZE, 'El Torito boot catalog'));
     }
-    const within = (i * ENTRY) % SECTOR;
+    const within = (i * ENTRY) % SECTOR_SIZE;
     return this.sectors[s].subarray(within, within + ENTRY);
   }
 }
@@ -83,7 +84,6 @@ function finish(r: FieldReader, s: Omit<Structure, 'fields' | 'problems' | 'chil
   return st;
 }
 
-function hex(n: number, w = 2): string { return '0x' + n.toString(16).padStart(w, '0'); }
 
 /** Fields shared by the default entry (§2.2) and section entries (§2.4): bytes 0..11. */
 function readBootFields(r: FieldReader, section: string): { bootable: boolean; emulation: Emulation; media: number; loadSegment: number; rawLoadSegment: number; systemType: number; sectorCount: number; loadRba: number } {
@@ -125,7 +125,7 @@ function rawText(b: Uint8Array): string {
  * defects (checksum, indicators, unterminated sections) become diagnostics and field problems.
  */
 export async function readBootCatalog(src: ByteSource, catalogLba: number, sink: DiagnosticSink): Promise<ParsedCatalog> {
-  const base = catalogLba * SECTOR;
+  const base = catalogLba * SECTOR_SIZE;
   const name = 'El Torito boot catalog';
   if (!Number.isSafeInteger(base) || base < 0 || base + ENTRY > src.size) {
     throw new CorruptImageError(`catalog LBA ${catalogLba} lies beyond the end of the image (${src.size} bytes)`, { image: src.name, structure: name, offset: base });
@@ -268,8 +268,8 @@ export async function readBootCatalog(src: ByteSource, catalogLba: number, sink:
     if (bounded) break;
   }
   if (bounded) {
-    const lim = Math.min(MAX_CATALOG_SECTORS * SECTOR, src.size - base);
-    sink.warn(`catalog is not terminated within ${Math.floor(lim / SECTOR)} sector(s)${lim < MAX_CATALOG_SECTORS * SECTOR ? ' (end of image)' : ` (limit ${MAX_CATALOG_SECTORS})`}; reading stopped`, name, base);
+    const lim = Math.min(MAX_CATALOG_SECTORS * SECTOR_SIZE, src.size - base);
+    sink.warn(`catalog is not terminated within ${Math.floor(lim / SECTOR_SIZE)} sector(s)${lim < MAX_CATALOG_SECTORS * SECTOR_SIZE ? ' (end of image)' : ` (limit ${MAX_CATALOG_SECTORS})`}; reading stopped`, name, base);
   } else if (section > 0 && !terminated) {
     sink.warn('last section header is 0x90 (more follow) but no further header follows; expected 0x91 on the final header', name, base + i * ENTRY);
   }
@@ -277,7 +277,7 @@ export async function readBootCatalog(src: ByteSource, catalogLba: number, sink:
 }
 
 function catalogStructure(base: number, length: number, children: Structure[]): Structure {
-  return { id: 'eltorito:catalog', type: 'boot-catalog', name: 'El Torito boot catalog', offset: base, length, spec: `${SPEC} §2`, fields: [], children, target: { lba: base / SECTOR, blocks: Math.ceil(length / SECTOR) } };
+  return { id: 'eltorito:catalog', type: 'boot-catalog', name: 'El Torito boot catalog', offset: base, length, spec: `${SPEC} §2`, fields: [], children, target: { lba: base / SECTOR_SIZE, blocks: Math.ceil(length / SECTOR_SIZE) } };
 }
 
 // ---- writing ------------------------------------------------------------------------------
@@ -398,7 +398,7 @@ export function serializeBootCatalog(spec: CatalogSpec): Uint8Array {
       }
     });
   });
-  const out = new Uint8Array(Math.ceil((rows.length * ENTRY) / SECTOR) * SECTOR);
+  const out = new Uint8Array(Math.ceil((rows.length * ENTRY) / SECTOR_SIZE) * SECTOR_SIZE);
   rows.forEach((r, i) => out.set(r, i * ENTRY));
   return out;
 }

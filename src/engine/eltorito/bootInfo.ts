@@ -3,11 +3,9 @@
 // offset 8 of the image, documented in the genisoimage man page) and xorriso's GRUB2 boot info
 // (-boot-info-table's grub2 variant, --grub2-boot-info: a 64-bit value at offset 2548).
 import { InvalidArgumentError } from '../errors';
-import { FieldReader, type Field } from '../structure';
+import { FieldReader, type Field } from '../structure/fields';
+import { le32, le64big, putLe32 } from '../bytes/endian';
 
-function u32(b: Uint8Array, off: number): number {
-  return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
-}
 
 /**
  * True when the image carries a boot info table: u32le at 8 = LBA of the PVD, at 12 = LBA of
@@ -16,7 +14,7 @@ function u32(b: Uint8Array, off: number): number {
  */
 export function hasBootInfoTable(image: Uint8Array, imageLba: number, pvdLba = 16): boolean {
   if (image.length < 24) return false;
-  return u32(image, 8) === pvdLba && u32(image, 12) === imageLba && u32(image, 16) !== 0;
+  return le32(image, 8) === pvdLba && le32(image, 12) === imageLba && le32(image, 16) !== 0;
 }
 
 /** Offset of the GRUB2 boot info patched by xorriso --grub2-boot-info. */
@@ -25,8 +23,7 @@ export const GRUB2_BOOT_INFO_OFFSET = 2548;
 /** True when the u64le at byte 2548 of the image equals imageLba * 4 + 5 (its 512-byte sector + 5). */
 export function hasGrub2BootInfo(image: Uint8Array, imageLba: number): boolean {
   if (image.length < GRUB2_BOOT_INFO_OFFSET + 8) return false;
-  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
-  return dv.getBigUint64(GRUB2_BOOT_INFO_OFFSET, true) === BigInt(imageLba) * 4n + 5n;
+  return le64big(image, GRUB2_BOOT_INFO_OFFSET) === BigInt(imageLba) * 4n + 5n;
 }
 
 /** Structure-map fields of a boot info table found in `image` (which starts at absolute `base`). */
@@ -77,10 +74,6 @@ export class BootInfoChecksum {
   get value(): number { return this.sum >>> 0; }
 }
 
-function putU32(b: Uint8Array, off: number, v: number): void {
-  b[off] = v & 0xff; b[off + 1] = (v >>> 8) & 0xff; b[off + 2] = (v >>> 16) & 0xff; b[off + 3] = (v >>> 24) & 0xff;
-}
-
 /**
  * Writes the boot info table into bytes 8..63 of the boot image (genisoimage(1)
  * -boot-info-table): LBA of the PVD, LBA of the boot file, its length in bytes and the
@@ -92,10 +85,10 @@ export function writeBootInfoTable(head: Uint8Array, pvdLba: number, imageLba: n
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit the boot info table's 32 bits`, { structure: 'boot info table', offset: 8 });
   }
   head.fill(0, 8, 64);
-  putU32(head, 8, pvdLba);
-  putU32(head, 12, imageLba);
-  putU32(head, 16, imageLength);
-  putU32(head, 20, checksum);
+  putLe32(head, 8, pvdLba);
+  putLe32(head, 12, imageLba);
+  putLe32(head, 16, imageLength);
+  putLe32(head, 20, checksum);
 }
 
 /**
@@ -110,6 +103,6 @@ export function writeGrub2BootInfo(buf: Uint8Array, bufFileOffset: number, image
   }
   if (!Number.isInteger(imageLba) || imageLba < 0 || imageLba > 0xffffffff) throw new InvalidArgumentError(`boot image LBA ${imageLba} is out of range`, { structure: 'GRUB2 boot info' });
   const v = imageLba * 4 + 5;
-  putU32(buf, at, v % 0x100000000);
-  putU32(buf, at + 4, Math.floor(v / 0x100000000));
+  putLe32(buf, at, v % 0x100000000);
+  putLe32(buf, at + 4, Math.floor(v / 0x100000000));
 }

@@ -3,18 +3,18 @@
 // image is located from the file tree, the emulation type, or the partition tables.
 import { DiagnosticSink } from '../errors';
 import type { ByteSource } from '../io/source';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import type { BootEntry, ElToritoInfo, SystemAreaInfo } from '../types';
 import { readBootCatalog, type CatalogEntry } from './bootCatalog';
 import { bootInfoTableFields, grub2BootInfoFields, hasBootInfoTable, hasGrub2BootInfo } from './bootInfo';
 import { parseMbr } from '../systemarea/mbr';
+import { SECTOR_SIZE } from '../bytes/sector';
 
 export { readBootCatalog, type CatalogEntry, type ParsedCatalog } from './bootCatalog';
 export { hasBootInfoTable, hasGrub2BootInfo } from './bootInfo';
 
 export interface FileAtLba { path: string; size: number }
 
-const SECTOR = 2048;
 /** Bytes read from the start of each boot image to detect boot info patches. */
 const HEAD = 2560;
 const FLOPPY_SIZES: Record<string, number> = { 'floppy1.2': 1_228_800, 'floppy1.44': 1_474_560, 'floppy2.88': 2_949_120 };
@@ -40,7 +40,7 @@ async function locate(src: ByteSource, e: CatalogEntry, volumeBlocks: number, sy
   if (file) return { imageSize: file.size, imageSizeSource: 'file', path: file.path };
   const floppy = FLOPPY_SIZES[e.emulation];
   if (floppy !== undefined) return { imageSize: floppy, imageSizeSource: 'emulation', path: null };
-  const start = e.loadRba * SECTOR;
+  const start = e.loadRba * SECTOR_SIZE;
   if (e.loadRba >= volumeBlocks) {
     const size = partitionAt(sys, start);
     if (size !== null) return { imageSize: size, imageSizeSource: 'partition', path: null };
@@ -69,7 +69,7 @@ export async function readElTorito(src: ByteSource, bootRecordLba: number, catal
   const entries: BootEntry[] = [];
   for (const e of cat.entries) {
     const where = `El Torito boot image ${e.index}`;
-    const start = e.loadRba * SECTOR;
+    const start = e.loadRba * SECTOR_SIZE;
     const loc = await locate(src, e, volumeBlocks, systemArea, fileAt, sink);
     const outsideVolume = e.loadRba >= volumeBlocks;
     const problems: string[] = [];
@@ -104,7 +104,7 @@ export async function readElTorito(src: ByteSource, bootRecordLba: number, catal
       id: `eltorito:image:${e.index}`, type: 'boot-image',
       name: `Boot image ${e.index} (${platform}, ${e.emulation === 'none' ? 'no emulation' : e.emulation}${loc.path ? ', ' + loc.path : ''})`,
       offset: start, length: loc.imageSize, spec: e.section === 0 ? 'El Torito 1.0 §2.2' : 'El Torito 1.0 §2.4', fields, children: [],
-      target: { lba: e.loadRba, blocks: Math.ceil(loc.imageSize / SECTOR), ...(loc.path ? { path: loc.path } : {}) },
+      target: { lba: e.loadRba, blocks: Math.ceil(loc.imageSize / SECTOR_SIZE), ...(loc.path ? { path: loc.path } : {}) },
     };
     if (problems.length) st.problems = problems;
     structures.push(st);

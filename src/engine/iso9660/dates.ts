@@ -1,7 +1,7 @@
 // ECMA-119 dates: the 17-byte volume descriptor date-time (8.4.26.1) and the 7-byte
 // directory-record date-time (9.1.5). Both carry an offset from GMT in 15-minute steps.
 import { InvalidArgumentError } from '../errors';
-import type { FieldReader } from '../structure';
+import type { FieldReader } from '../structure/fields';
 
 export interface IsoDate {
   /** The instant. */

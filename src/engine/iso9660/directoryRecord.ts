@@ -1,14 +1,16 @@
 // ECMA-119 9.1 Directory record (and 6.8 directory layout, 6.4.3 interleaving)
 import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
 import type { ByteSource } from '../io/source';
-import { FieldReader, type Field, type Structure } from '../structure';
+import { FieldReader, type Field, type Structure } from '../structure/fields';
 import { date7Field, encodeDate7, type IsoDate } from './dates';
 import type { DataRange } from '../types';
+import { SECTOR_SIZE } from '../bytes/sector';
+import { putBoth16, putBoth32 } from '../bytes/endian';
+import { joinPath } from '../paths';
 
 /** Directory extents larger than this are treated as corrupt (no real directory comes close). */
 export const MAX_DIRECTORY_SIZE = 64 * 1024 * 1024;
 /** ECMA-119 6.1.2: logical sectors are 2048 bytes; directory records never cross one (6.8.1.1). */
-export const LOGICAL_SECTOR_SIZE = 2048;
 /** Fixed part of a directory record (9.1.1-9.1.10) before the file identifier. */
 export const DIR_RECORD_FIXED = 33;
 
@@ -181,7 +183,7 @@ function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: Di
   if (systemUse.length > 0) r.bytes('System Use', suStart, systemUse.length, '9.1.13');
 
   const isDirectory = (flags & FILE_FLAGS.directory) !== 0;
-  const target: NonNullable<Structure['target']> = { lba: extentLba, blocks: Math.ceil(dataLength / LOGICAL_SECTOR_SIZE) };
+  const target: NonNullable<Structure['target']> = { lba: extentLba, blocks: Math.ceil(dataLength / SECTOR_SIZE) };
   if (opts.path !== undefined && name !== '..') target.path = name === '.' ? opts.path : joinPath(opts.path, name);
   const structure: Structure = {
     id: `dirrec:${abs}`,
@@ -210,10 +212,6 @@ function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: Di
     fileUnitSize, interleaveGap, volumeSequenceNumber, identifier, name,
     systemUseOffset: abs + suStart, systemUse, structure,
   };
-}
-
-function joinPath(dir: string, name: string): string {
-  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 }
 
 function checkBlockSize(blockSize: number): void {
@@ -275,14 +273,14 @@ export async function* directoryRecords(src: ByteSource, extentLba: number, data
   for (let chunkStart = start; chunkStart < start + want;) {
     // Chunks end on a logical-sector boundary (records never cross one; the extent itself may
     // start mid-sector when the block size is smaller than 2048).
-    const alignedEnd = Math.floor((chunkStart + DIRECTORY_CHUNK) / LOGICAL_SECTOR_SIZE) * LOGICAL_SECTOR_SIZE;
+    const alignedEnd = Math.floor((chunkStart + DIRECTORY_CHUNK) / SECTOR_SIZE) * SECTOR_SIZE;
     const chunkLen = Math.min(start + want - chunkStart, alignedEnd - chunkStart);
     const buf = await src.read(chunkStart, chunkLen);
     const out: DirectoryRecord[] = [];
     const end = chunkStart + buf.length;
     let secAbs = chunkStart;
     while (secAbs < end) {
-      const secEnd = Math.min(end, (Math.floor(secAbs / LOGICAL_SECTOR_SIZE) + 1) * LOGICAL_SECTOR_SIZE);
+      const secEnd = Math.min(end, (Math.floor(secAbs / SECTOR_SIZE) + 1) * SECTOR_SIZE);
       const sector = buf.subarray(secAbs - chunkStart, secEnd - chunkStart);
       let pos = 0;
       while (pos < sector.length) {
@@ -423,17 +421,6 @@ export function systemUseRoom(identifierLength: number): number {
 function u32(v: number, what: string): number {
   if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit in 32 bits`);
   return v;
-}
-
-/** Both-endian 32-bit (ECMA-119 7.3.3) at b[off]. */
-export function putBoth32(b: Uint8Array, off: number, v: number): void {
-  b[off] = v & 0xff; b[off + 1] = (v >>> 8) & 0xff; b[off + 2] = (v >>> 16) & 0xff; b[off + 3] = (v >>> 24) & 0xff;
-  b[off + 4] = (v >>> 24) & 0xff; b[off + 5] = (v >>> 16) & 0xff; b[off + 6] = (v >>> 8) & 0xff; b[off + 7] = v & 0xff;
-}
-
-/** Both-endian 16-bit (ECMA-119 7.2.3) at b[off]. */
-export function putBoth16(b: Uint8Array, off: number, v: number): void {
-  b[off] = v & 0xff; b[off + 1] = (v >>> 8) & 0xff; b[off + 2] = (v >>> 8) & 0xff; b[off + 3] = v & 0xff;
 }
 
 /**

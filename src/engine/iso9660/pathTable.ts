@@ -1,7 +1,7 @@
 // ECMA-119 9.4 Path table record (6.9 path table, 6.9.1 order)
 import { CorruptImageError, InvalidArgumentError, UnsupportedFeatureError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
-import { FieldReader, type Structure } from '../structure';
+import { FieldReader, type Structure } from '../structure/fields';
 import { decodeIdentifier } from './directoryRecord';
 import { comparePadded } from './names';
 

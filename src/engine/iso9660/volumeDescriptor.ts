@@ -1,11 +1,14 @@
 // ECMA-119 8 Volume descriptors (8.2 boot record, 8.3 terminator, 8.4 primary, 8.5 supplementary / ISO 9660:1999 enhanced, 8.6 partition)
 import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
-import { FieldReader, type Field, type Structure } from '../structure';
+import { FieldReader, type Field, type Structure } from '../structure/fields';
 import { date17Field, encodeDate17, type IsoDate } from './dates';
-import { parseRootRecord, putBoth16, putBoth32, type DirectoryRecord } from './directoryRecord';
+import { parseRootRecord, type DirectoryRecord } from './directoryRecord';
+import { putBoth16, putBoth32 } from '../bytes/endian';
+import { SECTOR_SIZE } from '../bytes/sector';
 
-export const VD_SIZE = 2048;
+/** A volume descriptor fills one logical sector (ECMA-119 8.1). */
+export const VD_SIZE = SECTOR_SIZE;
 /** Upper bound on descriptors read from one volume descriptor set. */
 export const MAX_VOLUME_DESCRIPTORS = 256;
 export const EL_TORITO_ID = 'EL TORITO SPECIFICATION';

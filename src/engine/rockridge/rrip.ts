@@ -4,9 +4,10 @@
 import type { DiagnosticSink } from '../errors';
 import type { IsoDate } from '../iso9660/dates';
 import { date17Field, date7Field } from '../iso9660/dates';
-import { FieldReader, toHex } from '../structure';
+import { toHex } from '../bytes/hex';
+import { FieldReader } from '../structure/fields';
 import type { SuspEntry } from './susp';
-import { concat } from '../util/bytes';
+import { concat } from '../bytes/concat';
 
 export interface RockRidge {
   px?: { mode: number; nlink: number; uid: number; gid: number; ino?: number };

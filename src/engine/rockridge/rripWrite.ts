@@ -3,9 +3,9 @@
 // Use field and one Continuation Area. The readers are susp.ts and rrip.ts.
 import { InvalidArgumentError, UnsupportedFeatureError } from '../errors';
 import { encodeDate7 } from '../iso9660/dates';
-import { putBoth32 } from '../iso9660/directoryRecord';
+import { putBoth32 } from '../bytes/endian';
 import { RR_CONTINUE, RR_CURRENT, RR_PARENT, RR_ROOT } from './rrip';
-import { concat } from '../util/bytes';
+import { concat } from '../bytes/concat';
 
 export { systemUseRoom } from '../iso9660/directoryRecord';
 

@@ -2,7 +2,7 @@
 // record and its Continuation Areas, yielding the System Use entries and their structure-map
 // entries. Best-effort: malformed entries become diagnostics, never exceptions.
 import { DiagnosticSink, IsoError } from '../errors';
-import { FieldReader, Structure } from '../structure';
+import { FieldReader, Structure } from '../structure/fields';
 import { describeRripEntry } from './rrip';
 
 export interface SuspEntry {

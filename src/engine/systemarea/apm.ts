@@ -3,8 +3,9 @@
 // sits in block 0 and names the block size; the map occupies blocks 1..pmMapBlkCnt.
 import { InvalidArgumentError, IsoError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
-import { FieldReader, type Structure } from '../structure';
+import { FieldReader, type Structure } from '../structure/fields';
 import type { ApmInfo, ApmPartition } from '../types';
+import { putBe32 } from '../bytes/endian';
 
 const SPEC = 'Inside Macintosh: Devices, Apple Partition Map';
 /** Most map entries we read. */
@@ -135,10 +136,6 @@ export async function readApm(src: ByteSource, sink: DiagnosticSink): Promise<{ 
 
 // ---- writing ------------------------------------------------------------------------------
 
-function putBe32(b: Uint8Array, off: number, v: number, what: string): void {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit 32 bits`, { structure: 'Apple partition map', offset: off });
-  b[off] = (v >>> 24) & 0xff; b[off + 1] = (v >>> 16) & 0xff; b[off + 2] = (v >>> 8) & 0xff; b[off + 3] = v & 0xff;
-}
 
 /**
  * Patches one partition map entry in place (Inside Macintosh: Devices, partition map entry

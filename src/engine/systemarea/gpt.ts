@@ -3,9 +3,9 @@
 // CD-oriented images 2048-byte ones, so both are tried. All LBAs are in the header's own block size.
 import { InvalidArgumentError, IsoError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
-import { FieldReader, type Structure } from '../structure';
+import { FieldReader, type Structure } from '../structure/fields';
 import type { GptInfo, GptPartition } from '../types';
-import { crc32 } from '../util/crc32';
+import { crc32 } from '../bytes/crc32';
 import { formatGuid, gptTypeName } from './guids';
 
 const HSPEC = 'UEFI 2.10 §5.3.2';

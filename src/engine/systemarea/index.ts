@@ -3,7 +3,7 @@
 // Partition Map there so the same image boots from a disk.
 import { IsoError, type DiagnosticSink } from '../errors';
 import type { ByteSource } from '../io/source';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import type { SystemAreaInfo } from '../types';
 import { readApm } from './apm';
 import { readGpt } from './gpt';

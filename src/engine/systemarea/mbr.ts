@@ -2,7 +2,7 @@
 // record; §5.2.3 protective MBR with one 0xEE partition): 440 bytes boot code, disk signature,
 // four 16-byte partition records at 446, signature 55 AA at 510.
 import { InvalidArgumentError, type DiagnosticSink } from '../errors';
-import { FieldReader, type Structure } from '../structure';
+import { FieldReader, type Structure } from '../structure/fields';
 import type { MbrInfo, MbrPartition } from '../types';
 
 const SPEC = 'UEFI 2.10 §5.2.1';

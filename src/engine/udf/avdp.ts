@@ -1,7 +1,7 @@
 // ECMA-167 3/10.2 Anchor Volume Descriptor Pointer (OSTA UDF 2.60 2.2.3): at sector 256 and at
 // two of N-256 and N (N = last sector); points at the main and reserve volume descriptor sequences.
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { extentAd, type ExtentAd } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 

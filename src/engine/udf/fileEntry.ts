@@ -2,8 +2,9 @@
 // their ICB tag (4/14.6, UDF 2.3.5) and allocation descriptors (4/14.14: short_ad, long_ad,
 // ext_ad, or data embedded in the entry). The total length never exceeds one logical block.
 import type { DiagnosticSink } from '../errors';
-import type { FieldReader, Structure } from '../structure';
-import { flag, le16, le32, longAd, shortAd, timestamp } from './primitives';
+import type { FieldReader, Structure } from '../structure/fields';
+import { le16, le32 } from '../bytes/endian';
+import { flag, longAd, shortAd, timestamp } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 
 const FILE_TYPES: Record<number, string> = {

@@ -1,6 +1,6 @@
 // ECMA-167 4/14.1 File Set Descriptor (OSTA UDF 2.60 2.3.2): names the root directory's ICB.
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { charspec, dstring, longAd, regid, timestamp, type LongAd } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 

@@ -6,7 +6,7 @@
 // the map from being shown.
 import { IsoError, type DiagnosticSink } from '../errors';
 import type { ByteSource } from '../io/source';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { parseAvdp, type Avdp } from './avdp';
 import { parseFileEntry, type UdfFileEntry } from './fileEntry';
 import { parseFsd } from './fsd';

@@ -1,7 +1,7 @@
 // ECMA-167 3/10.4 Implementation Use Volume Descriptor; OSTA UDF 2.60 2.2.7 defines its
 // "*UDF LV Info" contents (2.2.7.2 LVInformation: charset, logical volume id, three info strings).
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { charspec, dstring, regid } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 

@@ -3,8 +3,9 @@
 // metadata (2.2.10) partition maps. The Logical Volume Contents Use holds the long_ad of the
 // File Set Descriptor (UDF 2.2.4.1).
 import type { DiagnosticSink } from '../errors';
-import { FieldReader, type Structure } from '../structure';
-import { charspec, dstring, extentAd, flag, le16, le32, longAd, regid, type ExtentAd, type LongAd } from './primitives';
+import { FieldReader, type Structure } from '../structure/fields';
+import { le16, le32 } from '../bytes/endian';
+import { charspec, dstring, extentAd, flag, longAd, regid, type ExtentAd, type LongAd } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 
 /** Most partition maps decoded (UDF volumes have one to three). */

@@ -1,8 +1,9 @@
 // ECMA-167 3/10.10 Logical Volume Integrity Descriptor (OSTA UDF 2.60 2.2.6): open/close state,
 // free space and size tables, and UDF's implementation use (2.2.6.4: files, directories, revisions).
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
-import { extentAd, flag, le32, regid, timestamp, type ExtentAd } from './primitives';
+import type { Structure } from '../structure/fields';
+import { le32 } from '../bytes/endian';
+import { extentAd, flag, regid, timestamp, type ExtentAd } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 
 /** Most partitions whose table entries are shown. */

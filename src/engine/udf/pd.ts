@@ -1,7 +1,7 @@
 // ECMA-167 3/10.5 Partition Descriptor (OSTA UDF 2.60 2.2.14); for "+NSR02"/"+NSR03" contents
 // the Partition Contents Use holds the Partition Header Descriptor (4/14.3).
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { flag, regid, shortAd } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 

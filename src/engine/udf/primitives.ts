@@ -2,11 +2,9 @@
 // OSTA CS0 compressed Unicode (1/7.2.12, OSTA UDF 2.60 2.1.1), timestamp (1/7.3, UDF 2.1.4),
 // entity identifier / regid (1/7.4, UDF 2.1.5), extent_ad (3/7.1), lb_addr (4/7.1), short_ad
 // (4/14.14.1) and long_ad (4/14.14.2).
-import type { Field, FieldReader } from '../structure';
+import type { Field, FieldReader } from '../structure/fields';
+import { le16, le32 } from '../bytes/endian';
 
-function le16(b: Uint8Array, o: number): number { return b[o] | (b[o + 1] << 8); }
-function le32(b: Uint8Array, o: number): number { return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000; }
-export { le16, le32 };
 
 /** Marks a recorded field as inconsistent (and records the problem on the reader). */
 export function flag(r: FieldReader, f: Field, msg: string): void {

@@ -1,6 +1,6 @@
 // ECMA-167 3/10.1 Primary Volume Descriptor (OSTA UDF 2.60 2.2.2).
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { charspec, dstring, extentAd, regid, timestamp } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 

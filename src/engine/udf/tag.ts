@@ -5,8 +5,9 @@
 // descriptors) or partition-relative logical block (part 4) the descriptor was recorded at.
 import { CorruptImageError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
-import { FieldReader, type Structure } from '../structure';
-import { flag, le16, le32 } from './primitives';
+import { FieldReader, type Structure } from '../structure/fields';
+import { le16, le32 } from '../bytes/endian';
+import { flag } from './primitives';
 
 export const TAG_SIZE = 16;
 

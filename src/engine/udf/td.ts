@@ -1,7 +1,7 @@
 // ECMA-167 3/10.9 (and 4/14.2) Terminating Descriptor: ends a volume descriptor sequence (or a
 // logical volume integrity / file set descriptor sequence).
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { descriptorStructure, reader, tagFields } from './tag';
 
 export function parseTd(buf: Uint8Array, abs: number, location: number, sink: DiagnosticSink, label: string, idPrefix = 'udf:td'): { structure: Structure } {

@@ -1,6 +1,6 @@
 // ECMA-167 3/10.8 Unallocated Space Descriptor (OSTA UDF 2.60 2.2.5): extents of unallocated volume space.
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { extentAd, flag } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 

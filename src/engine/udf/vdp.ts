@@ -1,6 +1,6 @@
 // ECMA-167 3/10.3 Volume Descriptor Pointer: continues a volume descriptor sequence in another extent.
 import type { DiagnosticSink } from '../errors';
-import type { Structure } from '../structure';
+import type { Structure } from '../structure/fields';
 import { extentAd, type ExtentAd } from './primitives';
 import { descriptorStructure, reader, tagFields } from './tag';
 

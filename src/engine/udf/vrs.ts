@@ -4,7 +4,7 @@
 // NSR03 (3/9.1, the UDF / ECMA-167 marker) and possibly BOOT2 (2/9.4).
 import type { DiagnosticSink } from '../errors';
 import type { ByteSource } from '../io/source';
-import { FieldReader, type Structure } from '../structure';
+import { FieldReader, type Structure } from '../structure/fields';
 
 export const VRS_START = 32768;
 /** Most descriptors examined (udftools' limit). */

@@ -7,8 +7,8 @@ import { compareIdentifiers, encodeIsoIdentifier, encodeJolietIdentifier, isoNam
 import { packSystemUse, patchCe, rripEntries, systemUseRoom, type RripAttrs } from '../rockridge/rripWrite';
 import { InvalidArgumentError } from '../errors';
 import type { WNode } from './tree';
+import { SECTOR_SIZE } from '../bytes/sector';
 
-export const SECTOR = 2048;
 /** Largest extent a directory record can describe in whole sectors (ECMA-119 9.1.4, 32-bit length). */
 export const MAX_EXTENT = 0xfffff800;
 
@@ -166,13 +166,13 @@ export function buildHierarchy(root: WNode, o: HierarchyOptions): HDir[] {
     }
     let size = 0;
     const add = (len: number): void => {
-      if ((size % SECTOR) + len > SECTOR) size += SECTOR - (size % SECTOR);
+      if ((size % SECTOR_SIZE) + len > SECTOR_SIZE) size += SECTOR_SIZE - (size % SECTOR_SIZE);
       size += len;
     };
     add(directoryRecordLength(1, d.dotSu?.inRecord.length ?? 0));
     add(directoryRecordLength(1, d.dotdotSu?.inRecord.length ?? 0));
     for (const r of d.records) for (let i = 0; i < r.count; i++) add(directoryRecordLength(r.identifier.length, r.su?.inRecord.length ?? 0));
-    d.size = Math.ceil(size / SECTOR) * SECTOR;
+    d.size = Math.ceil(size / SECTOR_SIZE) * SECTOR_SIZE;
     for (const r of d.records) if (r.dir && r.kind === 'dir') queue.push(r.dir);
   }
   return order;
@@ -212,13 +212,13 @@ export function placeContinuations(list: Packed[], lba: number): { blocks: numbe
   let off = 0;
   for (const p of list) {
     const len = p.continuation!.length;
-    if (off + len > SECTOR) { block++; off = 0; }
+    if (off + len > SECTOR_SIZE) { block++; off = 0; }
     p.ce = { lba: lba + block, offset: off };
     off += len;
   }
   const blocks = list.length ? block + 1 : 0;
-  const bytes = new Uint8Array(blocks * SECTOR);
-  for (const p of list) bytes.set(p.continuation!, (p.ce!.lba - lba) * SECTOR + p.ce!.offset);
+  const bytes = new Uint8Array(blocks * SECTOR_SIZE);
+  for (const p of list) bytes.set(p.continuation!, (p.ce!.lba - lba) * SECTOR_SIZE + p.ce!.offset);
   return { blocks, bytes };
 }
 
@@ -264,7 +264,7 @@ export function serializeDirectory(d: HDir, placements: (n: WNode) => FileExtent
   const out = new Uint8Array(d.size);
   let pos = 0;
   const put = (rec: Uint8Array): void => {
-    if ((pos % SECTOR) + rec.length > SECTOR) pos += SECTOR - (pos % SECTOR);
+    if ((pos % SECTOR_SIZE) + rec.length > SECTOR_SIZE) pos += SECTOR_SIZE - (pos % SECTOR_SIZE);
     out.set(rec, pos);
     pos += rec.length;
   };

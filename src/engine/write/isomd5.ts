@@ -9,16 +9,16 @@
 import { createHash, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { CancelledError, CorruptImageError, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
+import { SECTOR_SIZE } from '../bytes/sector';
 
-const SECTOR = 2048;
-const PVD_OFFSET = 16 * SECTOR;
+const PVD_OFFSET = 16 * SECTOR_SIZE;
 const APPDATA_OFFSET = 883;
 const APPDATA_SIZE = 512;
 const SKIPSECTORS = 15;
 const FRAGMENT_COUNT = 20;
 const FRAGMENT_DIGITS = 60 / FRAGMENT_COUNT;
 /** isomd5sum reads (and takes fragment sums) in NUM_SYSTEM_SECTORS * SECTOR_SIZE pieces. */
-const READ_SIZE = 16 * SECTOR;
+const READ_SIZE = 16 * SECTOR_SIZE;
 const CHUNK = 1 << 20;
 const SPACE = 0x20;
 
@@ -44,18 +44,18 @@ export async function implantIsoMd5(path: string, opts: { signal?: AbortSignal; 
   const where = { image: path, structure: 'Primary Volume Descriptor', offset: PVD_OFFSET };
   const fh = await fsp.open(path, 'r+');
   try {
-    const pvd = new Uint8Array(SECTOR);
-    const { bytesRead } = await fh.read(pvd, 0, SECTOR, PVD_OFFSET);
-    if (bytesRead < SECTOR || pvd[0] !== 1 || String.fromCharCode(...pvd.subarray(1, 6)) !== 'CD001') {
+    const pvd = new Uint8Array(SECTOR_SIZE);
+    const { bytesRead } = await fh.read(pvd, 0, SECTOR_SIZE, PVD_OFFSET);
+    if (bytesRead < SECTOR_SIZE || pvd[0] !== 1 || String.fromCharCode(...pvd.subarray(1, 6)) !== 'CD001') {
       // isomd5sum computes the PVD's offset right only when it is the first descriptor.
       throw new UnsupportedFeatureError('no Primary Volume Descriptor at sector 16, where isomd5sum looks for it', where);
     }
     if (!opts.force && !pvd.subarray(APPDATA_OFFSET, APPDATA_OFFSET + APPDATA_SIZE).every((b) => b === SPACE)) {
       throw new InvalidArgumentError('the application use area is already in use (an isomd5sum is implanted, or other data); pass force to replace it', { ...where, offset: PVD_OFFSET + APPDATA_OFFSET });
     }
-    const isoSize = (pvd[84] * 0x1000000 + ((pvd[85] << 16) | (pvd[86] << 8) | pvd[87])) * SECTOR;
-    const total = isoSize - SKIPSECTORS * SECTOR;
-    if (total <= PVD_OFFSET + SECTOR) throw new CorruptImageError(`volume of ${isoSize} bytes is too small for an isomd5sum`, { ...where, offset: PVD_OFFSET + 84 });
+    const isoSize = (pvd[84] * 0x1000000 + ((pvd[85] << 16) | (pvd[86] << 8) | pvd[87])) * SECTOR_SIZE;
+    const total = isoSize - SKIPSECTORS * SECTOR_SIZE;
+    if (total <= PVD_OFFSET + SECTOR_SIZE) throw new CorruptImageError(`volume of ${isoSize} bytes is too small for an isomd5sum`, { ...where, offset: PVD_OFFSET + 84 });
 
     const md5 = createHash('md5');
     let fragments = '';

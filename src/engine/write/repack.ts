@@ -12,8 +12,8 @@ import { hasIsoMd5 } from './isomd5';
 import { treeFromImage, walkTree, type EditedTree, type WNode } from './tree';
 import { writeImage, type BootEntryJob, type BootJob, type VdPlan } from './writer';
 import type { RepackOptions, WriteResult } from './api';
+import { SECTOR_SIZE } from '../bytes/sector';
 
-const SECTOR = 2048;
 
 export async function repack(image: DiscImage, changes: EditedTree | null, opts: RepackOptions): Promise<WriteResult> {
   const sourcePath = opts.sourcePath ?? image.name;
@@ -30,16 +30,16 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
   const rawId = async (n: FileNode): Promise<Uint8Array> => read(n.recordOffset + 33, (await read(n.recordOffset + 32, 1))[0]);
   const size = image.size;
   const pvd = image.primary;
-  const volumeBytes = Math.min(pvd.volumeSpaceSize * SECTOR, Math.ceil(size / SECTOR) * SECTOR);
+  const volumeBytes = Math.min(pvd.volumeSpaceSize * SECTOR_SIZE, Math.ceil(size / SECTOR_SIZE) * SECTOR_SIZE);
 
   // UDF: never silently drop it.
   const zeroSectors: number[] = [];
   if (image.udf) {
     if (!opts.dropUdf) {
-      throw new UnsupportedFeatureError('this image has a UDF bridge and writing UDF is not supported yet: a repacked image would show the old files to UDF readers (Windows, macOS). Repack with "drop UDF" to write an ISO 9660-only image', { image: image.name, structure: 'volume recognition sequence', offset: 16 * SECTOR });
+      throw new UnsupportedFeatureError('this image has a UDF bridge and writing UDF is not supported yet: a repacked image would show the old files to UDF readers (Windows, macOS). Repack with "drop UDF" to write an ISO 9660-only image', { image: image.name, structure: 'volume recognition sequence', offset: 16 * SECTOR_SIZE });
     }
-    for (let lba = 16; lba < 16 + 64 && (lba + 1) * SECTOR <= size; lba++) {
-      const id = Buffer.from(await read(lba * SECTOR + 1, 5)).toString('latin1');
+    for (let lba = 16; lba < 16 + 64 && (lba + 1) * SECTOR_SIZE <= size; lba++) {
+      const id = Buffer.from(await read(lba * SECTOR_SIZE + 1, 5)).toString('latin1');
       if (/^(BEA01|NSR02|NSR03|TEA01)$/.test(id)) zeroSectors.push(lba);
     }
     if (opts.layout !== 'compact') zeroSectors.push(256);
@@ -73,7 +73,7 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
   let hasEnhanced = false;
   let hadMd5 = false;
   for (const d of image.descriptors) {
-    const bytes = await read(d.lba * SECTOR, SECTOR);
+    const bytes = await read(d.lba * SECTOR_SIZE, SECTOR_SIZE);
     if (d.kind === 'primary') { vds.push({ kind: 'pvd', template: bytes, lba: d.lba }); hadMd5 = hasIsoMd5(bytes); }
     else if (d.kind === 'enhanced') { vds.push({ kind: 'pvd', template: bytes, lba: d.lba }); hasEnhanced = true; }
     else if (d.kind === 'supplementary' && d.jolietLevel > 0) { if (joliet) vds.push({ kind: 'svd', template: bytes, lba: d.lba }); }
@@ -100,7 +100,7 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
   } else {
     const isoRoot = image.namespaceRoot('iso9660');
     if (isoRoot?.dir) {
-      const recs = await readDirectory(image.source, isoRoot.dir.lba, isoRoot.dir.length, SECTOR, { joliet: false, structures: false }, new DiagnosticSink());
+      const recs = await readDirectory(image.source, isoRoot.dir.lba, isoRoot.dir.length, SECTOR_SIZE, { joliet: false, structures: false }, new DiagnosticSink());
       const names = recs.filter((r) => r.identifier.length > 1).map((r) => r.name);
       if (!hasEnhanced && names.length && names.every((s) => /^[A-Z0-9_]{1,8}(\.[A-Z0-9_]{0,3})?(;1)?$/.test(s))) level = 1;
     }
@@ -146,8 +146,8 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
   let boot: BootJob | null = null;
   if (et) {
     const parsed = await readBootCatalog(image.source, et.catalogLba, new DiagnosticSink());
-    const end = Math.max(...parsed.entries.map((e) => e.offset + 32), et.catalogLba * SECTOR + 64);
-    const catalogBytes = await read(et.catalogLba * SECTOR, Math.ceil((end - et.catalogLba * SECTOR) / SECTOR) * SECTOR);
+    const end = Math.max(...parsed.entries.map((e) => e.offset + 32), et.catalogLba * SECTOR_SIZE + 64);
+    const catalogBytes = await read(et.catalogLba * SECTOR_SIZE, Math.ceil((end - et.catalogLba * SECTOR_SIZE) / SECTOR_SIZE) * SECTOR_SIZE);
     const byLba = new Map<number, WNode>();
     for (const n of walkTree(tree)) {
       const o: FileNode | undefined = n.origin;
@@ -158,9 +158,9 @@ export async function repack(image: DiscImage, changes: EditedTree | null, opts:
       const job: BootEntryJob = {
         index: e.index, node, bootInfoTable: e.bootInfoTable, grub2BootInfo: e.grub2BootInfo,
         sectorCountFollows: e.platform === 'efi' && e.sectorCount * 512 >= e.imageSize,
-        oldOffset: e.loadRba * SECTOR,
+        oldOffset: e.loadRba * SECTOR_SIZE,
       };
-      if (!node && !e.outsideVolume) job.hidden = { kind: 'image', ranges: [{ offset: e.loadRba * SECTOR, length: e.imageSize }], size: e.imageSize, extents: [{ lba: e.loadRba, blocks: Math.ceil(e.imageSize / SECTOR), length: e.imageSize }] };
+      if (!node && !e.outsideVolume) job.hidden = { kind: 'image', ranges: [{ offset: e.loadRba * SECTOR_SIZE, length: e.imageSize }], size: e.imageSize, extents: [{ lba: e.loadRba, blocks: Math.ceil(e.imageSize / SECTOR_SIZE), length: e.imageSize }] };
       return job;
     });
     boot = { catalogBytes, catalogLba: et.catalogLba, catalogNode: byLba.get(et.catalogLba) ?? null, entries };

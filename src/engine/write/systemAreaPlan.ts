@@ -11,6 +11,9 @@ import type { ElToritoInfo, SystemAreaInfo } from '../types';
 import { patchApmEntry, setApmDiskBlocks } from '../systemarea/apm';
 import { guidBytes, MAX_GPT_ENTRY_SIZE, serializeGpt, serializeGptEntry } from '../systemarea/gpt';
 import { DEFAULT_GEOMETRY, geometryOfRecord, serializeMbrPartition, setMbrPartitions, type ChsGeometry, type MbrPartitionSpec } from '../systemarea/mbr';
+import { SECTOR_SIZE } from '../bytes/sector';
+import { be32, le32, le64, putLe32, putLe64 } from '../bytes/endian';
+import { hex } from '../bytes/hex';
 
 /** A region of the old image now at `to` in the new one (`newLength`: its length there when it changed, e.g. a replaced boot image). */
 export interface ByteMove { from: number; to: number; length: number; newLength?: number }
@@ -60,7 +63,6 @@ export interface HybridSpec {
   efiImage?: { offset: number; length: number };
 }
 
-const SECTOR = 2048;
 const SYSTEM_AREA = 32768;
 const MIB = 1 << 20;
 const U32_MAX = 0xffffffff;
@@ -70,13 +72,6 @@ const EFI_SYSTEM = guidBytes('C12A7328-F81F-11D2-BA4B-00A0C93EC93B');
 const XORRISO_GPT_FLAGS = (1n << 60n) | 1n;
 
 const roundUp = (v: number, a: number): number => Math.ceil(v / a) * a;
-const hex = (n: number, w = 2): string => '0x' + n.toString(16).padStart(w, '0');
-
-function le32(b: Uint8Array, o: number): number { return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000; }
-function le64(b: Uint8Array, o: number): number { return le32(b, o) + le32(b, o + 4) * 0x100000000; }
-function be32(b: Uint8Array, o: number): number { return b[o] * 0x1000000 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]); }
-function putLe32(b: Uint8Array, o: number, v: number): void { new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(o, v, true); }
-function putLe64(b: Uint8Array, o: number, v: number): void { new DataView(b.buffer, b.byteOffset, b.byteLength).setBigUint64(o, BigInt(v), true); }
 
 // ---- the tail ---------------------------------------------------------------------------------
 
@@ -164,7 +159,7 @@ class Planner {
     const { head, imageName, newVolumeBytes, oldVolumeBytes, oldImageSize, moves } = input;
     this.where = { image: imageName, structure: 'system area' };
     if (head.length < SYSTEM_AREA) throw new InvalidArgumentError(`the system area needs the first ${SYSTEM_AREA} bytes, got ${head.length}`, { ...this.where, offset: 0 });
-    if (!Number.isSafeInteger(newVolumeBytes) || newVolumeBytes < SYSTEM_AREA || newVolumeBytes % SECTOR !== 0) throw new InvalidArgumentError(`new volume size ${newVolumeBytes} is not a multiple of ${SECTOR} beyond the system area`, this.where);
+    if (!Number.isSafeInteger(newVolumeBytes) || newVolumeBytes < SYSTEM_AREA || newVolumeBytes % SECTOR_SIZE !== 0) throw new InvalidArgumentError(`new volume size ${newVolumeBytes} is not a multiple of ${SECTOR_SIZE} beyond the system area`, this.where);
     if (!Number.isSafeInteger(oldVolumeBytes) || !Number.isSafeInteger(oldImageSize) || oldImageSize < oldVolumeBytes) throw new InvalidArgumentError(`old volume ${oldVolumeBytes} / image ${oldImageSize} bytes are inconsistent`, this.where);
     for (const m of moves) {
       if (![m.from, m.to, m.length].every((v) => Number.isSafeInteger(v) && v >= 0) || m.length === 0) throw new InvalidArgumentError(`bad move ${JSON.stringify(m)}`, this.where);
@@ -223,7 +218,7 @@ function newImageSize(p: Planner, gptBackupBytes: number, cyl: number): { size: 
     return { size: roundUp(content + gptBackupBytes, cyl), rule: `padded to a multiple of the ${cyl / 1024} KiB cylinder like the original` };
   }
   const trailing = Math.max(0, oldImageSize - oldContentEnd - oldBackupInTail);
-  const align = oldImageSize % SECTOR === 0 ? SECTOR : 512;
+  const align = oldImageSize % SECTOR_SIZE === 0 ? SECTOR_SIZE : 512;
   return { size: roundUp(content + trailing + gptBackupBytes, align), rule: trailing ? `${trailing} bytes of trailing padding kept from the original` : `a multiple of ${align} bytes` };
 }
 
@@ -274,9 +269,9 @@ function planMbr(p: Planner, geometry: ChsGeometry, imageSize: number, ends: End
   // syslinux isohybrid.c writes LBA*4 as u32le; xorriso's grub2_mbr (GRUB boot_hybrid.img) LBA*4+4 as u64le.
   const bios = input.elTorito?.entries.find((e) => e.index === 0 && e.platform === 'x86') ?? input.elTorito?.entries.find((e) => e.platform === 'x86');
   if (!bios || info.mbr.bootCode === 'none') return;
-  const m = p.moveOf(bios.loadRba * SECTOR);
+  const m = p.moveOf(bios.loadRba * SECTOR_SIZE);
   if (!m) return;
-  const newBlock = (m.to + (bios.loadRba * SECTOR - m.from)) / 512;
+  const newBlock = (m.to + (bios.loadRba * SECTOR_SIZE - m.from)) / 512;
   const oldBlock = bios.loadRba * 4;
   const cur = le64(head, 432);
   if (cur === oldBlock && le32(head, 436) === 0) {
@@ -324,7 +319,7 @@ function planGpt(p: Planner, imageSize: number, volEnds: Ends): void {
     map: [
       ...volEnds.map,
       [oldUsableEnd, newUsableEnd, 'the last usable block'],
-      [Math.floor(oldUsableEnd / SECTOR) * SECTOR, Math.floor(newUsableEnd / SECTOR) * SECTOR, 'the last usable 2048-byte block'],
+      [Math.floor(oldUsableEnd / SECTOR_SIZE) * SECTOR_SIZE, Math.floor(newUsableEnd / SECTOR_SIZE) * SECTOR_SIZE, 'the last usable 2048-byte block'],
     ],
   };
   for (let i = 0; i < count; i++) {
@@ -451,10 +446,10 @@ export function planSystemArea(input: SystemAreaPlanInput): SystemAreaPlan {
   p.notes.push(`image size ${imageSize} bytes (${rule})`);
   const catalogUpdates: Array<{ index: number; loadRba: number }> = [];
   for (const e of input.elTorito?.entries ?? []) {
-    const m = p.moveOf(e.loadRba * SECTOR);
+    const m = p.moveOf(e.loadRba * SECTOR_SIZE);
     if (!m) continue;
-    const to = m.to + (e.loadRba * SECTOR - m.from);
-    if (to % SECTOR === 0 && to / SECTOR !== e.loadRba) catalogUpdates.push({ index: e.index, loadRba: to / SECTOR });
+    const to = m.to + (e.loadRba * SECTOR_SIZE - m.from);
+    if (to % SECTOR_SIZE === 0 && to / SECTOR_SIZE !== e.loadRba) catalogUpdates.push({ index: e.index, loadRba: to / SECTOR_SIZE });
   }
   return { head: p.head, writes: p.writes, imageSize, notes: p.notes, catalogUpdates, removedGptPartitions: p.removedGptPartitions };
 }
@@ -483,9 +478,9 @@ export function buildSystemArea(spec: HybridSpec): SystemAreaPlan {
   const where = { image: spec.imageName, structure: 'system area' };
   const { volumeBytes, kind } = spec;
   if (kind !== 'mbr' && kind !== 'gpt') throw new InvalidArgumentError(`hybrid kind ${String(kind)} is not 'mbr' or 'gpt'`, where);
-  if (!Number.isSafeInteger(volumeBytes) || volumeBytes < SYSTEM_AREA + 3 * SECTOR || volumeBytes % SECTOR !== 0) throw new InvalidArgumentError(`volume size ${volumeBytes} is not a multiple of ${SECTOR} holding the volume descriptors`, where);
+  if (!Number.isSafeInteger(volumeBytes) || volumeBytes < SYSTEM_AREA + 3 * SECTOR_SIZE || volumeBytes % SECTOR_SIZE !== 0) throw new InvalidArgumentError(`volume size ${volumeBytes} is not a multiple of ${SECTOR_SIZE} holding the volume descriptors`, where);
   const efi = spec.efiImage;
-  if (efi && (efi.offset % SECTOR !== 0 || efi.offset < SYSTEM_AREA || efi.length <= 0 || efi.offset + efi.length > volumeBytes)) {
+  if (efi && (efi.offset % SECTOR_SIZE !== 0 || efi.offset < SYSTEM_AREA || efi.length <= 0 || efi.offset + efi.length > volumeBytes)) {
     throw new InvalidArgumentError(`EFI image (${efi.length} bytes at ${efi.offset}) must be a non-empty 2048-aligned region of the volume`, { ...where, offset: efi.offset });
   }
   if (spec.mbrCode && spec.mbrCode.length < 432) throw new InvalidArgumentError(`MBR code has ${spec.mbrCode.length} bytes, expected at least 432`, { ...where, offset: 0 });

@@ -16,11 +16,12 @@ import { BootInfoChecksum, writeBootInfoTable, writeGrub2BootInfo } from '../elt
 import { buildSystemArea, planSystemArea, type ByteMove, type HybridSpec, type SystemAreaPlan, type TailRegion } from './systemAreaPlan';
 import type { ElToritoInfo, SystemAreaInfo } from '../types';
 import { implantIsoMd5 } from './isomd5';
-import { buildHierarchy, continuations, MAX_EXTENT, patchLinks, placeContinuations, rootRecord, SECTOR, serializeDirectory, type FileExtent, type HDir } from './hierarchy';
+import { buildHierarchy, continuations, MAX_EXTENT, patchLinks, placeContinuations, rootRecord, serializeDirectory, type FileExtent, type HDir } from './hierarchy';
 import { walkTree, type DataRef, type WNode } from './tree';
 import { safeWrite } from './output';
 import { cloneOrCopy } from '../io/copy';
 import type { Layout, VerifyReport, WriteProgress, WriteResult } from './api';
+import { SECTOR_SIZE } from '../bytes/sector';
 
 export type VdPlan =
   | { kind: 'pvd' | 'svd'; template?: Uint8Array; spec?: Omit<VolumeDescriptorSpec, 'volumeBlocks' | 'pathTableSize' | 'lPathLba' | 'mPathLba' | 'root'>; lba?: number }
@@ -109,15 +110,15 @@ const PAD_BLOCKS = 150;
 function freeMetadataRegion(job: WriteJob, planned: Array<{ keep: boolean; size: number; data: DataRef }>): { start: number; end: number } {
   const src = job.source!;
   const start = Math.max(...job.vds.map((v) => v.lba ?? 16)) + 1;
-  let end = Math.floor(src.volumeBytes / SECTOR);
+  let end = Math.floor(src.volumeBytes / SECTOR_SIZE);
   const bound = (lba: number): void => { if (lba >= start && lba < end) end = lba; };
   for (const p of planned) if (p.keep && p.data.kind === 'image') for (const e of p.data.extents) if (e.length > 0) bound(e.lba);
   if (job.boot?.catalogLba !== undefined) bound(job.boot.catalogLba);
-  for (const e of job.boot?.entries ?? []) if (e.oldOffset !== undefined) bound(Math.floor(e.oldOffset / SECTOR));
+  for (const e of job.boot?.entries ?? []) if (e.oldOffset !== undefined) bound(Math.floor(e.oldOffset / SECTOR_SIZE));
   const sa = src.systemArea;
   for (const p of sa.mbr?.partitions ?? []) if (p.type !== 0xee) bound(Math.floor(p.startLba / 4));
-  for (const p of sa.gpt?.partitions ?? []) bound(Math.floor((p.firstLba * (sa.gpt!.blockSize)) / SECTOR));
-  for (const p of sa.apm?.partitions ?? []) bound(Math.floor((p.startBlock * sa.apm!.blockSize) / SECTOR));
+  for (const p of sa.gpt?.partitions ?? []) bound(Math.floor((p.firstLba * (sa.gpt!.blockSize)) / SECTOR_SIZE));
+  for (const p of sa.apm?.partitions ?? []) bound(Math.floor((p.startBlock * sa.apm!.blockSize) / SECTOR_SIZE));
   if (src.image.udf) bound(256);
   for (const z of src.zeroSectors) bound(z);
   return { start, end: Math.max(start, end) };
@@ -136,7 +137,7 @@ function preservable(d: DataRef): boolean {
   const real = d.extents.filter((e) => e.length > 0);
   const ranges = d.ranges.filter((r) => r.length > 0);
   if (real.length !== ranges.length) return false;
-  return real.every((e, i) => !ranges[i].stride && ranges[i].offset === e.lba * SECTOR && ranges[i].length === e.length);
+  return real.every((e, i) => !ranges[i].stride && ranges[i].offset === e.lba * SECTOR_SIZE && ranges[i].length === e.length);
 }
 
 function splitExtents(lba: number, size: number): FileExtent[] {
@@ -147,7 +148,7 @@ function splitExtents(lba: number, size: number): FileExtent[] {
   while (left > 0) {
     const len = Math.min(left, MAX_EXTENT);
     out.push({ lba: at, length: len });
-    at += len / SECTOR;
+    at += len / SECTOR_SIZE;
     left -= len;
   }
   return out;
@@ -201,14 +202,14 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
 
   // ---- allocation ----------------------------------------------------------------------------
   const vdCount = job.vds.length;
-  let next = preserve ? Math.ceil(job.source!.volumeBytes / SECTOR) : 16 + vdCount;
-  const alloc = (bytes: number): number => { const at = next; next += Math.ceil(bytes / SECTOR); return at; };
+  let next = preserve ? Math.ceil(job.source!.volumeBytes / SECTOR_SIZE) : 16 + vdCount;
+  const alloc = (bytes: number): number => { const at = next; next += Math.ceil(bytes / SECTOR_SIZE); return at; };
   // Preserve: the old metadata (between the descriptors and the first block still in use) is free
   // again; new directories, continuation areas and path tables go there first, so metadata still
   // precedes the data it describes (libarchive insists on it for Rock Ridge continuation areas).
   const free = preserve ? freeMetadataRegion(job, [...planned.values()]) : { start: 0, end: 0 };
   const allocMeta = (bytes: number): number => {
-    const n = Math.ceil(bytes / SECTOR);
+    const n = Math.ceil(bytes / SECTOR_SIZE);
     if (free.start + n <= free.end) { const at = free.start; free.start += n; return at; }
     return alloc(bytes);
   };
@@ -218,7 +219,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
   patchLinks(iso);
   const ceList = continuations(iso);
   const ceBlocks = placeContinuations(ceList, 0).blocks;
-  const ce = placeContinuations(ceList, ceBlocks ? allocMeta(ceBlocks * SECTOR) : 0);
+  const ce = placeContinuations(ceList, ceBlocks ? allocMeta(ceBlocks * SECTOR_SIZE) : 0);
   const isoPt = { size: ptSize(iso), l: 0, m: 0 };
   isoPt.l = allocMeta(isoPt.size); isoPt.m = allocMeta(isoPt.size);
   const jolPt = jol ? { size: ptSize(jol), l: 0, m: 0 } : null;
@@ -229,7 +230,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
   let catalogLba = job.boot?.catalogLba ?? 0;
   let catalogBytes: Uint8Array | null = null;
   if (job.boot) {
-    const size = job.boot.catalogBytes?.length ?? SECTOR;
+    const size = job.boot.catalogBytes?.length ?? SECTOR_SIZE;
     if (!preserve) catalogLba = alloc(size);
   }
   // Boot images: hidden ones (not in the tree), and ones whose node the walk above did not reach
@@ -248,12 +249,12 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
   }
   // 300 KiB of zeros after what we appended, like mkisofs/xorriso: some readers read ahead past
   // the last block they need (libburn does), which must not fail at the end of the volume.
-  const appended = next > (preserve ? Math.ceil(job.source!.volumeBytes / SECTOR) : 16 + vdCount);
+  const appended = next > (preserve ? Math.ceil(job.source!.volumeBytes / SECTOR_SIZE) : 16 + vdCount);
   if (appended) next += PAD_BLOCKS;
   const volumeBlocks = next;
-  const volumeBytes = volumeBlocks * SECTOR;
+  const volumeBytes = volumeBlocks * SECTOR_SIZE;
   const placements = (n: WNode): FileExtent[] => {
-    if (n === catalogNode) return [{ lba: catalogLba, length: job.boot?.catalogBytes?.length ?? SECTOR }];
+    if (n === catalogNode) return [{ lba: catalogLba, length: job.boot?.catalogBytes?.length ?? SECTOR_SIZE }];
     const d = dataOf(n);
     if (!d) return [{ lba: 0, length: 0 }];
     return entryFor(d).alloc!.extents;
@@ -268,7 +269,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
   if (src) {
     for (const region of src.tail) {
       if (region.kind !== 'partition') continue;
-      const align = region.offset % (1 << 20) === 0 ? 1 << 20 : SECTOR;
+      const align = region.offset % (1 << 20) === 0 ? 1 << 20 : SECTOR_SIZE;
       tailCursor = Math.ceil(tailCursor / align) * align;
       tailMoves.push({ from: region.offset, to: tailCursor, length: region.length, region });
       moves.push({ from: region.offset, to: tailCursor, length: region.length });
@@ -277,7 +278,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
     for (const p of planned.values()) {
       if (p.keep || p.data.kind !== 'image' || p.size === 0) continue;
       const r0 = p.data.ranges[0];
-      if (r0 && !r0.stride && p.data.ranges.length === 1) moves.push({ from: r0.offset, to: p.alloc!.lba * SECTOR, length: r0.length });
+      if (r0 && !r0.stride && p.data.ranges.length === 1) moves.push({ from: r0.offset, to: p.alloc!.lba * SECTOR_SIZE, length: r0.length });
     }
   }
   const movedOffset = (off: number): number => {
@@ -302,7 +303,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
         size = p.size;
         moved = !p.keep;
       } else if (e.oldOffset !== undefined) {
-        lba = Math.floor(movedOffset(e.oldOffset) / SECTOR);
+        lba = Math.floor(movedOffset(e.oldOffset) / SECTOR_SIZE);
       } else {
         throw new InternalError(`El Torito entry ${e.index} has no boot image`, { image: job.imageName });
       }
@@ -351,7 +352,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
   } else if (job.hybrid) {
     const { efiNode, ...spec } = job.hybrid;
     const efi = efiNode ? dataOf(efiNode) : null;
-    sys = buildSystemArea({ ...spec, volumeBytes, biosBootImageLba: biosBootLba, efiImage: efi ? { offset: entryFor(efi).alloc!.lba * SECTOR, length: efi.size } : undefined });
+    sys = buildSystemArea({ ...spec, volumeBytes, biosBootImageLba: biosBootLba, efiImage: efi ? { offset: entryFor(efi).alloc!.lba * SECTOR_SIZE, length: efi.size } : undefined });
   }
   const imageSize = Math.max(sys?.imageSize ?? volumeBytes, tailCursor, volumeBytes);
   if (sys) job.notes.push(...sys.notes);
@@ -381,20 +382,20 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
           done += n;
         }
       };
-      if (src) for (const s of src.zeroSectors) await put(new Uint8Array(SECTOR), s * SECTOR);
+      if (src) for (const s of src.zeroSectors) await put(new Uint8Array(SECTOR_SIZE), s * SECTOR_SIZE);
       if (sys) await put(sys.head, 0);
-      for (const v of vdBytes) await put(v.bytes, v.lba * SECTOR);
+      for (const v of vdBytes) await put(v.bytes, v.lba * SECTOR_SIZE);
       const writePt = async (dirs: HDir[], pt: { l: number; m: number }): Promise<void> => {
         const entries = ptEntries(dirs);
-        await put(serializePathTable(entries, true), pt.l * SECTOR);
-        await put(serializePathTable(entries, false), pt.m * SECTOR);
+        await put(serializePathTable(entries, true), pt.l * SECTOR_SIZE);
+        await put(serializePathTable(entries, false), pt.m * SECTOR_SIZE);
       };
       await writePt(iso, isoPt);
       if (jol && jolPt) await writePt(jol, jolPt);
-      for (const d of iso) await put(serializeDirectory(d, placements), d.lba * SECTOR);
-      if (jol) for (const d of jol) await put(serializeDirectory(d, placements), d.lba * SECTOR);
-      if (ce.blocks) await put(ce.bytes, (ceList[0].ce!.lba) * SECTOR);
-      if (catalogBytes) await put(catalogBytes, catalogLba * SECTOR);
+      for (const d of iso) await put(serializeDirectory(d, placements), d.lba * SECTOR_SIZE);
+      if (jol) for (const d of jol) await put(serializeDirectory(d, placements), d.lba * SECTOR_SIZE);
+      if (ce.blocks) await put(ce.bytes, (ceList[0].ce!.lba) * SECTOR_SIZE);
+      if (catalogBytes) await put(catalogBytes, catalogLba * SECTOR_SIZE);
       check();
       // File data. Consecutive small files are gathered into one large write (a 100k-file build
       // would otherwise make 100k write calls); all-zero 4 MiB chunks stay holes (compact).
@@ -406,7 +407,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
       const putData = async (chunk: Uint8Array, offset: number): Promise<void> => {
         if (chunk.length >= batch.length / 2) { await flush(); await put(chunk, offset); return; }
         const end = bStart + bLen;
-        if (bStart < 0 || offset < end || offset - end >= SECTOR || offset - bStart + chunk.length > batch.length) { await flush(); bStart = offset; }
+        if (bStart < 0 || offset < end || offset - end >= SECTOR_SIZE || offset - bStart + chunk.length > batch.length) { await flush(); bStart = offset; }
         const at = offset - bStart;
         if (at > bLen) batch.fill(0, bLen, at);
         batch.set(chunk, at);
@@ -416,7 +417,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
       let lastStep = 0;
       for (const p of planned.values()) {
         if (p.keep || p.size === 0) continue;
-        const at = p.alloc!.lba * SECTOR;
+        const at = p.alloc!.lba * SECTOR_SIZE;
         const head = bootPatches.get(dataKey(p.data));
         await copyData(p.data, srcFd, buf, async (chunk, pos) => {
           check();

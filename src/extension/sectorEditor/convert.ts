@@ -1,7 +1,7 @@
 // Engine structures → the structure panel's nodes (src/shared/sectorProtocol.ts). Pure: the
 // engine decides which nodes load their children lazily (subdirectories) and which checksums can
 // be recomputed; this only reshapes and indexes.
-import type { Structure } from '../../engine/structure';
+import type { Structure } from '../../engine/structure/fields';
 import type { StructNode } from '../../shared/sectorProtocol';
 
 export interface ConvertHooks {

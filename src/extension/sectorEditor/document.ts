@@ -14,7 +14,7 @@ import { PatchedSource } from '../../engine/io/patched';
 import { rollbackJournal, saveCopy, saveInPlace, type SaveStats } from '../../engine/io/saveRanges';
 import { mapStructures, type StructureMap } from '../../engine/structureMap';
 import { checksumFix, fixableReason } from '../../engine/fixes';
-import type { Structure } from '../../engine/structure';
+import type { Structure } from '../../engine/structure/fields';
 import type { ImageRegistry, Logger } from '../../provider/registry';
 import type { DocInfo, Location, SearchHit, SearchQuery, StructNode } from '../../shared/sectorProtocol';
 import { toNodes } from './convert';

@@ -1,6 +1,11 @@
-// The structure map: every on-disk structure the engine decodes, with its byte range and fields.
-// The sector editor draws it over the bytes; the validator checks it; `isowb info --structures`
-// prints it.
+// The structure map's model: every on-disk structure the engine decodes, with its byte range and
+// fields (Structure, Field), and the FieldReader parsers read through so that parsing records
+// the map as a side effect. The sector editor draws it over the bytes; the validator checks it;
+// `isowb info --structures` prints it. Field tables (layout.ts) declare where fields are;
+// structureMap.ts builds the map of a whole image.
+import { be16, be32, le16, le32 } from '../bytes/endian';
+import { toHex } from '../bytes/hex';
+import type { FieldDef, NumType, TextType } from './layout';
 
 export type FieldKind =
   | 'number' | 'text' | 'date' | 'flags' | 'enum' | 'pointer' | 'length'
@@ -49,20 +54,6 @@ export interface Structure {
   expand?: { tree: string; lba: number; length: number; path: string };
 }
 
-const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/**
- * Raw bytes as hex, one flat string (joined: a structure view holds ~100,000 of them, and built
- * by `+=` per byte each was a rope of one string per byte). Also used by the webview: no Buffer.
- */
-export function toHex(b: Uint8Array, max = 64): string {
-  const n = Math.min(b.length, max);
-  const parts = new Array<string>(n);
-  for (let i = 0; i < n; i++) parts[i] = HEX_PAIRS[b[i]];
-  const s = parts.join('');
-  return b.length > max ? s + '…' : s;
-}
-
 /** Spec references joined once each ("SUSP 1.12" + "4.1"), shared by every field that cites them. */
 const joinedSpecs = new Map<string, string>();
 
@@ -80,11 +71,10 @@ export class FieldReader {
   private get dv(): DataView {
     return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
-  // Plain byte arithmetic for the hot 16/32-bit reads (no DataView per reader).
-  private le16(o: number): number { const b = this.buf; return b[o] | (b[o + 1] << 8); }
-  private be16(o: number): number { const b = this.buf; return (b[o] << 8) | b[o + 1]; }
-  private le32(o: number): number { const b = this.buf; return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000; }
-  private be32(o: number): number { const b = this.buf; return b[o] * 0x1000000 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]); }
+  private le16(o: number): number { return le16(this.buf, o); }
+  private be16(o: number): number { return be16(this.buf, o); }
+  private le32(o: number): number { return le32(this.buf, o); }
+  private be32(o: number): number { return be32(this.buf, o); }
 
   /**
    * With `record` false the reader only decodes: no Field objects, no hex — for hot paths
@@ -196,6 +186,29 @@ export class FieldReader {
     const v = decodeText(this.buf.subarray(off, off + len), enc);
     if (this.record) this.field(name, off, len, v, JSON.stringify(v), 'text', spec);
     return v;
+  }
+  /** Reads a numeric field from its table entry (origin: where the structure starts in buf). */
+  num(f: FieldDef<NumType>, origin = 0): number {
+    const o = origin + f.at;
+    switch (f.type) {
+      case 'u8': return this.u8(f.name, o, f.spec, f.kind);
+      case 'u16le': return this.u16le(f.name, o, f.spec, f.kind);
+      case 'u16be': return this.u16be(f.name, o, f.spec, f.kind);
+      case 'u32le': return this.u32le(f.name, o, f.spec, f.kind);
+      case 'u32be': return this.u32be(f.name, o, f.spec, f.kind);
+      case 'u64le': return this.u64le(f.name, o, f.spec, f.kind);
+      case 'both16': return this.both16(f.name, o, f.spec, f.kind);
+      case 'both32': return this.both32(f.name, o, f.spec, f.kind);
+      default: throw new RangeError(`field ${f.name}: unknown numeric type ${String(f.type)}`);
+    }
+  }
+  /** Reads a text field from its table entry. */
+  text(f: FieldDef<TextType>, origin = 0): string {
+    return this.str(f.name, origin + f.at, f.len, f.type, f.spec);
+  }
+  /** Reads a bytes field from its table entry (a view into buf). */
+  raw(f: FieldDef, origin = 0): Uint8Array {
+    return this.bytes(f.name, origin + f.at, f.len, f.spec, f.kind);
   }
   bytes(name: string, off: number, len: number, spec?: string, kind: FieldKind = 'bytes'): Uint8Array {
     this.check(off, len, name);

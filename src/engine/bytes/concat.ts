@@ -1,4 +1,4 @@
-// Small byte-array helpers shared by parsers and serializers.
+// Byte arrays joined (the one concat of the engine).
 
 /** The parts joined into one new array. */
 export function concat(parts: Uint8Array[]): Uint8Array {
