@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(xorriso genisoimage p7zip-full libarchive-tools dumpet fdisk udftools isomd5sum
       syslinux-utils isolinux syslinux-common grub-common grub-pc-bin grub-efi-amd64-bin mtools
-      dosfstools time gdisk btrfs-progs   # btrfs-progs: a real btrfs for the clone path of the copy (test/engine/copy.test.ts)
+      dosfstools time gdisk btrfs-progs   # btrfs-progs: a real btrfs for the clone path of the copy (test/engine/io/copy.test.ts)
       ntfs-3g fusefat                     # case-insensitive and Windows-rule targets for extraction (FUSE)
       qemu-system-x86 seabios ovmf ovmf-ia32)   # the QEMU boot tests (scripts/boot-check.py, test/boot)
 missing=()

@@ -28,13 +28,14 @@ if ! step compile-tests npx tsc -p tsconfig.test.json; then
   exit 1
 fi
 specs=()
-compgen -G 'out/test/unit/**/*.test.js' >/dev/null || compgen -G 'out/test/unit/*.test.js' >/dev/null && specs+=('out/test/unit/**/*.test.js')
-compgen -G 'out/test/engine/*.test.js' >/dev/null && specs+=('out/test/engine/**/*.test.js')
-compgen -G 'out/test/e2e/*.test.js' >/dev/null && specs+=('out/test/e2e/**/*.test.js')
-# The sector editor's webview in Debian's Chromium against a scripted host (test/webview/harness.ts).
-compgen -G 'out/test/webview/*.test.js' >/dev/null && specs+=('out/test/webview/**/*.test.js')
-# The fuzz harness's self-tests and the seeded quick slice of the campaign (~3 min; npm run fuzz -- --quick).
-compgen -G 'out/test/fuzz/*.test.js' >/dev/null && specs+=('out/test/fuzz/**/*.test.js')
+# Module tests mirror the source tree (test/engine/<area>/<module>.test.ts tests
+# src/engine/<area>/<module>.ts; test/extension, test/provider, test/cli, test/media likewise);
+# then the end-to-end suites against the CLI, the sector editor's webview in Debian's Chromium
+# against a scripted host (test/webview/harness.ts), and the fuzz harness's self-tests with the
+# seeded quick slice of the campaign (~3 min; npm run fuzz -- --quick).
+for d in unit engine extension provider cli shared media e2e webview fuzz; do
+  if [ -d "out/test/$d" ] && [ -n "$(find "out/test/$d" -name '*.test.js' | head -1)" ]; then specs+=("out/test/$d/**/*.test.js"); fi
+done
 log=$(mktemp)
 hostlog=$(mktemp)
 trap 'rm -f "$log" "$hostlog"' EXIT

@@ -1,6 +1,6 @@
 // Paths on the command line: host paths (the user's disk, in the host's flavour) and image paths
 // (inside an image, always '/'-separated). Pure; the path module is a parameter so the rules are
-// tested under path.win32 and path.posix (test/unit/hostPaths.test.ts).
+// tested under path.win32 and path.posix (test/engine/hostPaths.test.ts).
 import * as nodePath from 'node:path';
 import { isWin32, type PathModule } from '../engine/hostPaths';
 import { UsageError } from './errors';

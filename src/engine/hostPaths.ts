@@ -2,7 +2,7 @@
 // /home/me/x.iso). Image paths — paths inside a disc image — are always POSIX ("/a/b") and have their
 // helpers in ./paths.ts; the conversions between the two happen here. Every function takes the path
 // module to work with (default: the host's `path`), so the same code is tested under path.win32 and
-// path.posix on any machine (test/unit/hostPaths.test.ts).
+// path.posix on any machine (test/engine/hostPaths.test.ts).
 import * as nodePath from 'node:path';
 
 export type PathModule = nodePath.PlatformPath;

@@ -9,9 +9,9 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CancelledError, InvalidArgumentError } from '../../src/engine/errors';
-import { cloneOrCopy, HOLE, PROGRESS_STEP, sparseCopy, writeSparse, writeSparseSync } from '../../src/engine/io/copy';
-import { prng } from '../util/prng';
+import { CancelledError, InvalidArgumentError } from '../../../src/engine/errors';
+import { cloneOrCopy, HOLE, PROGRESS_STEP, sparseCopy, writeSparse, writeSparseSync } from '../../../src/engine/io/copy';
+import { prng } from '../../util/prng';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-copy-'));
 after(() => fs.rmSync(TMP, { recursive: true, force: true }));

@@ -5,13 +5,13 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InvalidArgumentError, CancelledError } from '../../src/engine/errors';
-import { CachedSource, FileSource } from '../../src/engine/io/fileSource';
-import { PatchedSource } from '../../src/engine/io/patched';
-import { rollbackJournal, saveCopy, saveInPlace } from '../../src/engine/io/saveRanges';
-import { MemorySource, type ByteSource } from '../../src/engine/io/source';
-import { prng } from '../util/prng';
-import { run } from '../peers/run';
+import { InvalidArgumentError, CancelledError } from '../../../src/engine/errors';
+import { CachedSource, FileSource } from '../../../src/engine/io/fileSource';
+import { PatchedSource } from '../../../src/engine/io/patched';
+import { rollbackJournal, saveCopy, saveInPlace } from '../../../src/engine/io/saveRanges';
+import { MemorySource, type ByteSource } from '../../../src/engine/io/source';
+import { prng } from '../../util/prng';
+import { run } from '../../peers/run';
 
 function randomBytes(rand: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
