@@ -8,7 +8,7 @@ import type { DiscImage, FileNode } from './image';
 import type { Structure } from './structure/fields';
 import { rangeOffset } from './iso9660/directoryRecord';
 import type { DataRange } from './types';
-import { SECTOR_SIZE } from './bytes/sector';
+import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from './bytes/sector';
 
 export type ImageLocation =
   | { kind: 'file'; path: string; fileOffset: number }
@@ -16,8 +16,7 @@ export type ImageLocation =
   | { kind: 'system-area' } | { kind: 'unallocated' } | { kind: 'beyond-volume' };
 
 /** ECMA-119 6.2.1 / ECMA-167 2/8.3: the first 16 2048-byte sectors are the system area. */
-const SYSTEM_AREA_END = 16 * 2048;
-/** El Torito and the editor count LBAs in 2048-byte blocks. */
+const SYSTEM_AREA_END = SYSTEM_AREA_SECTORS * SECTOR_SIZE;
 /** Longest backward scan for a file extent that overlaps later-starting ones (corrupt images). */
 const MAX_BACKSCAN = 64;
 
@@ -68,6 +67,117 @@ class Heap {
   }
 }
 
+/** File extents as the directory walk finds them (unsorted), and the files' names and folders. */
+interface RawIndex {
+  starts: number[]; ends: number[]; offs: number[]; files: number[];
+  /** Interleaved ranges by extent index. */
+  strided: Map<number, DataRange>;
+  fileDir: number[]; fileName: string[]; dirPaths: string[];
+}
+
+function emptyIndex(): RawIndex {
+  return { starts: [], ends: [], offs: [], files: [], strided: new Map(), fileDir: [], fileName: [], dirPaths: [] };
+}
+
+/**
+ * Walks the active namespace breadth-first (each directory once: loop guard), streaming each
+ * directory a batch at a time (a directory of a million entries), recording every file extent and
+ * each directory's extent as a structure. An unreadable directory is a warning; indexing goes on.
+ */
+async function indexFiles(img: DiscImage, addStruct: (id: string, name: string, start: number, length: number) => void, signal?: AbortSignal): Promise<RawIndex> {
+  const x = emptyIndex();
+  const seen = new Set<number>();
+  const queue: Array<{ node: FileNode; dirIdx: number } | undefined> = [{ node: img.root, dirIdx: 0 }];
+  x.dirPaths.push('/');
+  for (let q = 0; q < queue.length; q++) {
+    if (signal?.aborted) throw new CancelledError('indexing cancelled', { image: img.name });
+    const { node: dir, dirIdx } = queue[q]!;
+    if (!dir.dir || seen.has(dir.dir.lba)) continue;
+    seen.add(dir.dir.lba);
+    addStruct(img.directoryStructureId(dir), img.directoryStructureName(dir), dir.dir.lba * img.primary.logicalBlockSize, dir.dir.length);
+    try {
+      for await (const kids of img.readdirStream(dir)) {
+        for (const k of kids) {
+          if (k.type === 'dir') {
+            if (k.dir && !seen.has(k.dir.lba)) {
+              x.dirPaths.push(k.path);
+              queue.push({ node: k, dirIdx: x.dirPaths.length - 1 });
+            }
+          } else if (k.type === 'file' && k.ranges.length > 0) addFile(x, k, dirIdx);
+        }
+      }
+    } catch (e) {
+      if (e instanceof CancelledError || !(e instanceof IsoError)) throw e;
+      img.diagnostics.warn(`directory ${dir.path} unreadable while indexing: ${e.message}`, 'directory', dir.dir.lba * img.primary.logicalBlockSize);
+      continue;
+    }
+    // Nodes of finished levels are not needed again.
+    queue[q] = undefined;
+  }
+  return x;
+}
+
+function addFile(x: RawIndex, k: FileNode, dirIdx: number): void {
+  const f = x.fileName.length;
+  x.fileName.push(k.name);
+  x.fileDir.push(dirIdx);
+  let fo = 0;
+  for (const r of k.ranges) {
+    if (r.length > 0) {
+      // An interleaved range spans from its first to its last byte; lookups skip its gaps.
+      if (r.stride) x.strided.set(x.starts.length, r);
+      x.starts.push(r.offset); x.ends.push(rangeOffset(r, r.length - 1) + 1); x.offs.push(fo); x.files.push(f);
+    }
+    fo += r.length;
+  }
+}
+
+/** File extents sorted by start (stable: the first file recorded wins among equal starts), with the running maximum of their ends. */
+function sortExtents(x: RawIndex) {
+  const n = x.starts.length;
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  idx.sort((a, b) => x.starts[a] - x.starts[b] || a - b);
+  const fStart = new Float64Array(n), fEnd = new Float64Array(n), fMaxEnd = new Float64Array(n), fFileOff = new Float64Array(n);
+  const fFile = new Int32Array(n);
+  const fStride = new Map<number, DataRange>();
+  let maxEnd = 0;
+  for (let i = 0; i < n; i++) {
+    const j = idx[i];
+    fStart[i] = x.starts[j]; fEnd[i] = x.ends[j]; fFileOff[i] = x.offs[j]; fFile[i] = x.files[j];
+    const st = x.strided.get(j);
+    if (st) fStride.set(i, st);
+    maxEnd = Math.max(maxEnd, x.ends[j]);
+    fMaxEnd[i] = maxEnd;
+  }
+  return { fStart, fEnd, fMaxEnd, fFileOff, fFile, fStride };
+}
+
+/**
+ * Segmentation by sweep: at each breakpoint add the structures starting there and drop those that
+ * ended; the innermost (shortest, then latest) active one owns the segment. Segment k is
+ * [breaks[k], breaks[k + 1]) and belongs to structs[winners[k]] (none when -1).
+ */
+function segment(structs: StructEntry[]): { breaks: Float64Array; winners: Int32Array } {
+  const byStart = structs.map((_, i) => i).sort((a, b) => structs[a].start - structs[b].start);
+  const points = [...new Set(structs.flatMap(s => [s.start, s.end]))].sort((a, b) => a - b);
+  const len = (i: number) => structs[i].end - structs[i].start;
+  const heap = new Heap((a, b) => len(a) < len(b) || (len(a) === len(b) && structs[a].order > structs[b].order));
+  const br: number[] = [];
+  const win: number[] = [];
+  let p = 0;
+  for (const x of points) {
+    while (p < byStart.length && structs[byStart[p]].start <= x) heap.push(byStart[p++]);
+    // Lazy deletion of ended structures; an ended one below the top is dropped when it surfaces.
+    while (heap.size > 0 && structs[heap.peek()].end <= x) heap.pop();
+    const w = heap.size > 0 ? heap.peek() : -1;
+    if (win.length > 0 && win[win.length - 1] === w) continue;
+    br.push(x);
+    win.push(w);
+  }
+  return { breaks: Float64Array.from(br), winners: Int32Array.from(win) };
+}
+
 export class Locator {
   private constructor(
     private readonly size: number,
@@ -97,120 +207,32 @@ export class Locator {
    * extents are indexed as structures (ids as DiscImage.directoryStructureId gives them).
    */
   static async build(img: DiscImage | null, structures: Structure[], size: number, signal?: AbortSignal): Promise<Locator> {
-    const starts: number[] = [], ends: number[] = [], offs: number[] = [], files: number[] = [];
-    const strided = new Map<number, DataRange>();
-    const fileDir: number[] = [], fileName: string[] = [];
-    const dirPaths: string[] = [];
     const structs: StructEntry[] = [];
-    let order = 0;
     const addStruct = (id: string, name: string, start: number, length: number) => {
       if (!(length > 0) || !Number.isFinite(start) || start < 0) return;
-      structs.push({ id, name, start, end: start + length, order: order++ });
+      structs.push({ id, name, start, end: start + length, order: structs.length });
     };
-
-    let volumeEnd = size;
-    if (img) {
-      volumeEnd = img.primary.volumeSpaceSize * img.primary.logicalBlockSize;
-      const seen = new Set<number>();
-      const queue: Array<{ node: FileNode; dirIdx: number }> = [{ node: img.root, dirIdx: 0 }];
-      dirPaths.push('/');
-      for (let q = 0; q < queue.length; q++) {
-        if (signal?.aborted) throw new CancelledError('indexing cancelled', { image: img.name });
-        const { node: dir, dirIdx } = queue[q];
-        if (!dir.dir || seen.has(dir.dir.lba)) continue;
-        seen.add(dir.dir.lba);
-        addStruct(img.directoryStructureId(dir), img.directoryStructureName(dir), dir.dir.lba * img.primary.logicalBlockSize, dir.dir.length);
-        // Streamed: a directory of a million entries is indexed a batch at a time.
-        try {
-          for await (const kids of img.readdirStream(dir)) {
-            for (const k of kids) {
-              if (k.type === 'dir') {
-                if (k.dir && !seen.has(k.dir.lba)) {
-                  dirPaths.push(k.path);
-                  queue.push({ node: k, dirIdx: dirPaths.length - 1 });
-                }
-                continue;
-              }
-              if (k.type !== 'file' || k.ranges.length === 0) continue;
-              const f = fileName.length;
-              fileName.push(k.name);
-              fileDir.push(dirIdx);
-              let fo = 0;
-              for (const r of k.ranges) {
-                if (r.length > 0) {
-                  // An interleaved range spans from its first to its last byte; lookups skip its gaps.
-                  if (r.stride) strided.set(starts.length, r);
-                  starts.push(r.offset); ends.push(rangeOffset(r, r.length - 1) + 1); offs.push(fo); files.push(f);
-                }
-                fo += r.length;
-              }
-            }
-          }
-        } catch (e) {
-          if (e instanceof CancelledError || !(e instanceof IsoError)) throw e;
-          img.diagnostics.warn(`directory ${dir.path} unreadable while indexing: ${e.message}`, 'directory', dir.dir.lba * img.primary.logicalBlockSize);
-          continue;
-        }
-        // Nodes of finished levels are not needed again.
-        (queue as Array<{ node: FileNode; dirIdx: number } | undefined>)[q] = undefined;
-      }
-    }
-
-    // Files sorted by start (stable: the first file recorded wins among equal starts).
-    const n = starts.length;
-    const idx = new Int32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
-    idx.sort((a, b) => starts[a] - starts[b] || a - b);
-    const fStart = new Float64Array(n), fEnd = new Float64Array(n), fMaxEnd = new Float64Array(n), fFileOff = new Float64Array(n);
-    const fFile = new Int32Array(n);
-    const fStride = new Map<number, DataRange>();
-    let maxEnd = 0;
-    for (let i = 0; i < n; i++) {
-      const j = idx[i];
-      fStart[i] = starts[j]; fEnd[i] = ends[j]; fFileOff[i] = offs[j]; fFile[i] = files[j];
-      const st = strided.get(j);
-      if (st) fStride.set(i, st);
-      maxEnd = Math.max(maxEnd, ends[j]);
-      fMaxEnd[i] = maxEnd;
-    }
-
+    const raw = img ? await indexFiles(img, addStruct, signal) : emptyIndex();
+    const volumeEnd = img ? img.primary.volumeSpaceSize * img.primary.logicalBlockSize : size;
+    const f = sortExtents(raw);
     // Structures, flattened (parents before children, so children win ties of equal length).
     const visit = (s: Structure) => {
       addStruct(s.id, s.name, s.offset, s.length);
       for (const c of s.children) visit(c);
     };
     for (const s of structures) visit(s);
-
     const wholeFile = new Uint8Array(structs.length);
     for (let i = 0; i < structs.length; i++) {
       const s = structs[i];
-      let k = lastLE(fStart, n, s.start);
-      while (k >= 0 && fStart[k] === s.start) {
-        if (fEnd[k] === s.end && fFileOff[k] === 0) { wholeFile[i] = 1; break; }
+      let k = lastLE(f.fStart, f.fStart.length, s.start);
+      while (k >= 0 && f.fStart[k] === s.start) {
+        if (f.fEnd[k] === s.end && f.fFileOff[k] === 0) { wholeFile[i] = 1; break; }
         k--;
       }
     }
-
-    // Segmentation by sweep: at each breakpoint add the structures starting there and drop those
-    // that ended; the innermost (shortest, then latest) active one owns the segment.
-    const byStart = structs.map((_, i) => i).sort((a, b) => structs[a].start - structs[b].start);
-    const points = [...new Set(structs.flatMap(s => [s.start, s.end]))].sort((a, b) => a - b);
-    const len = (i: number) => structs[i].end - structs[i].start;
-    const heap = new Heap((a, b) => len(a) < len(b) || (len(a) === len(b) && structs[a].order > structs[b].order));
-    const br: number[] = [];
-    const win: number[] = [];
-    let p = 0;
-    for (const x of points) {
-      while (p < byStart.length && structs[byStart[p]].start <= x) heap.push(byStart[p++]);
-      // Lazy deletion of ended structures; an ended one below the top is dropped when it surfaces.
-      while (heap.size > 0 && structs[heap.peek()].end <= x) heap.pop();
-      const w = heap.size > 0 ? heap.peek() : -1;
-      if (win.length > 0 && win[win.length - 1] === w) continue;
-      br.push(x);
-      win.push(w);
-    }
-    return new Locator(size, volumeEnd, fStart, fEnd, fMaxEnd, fFileOff, fFile, fStride, Int32Array.from(fileDir), fileName, dirPaths,
-      Float64Array.from(br), Int32Array.from(win), structs, wholeFile);
+    const seg = segment(structs);
+    return new Locator(size, volumeEnd, f.fStart, f.fEnd, f.fMaxEnd, f.fFileOff, f.fFile, f.fStride, Int32Array.from(raw.fileDir), raw.fileName, raw.dirPaths,
+      seg.breaks, seg.winners, structs, wholeFile);
   }
 
   private pathOf(file: number): string {
