@@ -117,26 +117,8 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
   const paths = targets.map(t => t.path);
   const base = paths.includes('/') ? '/' : commonParent(paths);
   const what = paths.length === 1 ? (paths[0] === '/' ? 'everything' : paths[0]) : `${paths.length} items`;
-  let dest = opts.dest;
-  if (!dest) {
-    const configured = vscode.workspace.getConfiguration('isoWorkbench.extract').get<string>('defaultFolder', '');
-    const near = targets[0].imageUri.scheme === 'file' ? vscode.Uri.file(nodePath.dirname(targets[0].imageUri.fsPath)) : undefined;
-    const picked = await vscode.window.showOpenDialog({
-      canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Extract Here',
-      title: plainText(`Extract ${what} from ${imageLabel(targets[0].imageUri)}`),
-      defaultUri: configured ? vscode.Uri.file(configured) : near,
-    });
-    if (!picked?.[0]) return undefined;
-    dest = localFolder(picked[0]);
-    const existing = fs.readdirSync(dest);
-    if (existing.length > 0) {
-      const go = await vscode.window.showWarningMessage(
-        `${noticeText(dest)} is not empty (${existing.length} item${existing.length === 1 ? '' : 's'}). Files with the same names as extracted ones will be replaced.`,
-        { modal: true }, 'Extract Anyway');
-      if (go !== 'Extract Anyway') return undefined;
-    }
-  }
-  const where = dest;
+  const where = opts.dest ?? await pickExtractFolder(targets[0].imageUri, what);
+  if (!where) return undefined;
   const lease = await ctx.registry.acquire(key);
   try {
     const t0 = Date.now();
@@ -168,30 +150,56 @@ async function extractCommand(ctx: Ctx, arg?: vscode.Uri, many?: vscode.Uri[], o
         sub.dispose();
       }
     });
-    const secs = (Date.now() - t0) / 1000;
-    const summary = `Extracted ${result.files} files, ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} links` : ''} (${humanSize(result.bytes)}) to ${where} in ${secs.toFixed(1)} s`;
-    // Entries renamed for the target's file system and entries that could not be extracted (each
-    // named, with the reason, in a warning in the log; the renames also in the rename list).
-    const renamed = result.renamed.length;
-    const others = result.warnings.length - renamed;
-    const problems = [
-      renamed > 0 ? `${renamed} ${renamed === 1 ? 'entry' : 'entries'} renamed for this file system (${result.hostProfile})${result.renameList ? `, listed in ${nodePath.basename(result.renameList)}` : ''}` : '',
-      result.failed > 0 ? `${result.failed} ${result.failed === 1 ? 'entry' : 'entries'} could not be extracted`
-        : others > 0 ? `${others} warning${others === 1 ? '' : 's'}` : '',
-    ].filter(Boolean).join('; ');
-    ctx.log.info(summary + (problems ? `; ${problems} (see the warnings above)` : ''));
-    if (!opts.quiet) {
-      const buttons = problems ? ['Show Log', 'Open Folder in New Window'] : ['Open Folder in New Window'];
-      const show = problems ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-      void show(problems ? `${noticeText(summary)} — ${problems}; the log names each one and why.` : `${noticeText(summary)}.`, ...buttons).then(b => {
-        if (b === 'Show Log') ctx.log.channel.show();
-        else if (b) void vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(where), { forceNewWindow: true });
-      });
-    }
+    reportExtraction(ctx, result, where, (Date.now() - t0) / 1000, opts.quiet === true);
     return result;
   } finally {
     lease.release();
   }
+}
+
+/** Asks for the destination folder (confirming a non-empty one); undefined when the user backs out. */
+async function pickExtractFolder(imageUri: vscode.Uri, what: string): Promise<string | undefined> {
+  const configured = vscode.workspace.getConfiguration('isoWorkbench.extract').get<string>('defaultFolder', '');
+  const near = imageUri.scheme === 'file' ? vscode.Uri.file(nodePath.dirname(imageUri.fsPath)) : undefined;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Extract Here',
+    title: plainText(`Extract ${what} from ${imageLabel(imageUri)}`),
+    defaultUri: configured ? vscode.Uri.file(configured) : near,
+  });
+  if (!picked?.[0]) return undefined;
+  const dest = localFolder(picked[0]);
+  const existing = fs.readdirSync(dest);
+  if (existing.length > 0) {
+    const go = await vscode.window.showWarningMessage(
+      `${noticeText(dest)} is not empty (${existing.length} item${existing.length === 1 ? '' : 's'}). Files with the same names as extracted ones will be replaced.`,
+      { modal: true }, 'Extract Anyway');
+    if (go !== 'Extract Anyway') return undefined;
+  }
+  return dest;
+}
+
+/**
+ * Logs the summary of an extraction and (unless quiet) shows it: entries renamed for the target's
+ * file system and entries that could not be extracted are counted here, each named with its
+ * reason in a warning in the log (the renames also in the rename list).
+ */
+function reportExtraction(ctx: Ctx, result: ExtractResult, where: string, secs: number, quiet: boolean): void {
+  const summary = `Extracted ${result.files} files, ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} links` : ''} (${humanSize(result.bytes)}) to ${where} in ${secs.toFixed(1)} s`;
+  const renamed = result.renamed.length;
+  const others = result.warnings.length - renamed;
+  const problems = [
+    renamed > 0 ? `${renamed} ${renamed === 1 ? 'entry' : 'entries'} renamed for this file system (${result.hostProfile})${result.renameList ? `, listed in ${nodePath.basename(result.renameList)}` : ''}` : '',
+    result.failed > 0 ? `${result.failed} ${result.failed === 1 ? 'entry' : 'entries'} could not be extracted`
+      : others > 0 ? `${others} warning${others === 1 ? '' : 's'}` : '',
+  ].filter(Boolean).join('; ');
+  ctx.log.info(summary + (problems ? `; ${problems} (see the warnings above)` : ''));
+  if (quiet) return;
+  const buttons = problems ? ['Show Log', 'Open Folder in New Window'] : ['Open Folder in New Window'];
+  const show = problems ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  void show(problems ? `${noticeText(summary)} — ${problems}; the log names each one and why.` : `${noticeText(summary)}.`, ...buttons).then(b => {
+    if (b === 'Show Log') ctx.log.channel.show();
+    else if (b) void vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(where), { forceNewWindow: true });
+  });
 }
 
 /** The folder containing all paths (they are absolute image paths). */

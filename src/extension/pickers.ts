@@ -156,6 +156,20 @@ export interface SearchCommandQuery extends SearchQuery {
 
 type MatchItem = vscode.QuickPickItem & { match?: TextMatch };
 
+/** The quick pick's toggle buttons: case, whole word, regular expression (icon and tooltip say the state). */
+function searchButtons(flags: { isCaseSensitive: boolean; isWordMatch: boolean; isRegExp: boolean }): vscode.QuickInputButton[] {
+  return [
+    { iconPath: new vscode.ThemeIcon(flags.isCaseSensitive ? 'preserve-case' : 'case-sensitive'), tooltip: `Match Case (${flags.isCaseSensitive ? 'on' : 'off'})` },
+    { iconPath: new vscode.ThemeIcon(flags.isWordMatch ? 'pass-filled' : 'whole-word'), tooltip: `Match Whole Word (${flags.isWordMatch ? 'on' : 'off'})` },
+    { iconPath: new vscode.ThemeIcon(flags.isRegExp ? 'check' : 'regex'), tooltip: `Use Regular Expression (${flags.isRegExp ? 'on' : 'off'})` },
+  ];
+}
+
+function searchSummary(res: SearchResult): string {
+  const files = new Set(res.matches.map(m => m.path)).size;
+  return `${res.matches.length}${res.truncated ? '+' : ''} matches in ${files} files (${res.filesSearched} searched, ${res.filesSkippedBinary} binary and ${res.filesSkippedLarge} large skipped)`;
+}
+
 /**
  * Search Text in Image: a live search box. Typing searches (debounced, the previous search is
  * cancelled); the buttons toggle case, whole word and regular expression; Enter opens the match.
@@ -171,11 +185,7 @@ export async function searchText(ctx: Ctx, arg?: vscode.Uri, query?: SearchComma
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
   const flags = { isCaseSensitive: query?.isCaseSensitive ?? false, isWordMatch: query?.isWordMatch ?? false, isRegExp: query?.isRegExp ?? false };
-  const mkButtons = (): vscode.QuickInputButton[] => [
-    { iconPath: new vscode.ThemeIcon(flags.isCaseSensitive ? 'preserve-case' : 'case-sensitive'), tooltip: `Match Case (${flags.isCaseSensitive ? 'on' : 'off'})` },
-    { iconPath: new vscode.ThemeIcon(flags.isWordMatch ? 'pass-filled' : 'whole-word'), tooltip: `Match Whole Word (${flags.isWordMatch ? 'on' : 'off'})` },
-    { iconPath: new vscode.ThemeIcon(flags.isRegExp ? 'check' : 'regex'), tooltip: `Use Regular Expression (${flags.isRegExp ? 'on' : 'off'})` },
-  ];
+  const mkButtons = (): vscode.QuickInputButton[] => searchButtons(flags);
   qp.buttons = mkButtons();
   let running: AbortController | undefined;
   let last: SearchResult | undefined;
@@ -204,8 +214,7 @@ export async function searchText(ctx: Ctx, arg?: vscode.Uri, query?: SearchComma
       if (running !== ac) return res;
       last = res;
       qp.items = res.matches.map(matchItem);
-      const files = new Set(res.matches.map(m => m.path)).size;
-      qp.placeholder = `${res.matches.length}${res.truncated ? '+' : ''} matches in ${files} files (${res.filesSearched} searched, ${res.filesSkippedBinary} binary and ${res.filesSkippedLarge} large skipped)`;
+      qp.placeholder = searchSummary(res);
       return res;
     } catch (e) {
       if (e instanceof CancelledError || ac.signal.aborted) return undefined;
