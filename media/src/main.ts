@@ -24,13 +24,13 @@ import { StructureIndex } from './model/structIndex';
 import { debounce, el, icon, setAttr, throttle } from './ui/dom';
 import { FieldInfoPanel, type FieldView } from './ui/fieldInfo';
 import { EDGE_END, EDGE_PROBLEM, EDGE_START, HexGrid, KIND_INDEX, type Column } from './ui/grid';
-import { InspectorPanel } from './ui/inspector';
+import { InspectorPanel } from './ui/inspectorPanel';
 import { Scrollbar } from './ui/scrollbar';
-import { SearchPanel } from './ui/search';
+import { SearchPanel } from './ui/searchPanel';
 import { splitter } from './ui/splitter';
 import { StatusLine } from './ui/status';
 import { Toolbar, type PanelName } from './ui/toolbar';
-import { StructureTree, type NodeAction } from './ui/tree';
+import { StructureTree, type NodeAction } from './ui/structureTree';
 import { Host, type StoredState } from './ui/vscode';
 
 const BLOCK_SIZE = 16 * 1024;
