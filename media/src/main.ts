@@ -7,8 +7,8 @@ import type {
 } from '../../src/shared/sectorProtocol';
 import { SECTOR_SIZE } from '../../src/shared/sectorProtocol';
 import { ByteCache } from './model/cache';
-import { COPY_FORMATS, MAX_COPY_BYTES, formatBytes, parseHex, textToBytes, toHex, type CopyFormat } from './model/copy';
-import { bytesLabel, grouped, hex0x, hexOffset, humanSize, offsetDigits, ROW_BYTES } from './model/format';
+import { COPY_FORMATS, MAX_COPY_BYTES, formatBytes, parseHex, textToBytes, toHex, type CopyFormat } from './model/byteText';
+import { bytesLabel, grouped, hex0x, hexOffset, humanSize, offsetDigits, ROW_BYTES } from './model/notation';
 import { parseGoto } from './model/goto';
 import { hexDigit, leave, typeChar, typeNibble, type Commit, type PendingNibble } from './model/hexInput';
 import { INSPECT_BYTES } from './model/inspector';

@@ -4,7 +4,7 @@
 // offset in it, free space, …).
 
 import type { FieldInfo, Location, StructNode } from '../../../src/shared/sectorProtocol';
-import { hex0x, grouped } from '../model/format';
+import { hex0x, grouped } from '../model/notation';
 import { lbaText, locationIcon, locationText } from '../model/ruler';
 import { el, icon } from './dom';
 

@@ -2,7 +2,7 @@
 // are rewritten for the rows on screen. Rows have a fixed height, nothing is created or measured
 // while scrolling, and a cell's DOM is touched only when its text or class changes.
 
-import { ASCII_CHAR, HEX2, hexOffset, isPrintable, ROW_BYTES } from '../model/format';
+import { ASCII_CHAR, HEX2, hexOffset, isPrintable, ROW_BYTES } from '../model/notation';
 import { rulerMark } from '../model/ruler';
 import type { RowRange } from '../model/scroll';
 import { el, setAttr, setText } from './dom';

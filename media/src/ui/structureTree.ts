@@ -4,7 +4,7 @@
 // decoding replaces the tree.
 
 import type { StructNode } from '../../../src/shared/sectorProtocol';
-import { hex0x } from '../model/format';
+import { hex0x } from '../model/notation';
 import { el, icon, setAttr, setText } from './dom';
 
 export type NodeAction = 'extent' | 'open' | 'fix';

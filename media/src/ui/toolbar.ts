@@ -2,8 +2,8 @@
 // previous/next sector, hex/decimal offsets, the Copy menu and the panel toggles.
 
 import type { DocInfo } from '../../../src/shared/sectorProtocol';
-import { COPY_FORMATS, type CopyFormat } from '../model/copy';
-import { humanSize, grouped } from '../model/format';
+import { COPY_FORMATS, type CopyFormat } from '../model/byteText';
+import { humanSize, grouped } from '../model/notation';
 import { GOTO_HELP, GOTO_PLACEHOLDER } from '../model/goto';
 import { el, icon, iconButton, setText, toggleButton } from './dom';
 
