@@ -5,7 +5,7 @@
 import { ASCII_CHAR, HEX2, hexOffset, isPrintable, ROW_BYTES } from '../model/notation';
 import { rulerMark } from '../model/ruler';
 import type { RowRange } from '../model/scroll';
-import { el, setAttr, setText } from './dom';
+import { addChildren, el, setAttr, setText } from './dom';
 
 export type Column = 'hex' | 'ascii';
 
@@ -110,21 +110,9 @@ export class HexGrid {
   private makeSlot(): Slot {
     const row = el('div', 'row', { role: 'row' });
     row.dataset.testid = 'row';
-    const lba = el('span', 'lba');
-    const off = el('span', 'off');
-    const hexWrap = el('span', 'hex');
-    const ascWrap = el('span', 'asc');
-    const hex: HTMLSpanElement[] = [];
-    const asc: HTMLSpanElement[] = [];
-    for (let i = 0; i < ROW_BYTES; i++) {
-      const h = el('span', 'b');
-      hex.push(h);
-      hexWrap.appendChild(h);
-      const a = el('span', 'a');
-      asc.push(a);
-      ascWrap.appendChild(a);
-    }
-    row.append(lba, off, hexWrap, ascWrap);
+    const [lba, off, hexWrap, ascWrap] = addChildren(row, 'span', ['lba', 'off', 'hex', 'asc']);
+    const hex = addChildren(hexWrap, 'span', new Array<string>(ROW_BYTES).fill('b'));
+    const asc = addChildren(ascWrap, 'span', new Array<string>(ROW_BYTES).fill('a'));
     this.rowsEl.appendChild(row);
     const blank = (): string[] => new Array<string>(ROW_BYTES).fill('\u0000');
     return { row, lba, off, hex, asc, rowIndex: -1, rowClass: '', hexText: blank(), hexClass: blank(), ascText: blank(), ascClass: blank() };
