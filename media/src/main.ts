@@ -23,7 +23,8 @@ import {
 import { StructureIndex } from './model/structIndex';
 import { debounce, el, icon, setAttr, throttle } from './ui/dom';
 import { FieldInfoPanel, type FieldView } from './ui/fieldInfo';
-import { EDGE_END, EDGE_PROBLEM, EDGE_START, HexGrid, KIND_INDEX, type Column } from './ui/grid';
+import { EDGE_END, EDGE_PROBLEM, EDGE_START, KIND_INDEX } from './model/decorations';
+import { HexGrid, type Column } from './ui/grid';
 import { InspectorPanel } from './ui/inspectorPanel';
 import { Scrollbar } from './ui/scrollbar';
 import { SearchPanel } from './ui/searchPanel';

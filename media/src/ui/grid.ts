@@ -2,20 +2,13 @@
 // are rewritten for the rows on screen. Rows have a fixed height, nothing is created or measured
 // while scrolling, and a cell's DOM is touched only when its text or class changes.
 
+import { EDGE_END, EDGE_PROBLEM, EDGE_START, KINDS } from '../model/decorations';
 import { ASCII_CHAR, HEX2, hexOffset, isPrintable, ROW_BYTES } from '../model/notation';
 import { rulerMark } from '../model/ruler';
 import type { RowRange } from '../model/scroll';
 import { addChildren, el, setAttr, setText } from './dom';
 
 export type Column = 'hex' | 'ascii';
-
-/** Field kinds by index; 0 is "no field". Tint classes are `k-<kind>`. */
-export const KINDS = ['', 'number', 'text', 'date', 'flags', 'enum', 'pointer', 'length', 'checksum', 'reserved', 'bytes', 'guid', 'magic'] as const;
-export const KIND_INDEX: Record<string, number> = Object.fromEntries(KINDS.map((k, i) => [k, i]));
-export const EDGE_START = 1;
-export const EDGE_END = 2;
-/** The byte belongs to a field with a problem (bad checksum, both-endian mismatch, …). */
-export const EDGE_PROBLEM = 4;
 
 export interface GridFrame {
   top: number;
@@ -36,7 +29,7 @@ export interface GridFrame {
   focused: boolean;
   /** The byte whose first nibble was typed (-1: none). */
   nibbleAt: number;
-  /** Per byte from `base`: KIND_INDEX of the selected structure's field, and EDGE_* bits. */
+  /** Per byte from `base`: KIND_INDEX of the selected structure's field, and EDGE_* bits (model/decorations.ts). */
   kinds: Uint8Array;
   edges: Uint8Array;
   /** Highlights: the hovered field, the inspector's hovered type. */
