@@ -15,7 +15,7 @@ import { clampOffset, collapsed, rangeSel, selRange, type Sel } from '../model/s
 import { StructSelection } from '../model/structSelection';
 import type { Column } from '../ui/grid';
 import type { PanelName } from '../ui/toolbar';
-import type { StoredState } from '../ui/vscode';
+import type { StoredState } from './transport';
 
 const BLOCK_SIZE = 16 * 1024;
 const MAX_BLOCKS = 512; // 8 MiB of cached bytes

@@ -9,6 +9,8 @@ import type { HostMessage, SearchQuery, WebviewMessage } from '../../../src/shar
 import { hex0x } from '../model/notation';
 import { Host, type StoredState } from '../ui/vscode';
 
+export type { StoredState };
+
 /** A ranged read asks for at most this much at a time. */
 const READ_CHUNK = 1024 * 1024;
 
