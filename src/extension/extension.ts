@@ -15,7 +15,7 @@ import { noticeText } from '../provider/escape';
 import { OutputLogger } from './log';
 import { activePicker } from './pickers';
 import { registerWriteCommands } from './repack';
-import { registerSectorCommands, SectorEditorProvider } from './sectorEditor/provider';
+import { registerSectorCommands, SectorEditorProvider } from './sectorEditor/customEditorProvider';
 import { registerStagingCommands, restoreOffer, StagedChangesView, StagingDecorations } from './staging';
 import { BootDecorations, ImageStatusBar } from './ui';
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { SectorPanel } from '../../src/extension/sectorEditor/provider';
+import type { SectorPanel } from '../../src/extension/sectorEditor/sectorPanel';
 import type { HostMessage, StructNode, WebviewMessage } from '../../src/shared/sectorProtocol';
 import { xorrisoElTorito, xorrisoSystemArea } from '../peers/xorriso';
 import { fixture, realImage } from '../fixtures/build';

@@ -196,6 +196,12 @@ export class ByteCache {
 
   removeOverlay(offset: number): void { this.overlay.delete(offset); }
 
+  /** Puts the overlay's bytes into out, which holds the bytes from offset (a read past the cache). */
+  overlayOnto(out: Uint8Array, offset: number): Uint8Array {
+    for (let i = 0; i < out.length; i++) if (this.isOverlaid(offset + i)) out[i] = this.byteAt(offset + i);
+    return out;
+  }
+
   /** The bytes [offset, offset + length) if all are cached (overlay applied), else null. */
   slice(offset: number, length: number): Uint8Array | null {
     const end = Math.min(this.size, offset + length);

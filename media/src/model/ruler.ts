@@ -5,7 +5,7 @@
 
 import type { Location } from '../../../src/shared/sectorProtocol';
 import { SYSTEM_AREA_END } from '../../../src/shared/sectorProtocol';
-import { hex0x } from './format';
+import { hex0x } from './notation';
 
 export interface RulerMark {
   kind: 'lba' | 'blk';

@@ -3,7 +3,7 @@
 // element may be tall, so the scrollbar is our own: its thumb maps linearly between the first and
 // the last possible top row. Everything here is plain numbers (exact up to 2^53), no DOM.
 
-import { ROW_BYTES } from './format';
+import { ROW_BYTES } from './notation';
 
 /** Rows [start, end) that the view may show: the whole document, or one sector in sector mode. */
 export interface RowRange { start: number; end: number }

@@ -1,7 +1,7 @@
 // The byte selection: an anchor and a cursor (both byte offsets, inclusive), like a text editor's.
 // The selected range is [min, max] inclusive, so a collapsed selection is the cursor's byte.
 
-import { ROW_BYTES } from './format';
+import { ROW_BYTES } from './notation';
 
 export interface Sel { anchor: number; cursor: number }
 

@@ -11,6 +11,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
+/** Appends one new `tag` element per class to parent, in order, and returns them. */
+export function addChildren<K extends keyof HTMLElementTagNameMap>(parent: Element, tag: K, classes: readonly string[]): Array<HTMLElementTagNameMap[K]> {
+  const made = classes.map((c) => el(tag, c));
+  parent.append(...made);
+  return made;
+}
+
 export function icon(name: string, cls = ''): HTMLSpanElement {
   return el('span', `codicon codicon-${name}${cls ? ' ' + cls : ''}`, { 'aria-hidden': 'true' });
 }

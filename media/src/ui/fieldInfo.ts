@@ -4,7 +4,7 @@
 // offset in it, free space, …).
 
 import type { FieldInfo, Location, StructNode } from '../../../src/shared/sectorProtocol';
-import { hex0x, grouped } from '../model/format';
+import { hex0x, grouped } from '../model/notation';
 import { lbaText, locationIcon, locationText } from '../model/ruler';
 import { el, icon } from './dom';
 
@@ -22,6 +22,13 @@ function spaced(raw: string): string {
   const ell = raw.endsWith('…');
   const hex = ell ? raw.slice(0, -1) : raw;
   return (hex.match(/.{1,2}/g) ?? []).join(' ').toUpperCase() + (ell ? ' …' : '');
+}
+
+/** A "key: value" row of a panel's table. */
+function kvRow(t: HTMLTableElement, k: string, val: string, cls: string): void {
+  const tr = el('tr', cls);
+  tr.append(el('th', undefined, { scope: 'row' }, k), el('td', undefined, undefined, val));
+  t.appendChild(tr);
 }
 
 export class FieldInfoPanel {
@@ -66,11 +73,7 @@ export class FieldInfoPanel {
       title.append(el('span', `kind-swatch k-${f.kind}`, { title: f.kind }), el('span', 'field-name', undefined, f.name), el('span', 'field-kind', undefined, f.kind));
       b.appendChild(title);
       const t = el('table', 'kv');
-      const row = (k: string, val: string, cls = ''): void => {
-        const tr = el('tr', cls);
-        tr.append(el('th', undefined, { scope: 'row' }, k), el('td', undefined, undefined, val));
-        t.appendChild(tr);
-      };
+      const row = (k: string, val: string, cls = ''): void => kvRow(t, k, val, cls);
       row('Value', f.display, 'value');
       row('Offset', `${hex0x(f.offset)} (${grouped(f.offset)})` + (owner ? ` · +${hex0x(f.offset - owner.offset)} in ${owner.type}` : ''));
       row('Length', f.length === 1 ? '1 byte' : `${grouped(f.length)} bytes`);
@@ -81,11 +84,7 @@ export class FieldInfoPanel {
       b.appendChild(t);
     } else if (node) {
       const t = el('table', 'kv');
-      const tr = (k: string, val: string, cls = ''): void => {
-        const r = el('tr', cls);
-        r.append(el('th', undefined, { scope: 'row' }, k), el('td', undefined, undefined, val));
-        t.appendChild(r);
-      };
+      const tr = (k: string, val: string, cls = ''): void => kvRow(t, k, val, cls);
       tr('Structure', `${node.name}`);
       tr('Range', `${hex0x(node.offset)} + ${grouped(node.length)} bytes`);
       tr('In structure', `+${hex0x(v.offset - node.offset)}`);

@@ -2,20 +2,13 @@
 // are rewritten for the rows on screen. Rows have a fixed height, nothing is created or measured
 // while scrolling, and a cell's DOM is touched only when its text or class changes.
 
-import { ASCII_CHAR, HEX2, hexOffset, isPrintable, ROW_BYTES } from '../model/format';
+import { EDGE_END, EDGE_PROBLEM, EDGE_START, KINDS } from '../model/decorations';
+import { ASCII_CHAR, HEX2, hexOffset, isPrintable, ROW_BYTES } from '../model/notation';
 import { rulerMark } from '../model/ruler';
 import type { RowRange } from '../model/scroll';
-import { el, setAttr, setText } from './dom';
+import { addChildren, el, setAttr, setText } from './dom';
 
 export type Column = 'hex' | 'ascii';
-
-/** Field kinds by index; 0 is "no field". Tint classes are `k-<kind>`. */
-export const KINDS = ['', 'number', 'text', 'date', 'flags', 'enum', 'pointer', 'length', 'checksum', 'reserved', 'bytes', 'guid', 'magic'] as const;
-export const KIND_INDEX: Record<string, number> = Object.fromEntries(KINDS.map((k, i) => [k, i]));
-export const EDGE_START = 1;
-export const EDGE_END = 2;
-/** The byte belongs to a field with a problem (bad checksum, both-endian mismatch, …). */
-export const EDGE_PROBLEM = 4;
 
 export interface GridFrame {
   top: number;
@@ -36,7 +29,7 @@ export interface GridFrame {
   focused: boolean;
   /** The byte whose first nibble was typed (-1: none). */
   nibbleAt: number;
-  /** Per byte from `base`: KIND_INDEX of the selected structure's field, and EDGE_* bits. */
+  /** Per byte from `base`: KIND_INDEX of the selected structure's field, and EDGE_* bits (model/decorations.ts). */
   kinds: Uint8Array;
   edges: Uint8Array;
   /** Highlights: the hovered field, the inspector's hovered type. */
@@ -61,6 +54,39 @@ interface Slot {
 }
 
 export interface GridHit { offset: number; column: Column; /** Past the last byte of the row (or the document). */ clamped: boolean }
+
+/** Writes a byte's hex and ASCII cells, touching the DOM only where the text or class changed. */
+function setCell(s: Slot, j: number, ht: string, at: string, hc: string, ac: string): void {
+  if (s.hexText[j] !== ht) { s.hex[j].textContent = ht; s.hexText[j] = ht; }
+  if (s.ascText[j] !== at) { s.asc[j].textContent = at; s.ascText[j] = at; }
+  if (s.hexClass[j] !== hc) { s.hex[j].className = hc; s.hexClass[j] = hc; }
+  if (s.ascClass[j] !== ac) { s.asc[j].className = ac; s.ascClass[j] = ac; }
+}
+
+/** The classes of byte o (column j of its row) shared by both cells: field, selection, highlights, edits. */
+function byteClasses(f: GridFrame, o: number, j: number): string {
+  let extra = '';
+  const d = o - f.base;
+  const k = d >= 0 && d < f.kinds.length ? f.kinds[d] : 0;
+  if (k) {
+    extra += ' k-' + KINDS[k];
+    const e = f.edges[d];
+    if (e & EDGE_START) extra += ' fs';
+    if (e & EDGE_END) extra += ' fe';
+    if (e & EDGE_PROBLEM) extra += ' fp';
+  }
+  if (o >= f.selStart && o < f.selEnd) {
+    extra += ' sel';
+    if (o === f.selStart || j === 0) extra += ' ss';
+    if (o === f.selEnd - 1 || j === ROW_BYTES - 1) extra += ' se';
+  }
+  if (f.isHit(o)) extra += ' fhit';
+  if (f.hover && o >= f.hover[0] && o < f.hover[1]) extra += ' hf';
+  if (f.inspect && o >= f.inspect[0] && o < f.inspect[1]) extra += ' ih';
+  if (f.isOverlaid(o)) extra += ' pend';
+  else if (f.isEdited(o)) extra += ' mod';
+  return extra;
+}
 
 export class HexGrid {
   readonly root: HTMLDivElement;
@@ -110,21 +136,9 @@ export class HexGrid {
   private makeSlot(): Slot {
     const row = el('div', 'row', { role: 'row' });
     row.dataset.testid = 'row';
-    const lba = el('span', 'lba');
-    const off = el('span', 'off');
-    const hexWrap = el('span', 'hex');
-    const ascWrap = el('span', 'asc');
-    const hex: HTMLSpanElement[] = [];
-    const asc: HTMLSpanElement[] = [];
-    for (let i = 0; i < ROW_BYTES; i++) {
-      const h = el('span', 'b');
-      hex.push(h);
-      hexWrap.appendChild(h);
-      const a = el('span', 'a');
-      asc.push(a);
-      ascWrap.appendChild(a);
-    }
-    row.append(lba, off, hexWrap, ascWrap);
+    const [lba, off, hexWrap, ascWrap] = addChildren(row, 'span', ['lba', 'off', 'hex', 'asc']);
+    const hex = addChildren(hexWrap, 'span', new Array<string>(ROW_BYTES).fill('b'));
+    const asc = addChildren(ascWrap, 'span', new Array<string>(ROW_BYTES).fill('a'));
     this.rowsEl.appendChild(row);
     const blank = (): string[] => new Array<string>(ROW_BYTES).fill('\u0000');
     return { row, lba, off, hex, asc, rowIndex: -1, rowClass: '', hexText: blank(), hexClass: blank(), ascText: blank(), ascClass: blank() };
@@ -186,95 +200,13 @@ export class HexGrid {
   }
 
   render(f: GridFrame): void {
-    const size = f.size;
-    const hexActive = f.column === 'hex';
-    const curCls = f.focused ? ' cur' : ' cur blur';
     for (let i = 0; i < this.slots.length; i++) {
       const s = this.slots[i];
       const rowIdx = f.top + i;
-      if (rowIdx >= f.range.end || rowIdx < f.range.start) {
-        if (s.rowIndex !== -1) {
-          s.rowIndex = -1;
-          s.row.className = 'row void';
-          s.rowClass = 'row void';
-          setAttr(s.row, 'data-offset', null);
-          setAttr(s.row, 'aria-rowindex', null);
-          setText(s.lba, '');
-          setText(s.off, '');
-          for (let j = 0; j < ROW_BYTES; j++) {
-            if (s.hexText[j] !== '') { s.hex[j].textContent = ''; s.hexText[j] = ''; }
-            if (s.ascText[j] !== '') { s.asc[j].textContent = ''; s.ascText[j] = ''; }
-            if (s.hexClass[j] !== 'b') { s.hex[j].className = 'b'; s.hexClass[j] = 'b'; }
-            if (s.ascClass[j] !== 'a') { s.asc[j].className = 'a'; s.ascClass[j] = 'a'; }
-          }
-        }
-        continue;
-      }
-      const rowOff = rowIdx * ROW_BYTES;
-      if (s.rowIndex !== rowIdx) {
-        s.rowIndex = rowIdx;
-        s.row.setAttribute('data-offset', String(rowOff));
-        s.row.setAttribute('aria-rowindex', String(rowIdx + 1));
-        const mark = rulerMark(rowOff, f.sectorSize);
-        setText(s.lba, mark ? mark.label : '');
-        setAttr(s.lba, 'title', mark ? mark.title : null);
-        s.rowClass = '';
-      }
-      const mark = rowOff % 512 === 0 ? rulerMark(rowOff, f.sectorSize) : null;
-      const rowCls = 'row' + (mark ? (mark.kind === 'lba' ? ' m-lba' : ' m-blk') : '') +
-        (f.cursor >= rowOff && f.cursor < rowOff + ROW_BYTES ? ' cur-row' : '');
-      if (s.rowClass !== rowCls) { s.row.className = rowCls; s.rowClass = rowCls; }
-      setText(s.off, f.decimal ? String(rowOff).padStart(Math.max(10, String(size).length), ' ') : hexOffset(rowOff, f.digits));
-      for (let j = 0; j < ROW_BYTES; j++) {
-        const o = rowOff + j;
-        let ht: string;
-        let at: string;
-        let hc: string;
-        let ac: string;
-        if (o >= size) {
-          ht = ''; at = ''; hc = 'b'; ac = 'a';
-        } else {
-          const b = f.byteAt(o);
-          let extra = '';
-          if (b < 0) {
-            ht = '··'; at = ' '; extra = ' ld';
-          } else {
-            ht = HEX2[b]; at = ASCII_CHAR[b];
-            if (b === 0) extra = ' z';
-          }
-          const d = o - f.base;
-          const k = d >= 0 && d < f.kinds.length ? f.kinds[d] : 0;
-          if (k) {
-            extra += ' k-' + KINDS[k];
-            const e = f.edges[d];
-            if (e & EDGE_START) extra += ' fs';
-            if (e & EDGE_END) extra += ' fe';
-            if (e & EDGE_PROBLEM) extra += ' fp';
-          }
-          if (o >= f.selStart && o < f.selEnd) {
-            extra += ' sel';
-            if (o === f.selStart || j === 0) extra += ' ss';
-            if (o === f.selEnd - 1 || j === ROW_BYTES - 1) extra += ' se';
-          }
-          if (f.isHit(o)) extra += ' fhit';
-          if (f.hover && o >= f.hover[0] && o < f.hover[1]) extra += ' hf';
-          if (f.inspect && o >= f.inspect[0] && o < f.inspect[1]) extra += ' ih';
-          if (f.isOverlaid(o)) extra += ' pend';
-          else if (f.isEdited(o)) extra += ' mod';
-          hc = 'b' + extra;
-          ac = 'a' + extra + (b >= 0 && !isPrintable(b) ? ' np' : '');
-          if (o === f.cursor) {
-            hc += hexActive ? curCls : ' cur2';
-            ac += hexActive ? ' cur2' : curCls;
-            if (o === f.nibbleAt) hc += ' nib';
-          }
-        }
-        if (s.hexText[j] !== ht) { s.hex[j].textContent = ht; s.hexText[j] = ht; }
-        if (s.ascText[j] !== at) { s.asc[j].textContent = at; s.ascText[j] = at; }
-        if (s.hexClass[j] !== hc) { s.hex[j].className = hc; s.hexClass[j] = hc; }
-        if (s.ascClass[j] !== ac) { s.asc[j].className = ac; s.ascClass[j] = ac; }
-      }
+      if (rowIdx >= f.range.end || rowIdx < f.range.start) this.clearSlot(s);
+      else this.renderRow(s, rowIdx, f);
     }
+    const hexActive = f.column === 'hex';
     const col = f.cursor % ROW_BYTES;
     if (col !== this.headCol) {
       if (this.headCol >= 0) this.headHex[this.headCol].classList.remove('cur-col');
@@ -286,7 +218,53 @@ export class HexGrid {
     this.header.classList.toggle('hex-active', hexActive);
   }
 
-  /** Sets the offset column width for `chars` characters and the LBA gutter for `lbaDigits`. */
+  /** A slot past the range's rows: empty. */
+  private clearSlot(s: Slot): void {
+    if (s.rowIndex === -1) return;
+    s.rowIndex = -1;
+    s.row.className = 'row void';
+    s.rowClass = 'row void';
+    setAttr(s.row, 'data-offset', null);
+    setAttr(s.row, 'aria-rowindex', null);
+    setText(s.lba, '');
+    setText(s.off, '');
+    for (let j = 0; j < ROW_BYTES; j++) setCell(s, j, '', '', 'b', 'a');
+  }
+
+  private renderRow(s: Slot, rowIdx: number, f: GridFrame): void {
+    const rowOff = rowIdx * ROW_BYTES;
+    if (s.rowIndex !== rowIdx) {
+      s.rowIndex = rowIdx;
+      s.row.setAttribute('data-offset', String(rowOff));
+      s.row.setAttribute('aria-rowindex', String(rowIdx + 1));
+      const mark = rulerMark(rowOff, f.sectorSize);
+      setText(s.lba, mark ? mark.label : '');
+      setAttr(s.lba, 'title', mark ? mark.title : null);
+      s.rowClass = '';
+    }
+    const mark = rowOff % 512 === 0 ? rulerMark(rowOff, f.sectorSize) : null;
+    const rowCls = 'row' + (mark ? (mark.kind === 'lba' ? ' m-lba' : ' m-blk') : '') +
+      (f.cursor >= rowOff && f.cursor < rowOff + ROW_BYTES ? ' cur-row' : '');
+    if (s.rowClass !== rowCls) { s.row.className = rowCls; s.rowClass = rowCls; }
+    setText(s.off, f.decimal ? String(rowOff).padStart(Math.max(10, String(f.size).length), ' ') : hexOffset(rowOff, f.digits));
+    const hexActive = f.column === 'hex';
+    const curCls = f.focused ? ' cur' : ' cur blur';
+    for (let j = 0; j < ROW_BYTES; j++) {
+      const o = rowOff + j;
+      if (o >= f.size) { setCell(s, j, '', '', 'b', 'a'); continue; }
+      const b = f.byteAt(o);
+      const extra = (b < 0 ? ' ld' : b === 0 ? ' z' : '') + byteClasses(f, o, j);
+      let hc = 'b' + extra;
+      let ac = 'a' + extra + (b >= 0 && !isPrintable(b) ? ' np' : '');
+      if (o === f.cursor) {
+        hc += hexActive ? curCls : ' cur2';
+        ac += hexActive ? ' cur2' : curCls;
+        if (o === f.nibbleAt) hc += ' nib';
+      }
+      setCell(s, j, b < 0 ? '··' : HEX2[b], b < 0 ? ' ' : ASCII_CHAR[b], hc, ac);
+    }
+  }
+
   /** Width the columns need (the header's cells), whatever the viewport's width. */
   contentWidth(): number {
     let w = 0;
@@ -294,6 +272,7 @@ export class HexGrid {
     return Math.ceil(w);
   }
 
+  /** Sets the offset column width for `chars` characters and the LBA gutter for `lbaDigits`. */
   setOffsetWidth(chars: number, lbaDigits: number): void {
     this.root.style.setProperty('--off-ch', String(chars));
     this.root.style.setProperty('--lba-ch', String(Math.max(5, lbaDigits) + 5));

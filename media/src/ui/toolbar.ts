@@ -2,8 +2,8 @@
 // previous/next sector, hex/decimal offsets, the Copy menu and the panel toggles.
 
 import type { DocInfo } from '../../../src/shared/sectorProtocol';
-import { COPY_FORMATS, type CopyFormat } from '../model/copy';
-import { humanSize, grouped } from '../model/format';
+import { COPY_FORMATS, type CopyFormat } from '../model/byteText';
+import { humanSize, grouped } from '../model/notation';
 import { GOTO_HELP, GOTO_PLACEHOLDER } from '../model/goto';
 import { el, icon, iconButton, setText, toggleButton } from './dom';
 
@@ -60,20 +60,7 @@ export class Toolbar {
     this.gotoMsg = el('div', 'goto-msg', { role: 'alert' });
     this.gotoMsg.hidden = true;
     gotoWrap.append(icon('arrow-right', 'goto-icon'), this.gotoInput, this.gotoMsg);
-    this.gotoInput.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        e.preventDefault();
-        const err = this.host.goto(this.gotoInput.value);
-        this.showGotoError(err);
-        if (!err) this.host.gotoDone();
-      } else if (e.key === 'Escape') {
-        e.preventDefault();
-        this.showGotoError(null);
-        this.host.gotoDone();
-      }
-    });
-    this.gotoInput.addEventListener('input', () => this.showGotoError(null));
-    this.gotoInput.addEventListener('blur', () => this.showGotoError(null));
+    this.wireGoto();
 
     const sector = el('div', 'tb-group');
     this.sectorBtn = toggleButton('symbol-ruler', 'Sector mode: one 2048-byte sector at a time', (on) => this.host.setSectorMode(on), 'sector-mode');
@@ -104,6 +91,41 @@ export class Toolbar {
       this.menu.appendChild(item);
     }
     copyWrap.append(this.copyBtn, this.menu);
+    this.wireCopyMenu(copyWrap);
+
+    const panels = el('div', 'tb-group');
+    this.panelBtns = {
+      structures: toggleButton('list-tree', 'Structures panel', (on) => this.host.setPanel('structures', on), 'toggle-structures'),
+      inspector: toggleButton('inspect', 'Field and data inspector panel', (on) => this.host.setPanel('inspector', on), 'toggle-inspector'),
+      search: toggleButton('search', 'Search panel', (on) => this.host.setPanel('search', on), 'toggle-search'),
+    };
+    panels.append(this.panelBtns.structures, this.panelBtns.inspector, this.panelBtns.search);
+
+    const spacer = el('div', 'tb-spacer');
+    this.root.append(doc, gotoWrap, sector, el('span', 'tb-sep'), this.decBtn, copyWrap, spacer, panels);
+    this.setDecimal(false);
+  }
+
+  /** Enter runs the expression (an error stays under the field), Escape leaves the field. */
+  private wireGoto(): void {
+    this.gotoInput.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        const err = this.host.goto(this.gotoInput.value);
+        this.showGotoError(err);
+        if (!err) this.host.gotoDone();
+      } else if (e.key === 'Escape') {
+        e.preventDefault();
+        this.showGotoError(null);
+        this.host.gotoDone();
+      }
+    });
+    this.gotoInput.addEventListener('input', () => this.showGotoError(null));
+    this.gotoInput.addEventListener('blur', () => this.showGotoError(null));
+  }
+
+  /** The Copy menu: click or arrows and Enter pick a format; Escape or a click elsewhere closes it. */
+  private wireCopyMenu(copyWrap: HTMLElement): void {
     this.copyBtn.addEventListener('click', (e) => { e.stopPropagation(); this.toggleMenu(); });
     this.menu.addEventListener('click', (e) => {
       const item = (e.target as HTMLElement).closest('.menu-item') as HTMLElement | null;
@@ -122,18 +144,6 @@ export class Toolbar {
       e.stopPropagation();
     });
     document.addEventListener('pointerdown', (e) => { if (!copyWrap.contains(e.target as Node)) this.closeMenu(); });
-
-    const panels = el('div', 'tb-group');
-    this.panelBtns = {
-      structures: toggleButton('list-tree', 'Structures panel', (on) => this.host.setPanel('structures', on), 'toggle-structures'),
-      inspector: toggleButton('inspect', 'Field and data inspector panel', (on) => this.host.setPanel('inspector', on), 'toggle-inspector'),
-      search: toggleButton('search', 'Search panel', (on) => this.host.setPanel('search', on), 'toggle-search'),
-    };
-    panels.append(this.panelBtns.structures, this.panelBtns.inspector, this.panelBtns.search);
-
-    const spacer = el('div', 'tb-spacer');
-    this.root.append(doc, gotoWrap, sector, el('span', 'tb-sep'), this.decBtn, copyWrap, spacer, panels);
-    this.setDecimal(false);
   }
 
   private toggleMenu(): void {

@@ -1,4 +1,5 @@
 // The webview side of the host connection: acquireVsCodeApi() (once), typed postMessage, state.
+// Only app/transport.ts uses it.
 
 import type { HostMessage, ViewState, WebviewMessage } from '../../../src/shared/sectorProtocol';
 

@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as nodePath from 'path';
 import * as vscode from 'vscode';
-import { byteSearchHit } from './search';
+import { byteSearchHit } from './searchHit';
 import { compilePattern, searchBytes } from '../../engine/byteSearch';
 import { Locator } from '../../engine/locate';
 import { PatchedSource } from '../../engine/io/patched';

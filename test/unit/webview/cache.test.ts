@@ -110,6 +110,18 @@ describe('webview byte cache', () => {
     assert.equal(c.byteAt(6), 0x41);
   });
 
+  it('puts typed bytes over bytes read past the cache', () => {
+    const c = new ByteCache(1024, 8);
+    c.reset(5000, 1);
+    c.setOverlay(4098, 0x41);
+    c.setOverlay(4200, 0x42);
+    const out = c.overlayOnto(new Uint8Array(100).fill(7), 4100);
+    assert.equal(out[0], 7);
+    assert.equal(out[99], 7);
+    c.setOverlay(4150, 0x43);
+    assert.deepEqual([...c.overlayOnto(new Uint8Array(3), 4149)], [0, 0x43, 0], 'only the overlaid offsets change');
+  });
+
   it('keeps a typed byte until the host has acknowledged it, even across an earlier re-read', () => {
     const c = new ByteCache(1024, 16);
     c.reset(2048, 1);

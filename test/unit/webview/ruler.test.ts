@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { lbaText, locationText, rulerMark } from '../../../media/src/model/ruler';
-import { grouped, hexOffset, humanSize, offsetDigits } from '../../../media/src/model/format';
+import { grouped, hexOffset, humanSize, offsetDigits } from '../../../media/src/model/notation';
 
 describe('webview LBA ruler and formats', () => {
   it('marks 2048-byte sectors everywhere and 512-byte blocks in the system area', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { formatBytes, hexPatternError, parseHex, textToBytes, toBase64, toCArray, toHex, toText } from '../../../media/src/model/copy';
+import { formatBytes, hexPatternError, parseHex, textToBytes, toBase64, toCArray, toHex, toText } from '../../../media/src/model/byteText';
 
 describe('webview copy formats', () => {
   const b = Uint8Array.from([0x01, 0x43, 0x44, 0x30, 0x30, 0x31, 0x0a, 0xff]);

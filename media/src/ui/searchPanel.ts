@@ -3,8 +3,8 @@
 // hit to reveal it; F3 / Shift+F3 step through hits in offset order.
 
 import type { SearchHit, SearchKind } from '../../../src/shared/sectorProtocol';
-import { hex0x, grouped, humanSize } from '../model/format';
-import { hexPatternError } from '../model/copy';
+import { hex0x, grouped, humanSize } from '../model/notation';
+import { hexPatternError } from '../model/byteText';
 import { locationIcon, locationText } from '../model/ruler';
 import { el, icon, iconButton, toggleButton } from './dom';
 

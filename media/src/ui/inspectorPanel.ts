@@ -2,7 +2,7 @@
 // with a little/big-endian toggle. Hovering a row highlights the bytes it reads.
 
 import { inspect, type InspectorRow } from '../model/inspector';
-import { hex0x } from '../model/format';
+import { hex0x } from '../model/notation';
 import { el, icon, setAttr, setText } from './dom';
 
 export interface InspectorHost {

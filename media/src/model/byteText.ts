@@ -1,6 +1,7 @@
-// Copy formats for a byte selection, and the parsers for pasting hex or text into it.
+// Bytes as text and text as bytes: the copy formats for a byte selection (hex, text, base64, C
+// array), and the parsers for pasting hex or text into it and for hex search patterns.
 
-import { HEX2 } from './format';
+import { HEX2 } from './notation';
 
 /** Copies larger than this are refused (the clipboard is not a file transfer). */
 export const MAX_COPY_BYTES = 16 * 1024 * 1024;

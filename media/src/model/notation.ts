@@ -1,4 +1,5 @@
-// Small formatting helpers shared by the webview's components (pure: no DOM).
+// How the webview writes bytes, offsets and sizes (the grid's cells, 0x offsets, grouped
+// decimals, KiB/MiB): small helpers shared by its components (pure: no DOM).
 
 export const ROW_BYTES = 16;
 

@@ -4,8 +4,8 @@
 // decoding replaces the tree.
 
 import type { StructNode } from '../../../src/shared/sectorProtocol';
-import { hex0x } from '../model/format';
-import { el, icon, setAttr, setText } from './dom';
+import { hex0x } from '../model/notation';
+import { addChildren, el, icon, setAttr, setText } from './dom';
 
 export type NodeAction = 'extent' | 'open' | 'fix';
 
@@ -213,14 +213,8 @@ export class StructureTree {
   private makeItem(): Item {
     const root = el('div', 'ti', { role: 'treeitem' });
     root.dataset.testid = 'struct-node';
-    const indent = el('span', 'ti-indent');
-    const twistie = el('span', 'ti-twistie codicon');
-    const ic = el('span', 'ti-icon codicon');
-    const label = el('span', 'ti-label');
-    const desc = el('span', 'ti-desc');
-    const mark = el('span', 'ti-mark codicon');
-    const actions = el('span', 'ti-actions');
-    root.append(indent, twistie, ic, label, desc, mark, actions);
+    const [indent, twistie, ic, label, desc, mark, actions] = addChildren(root, 'span',
+      ['ti-indent', 'ti-twistie codicon', 'ti-icon codicon', 'ti-label', 'ti-desc', 'ti-mark codicon', 'ti-actions']);
     this.rowsEl.appendChild(root);
     return { root, indent, twistie, icon: ic, label, desc, mark, actions, node: undefined, key: '' };
   }

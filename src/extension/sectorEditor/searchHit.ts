@@ -1,5 +1,6 @@
-// A search hit as the webview lists it: offset, LBA, where it lies (file or structure) and the
-// bytes around it.
+// One byte-search hit as the webview's search panel (media/src/ui/searchPanel.ts) lists it:
+// offset, LBA, where it lies (file or structure) and the bytes around it. The search itself is
+// src/engine/byteSearch.ts.
 import type { ByteSource } from '../../engine/io/source';
 import type { Locator } from '../../engine/locate';
 import { SECTOR_SIZE, type SearchHit } from '../../shared/sectorProtocol';
