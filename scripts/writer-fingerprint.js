@@ -26,8 +26,11 @@ const FIXED = Date.UTC(2026, 0, 2, 3, 4, 5);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-fp-'));
 const preload = path.join(work, 'fixed-date.js');
+// A Date whose "now" is fixed; dates made from values (file times) are real Dates, and
+// instanceof Date holds for both (the prototype is the original's).
 fs.writeFileSync(preload, `const R = Date; const T = ${FIXED};
-class D extends R { constructor(...a) { if (a.length === 0) super(T); else super(...a); } static now() { return T; } }
+function D(...a) { if (!new.target) return new R(T).toString(); return a.length ? new R(...a) : new R(T); }
+D.prototype = R.prototype; D.now = () => T; D.UTC = R.UTC; D.parse = R.parse;
 globalThis.Date = D;
 `);
 const added = path.join(work, 'added.txt');
