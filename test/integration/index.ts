@@ -51,7 +51,7 @@ export function run(): Promise<void> {
     color: false,
     reporter: ResultReporter as unknown as typeof Mocha.reporters.Base,
   });
-  // Only this folder's suites: the node suites (test/unit, test/engine, test/e2e) run outside
+  // Only this folder's suites: the node suites (test/engine, test/extension, test/provider, test/cli, test/media, test/e2e) run outside
   // the host, and runElectron.js / index.js are not suites.
   const files = fs
     .readdirSync(__dirname)

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { existsSync, openSync, readSync, closeSync } from 'fs';
+import { openSync, readSync, closeSync } from 'fs';
 import * as path from 'path';
 import {
   ascii, binary, bothEndian, float, gmtOffset, guid, inspect, int, int64, isoDate17, isoDate7, ucs2be,
@@ -76,7 +76,6 @@ describe('webview data inspector', () => {
 
   it('agrees with the engine on the real PVD dates', function () {
     const iso = path.join(__dirname, '../../../../test/fixtures/cache/real/grub-rescue-cdrom.iso');
-    if (!existsSync(iso)) this.skip();
     const fd = openSync(iso, 'r');
     const b = Buffer.alloc(17);
     readSync(fd, b, 0, 17, 33581);
