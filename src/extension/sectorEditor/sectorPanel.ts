@@ -37,6 +37,8 @@ export class SectorPanel implements vscode.Disposable {
   private readonly posted = new vscode.EventEmitter<HostMessage>();
   readonly onDidPost = this.posted.event;
 
+  private disposed = false;
+
   constructor(readonly doc: SectorDocument, readonly webviewPanel: vscode.WebviewPanel, private readonly owner: PanelOwner) {
     const webview = webviewPanel.webview;
     const root = vscode.Uri.joinPath(owner.ctx.ext.extensionUri, 'dist', 'webview');
@@ -53,13 +55,23 @@ export class SectorPanel implements vscode.Disposable {
       doc.onDidChangeBytes(e => this.post({ type: 'changed', generation: doc.generation, size: doc.size, dirty: doc.hasEdits, ranges: e.ranges })),
       doc.onDidChangeStructures(() => this.post({ type: 'structures', generation: doc.generation, roots: doc.nodes })),
       webviewPanel.onDidChangeViewState(() => owner.panelFocusChanged(this)),
+      webviewPanel.onDidDispose(() => { this.disposed = true; }),
       this.received, this.posted,
     );
   }
 
+  /**
+   * Sends a message to the webview; a no-op once the panel is closed (a reply to a request that was
+   * in flight when the user closed the editor: postMessage then throws "Webview is disposed").
+   */
   post(m: HostMessage): void {
+    if (this.disposed) return;
     this.posted.fire(m);
-    void this.webviewPanel.webview.postMessage(m).then(undefined, () => undefined);
+    try {
+      void this.webviewPanel.webview.postMessage(m).then(undefined, () => undefined);
+    } catch {
+      this.disposed = true;
+    }
   }
 
   command(name: WebviewCommand): void { this.post({ type: 'command', name }); }
@@ -178,6 +190,7 @@ export class SectorPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const a of this.searches.values()) a.abort();
     for (const d of this.subs) d.dispose();
   }
