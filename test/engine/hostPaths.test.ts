@@ -1,19 +1,15 @@
-// Host paths and image paths (src/engine/hostPaths.ts, src/cli/paths.ts, the writer's temp and
-// backup names, the isowb: key of Windows images). Host-path rules take the path module as a
-// parameter: every table runs under path.win32 and path.posix, whatever machine runs the tests.
-// Image paths are POSIX on every host. The build tests at the end write real images on this host.
+// Host paths and image paths (src/engine/hostPaths.ts, src/cli/paths.ts, the isowb: key of
+// Windows images). Host-path rules take the path module as a parameter: every table runs under
+// path.win32 and path.posix, whatever machine runs the tests. Image paths are POSIX on every host.
+// The writer's temp and backup names: test/engine/write/output.test.ts; the build's own-folder
+// tests: test/engine/write/build.test.ts.
 import { strict as assert } from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { imagePathArg, splitSrcDest } from '../../src/cli/paths';
 import { UsageError } from '../../src/cli/errors';
 import {
   cutUtf8, folderPathToImagePath, hostPathKey, imageFileBeside, imagePathUnder, linkTargetToImage, sameHostPath, withoutLongPathPrefix,
 } from '../../src/engine/hostPaths';
-import { DiscImage } from '../../src/engine/image';
-import { buildImage } from '../../src/engine/write/build';
-import { backupPathFor, cleanStaleTemps, isTempName, tempPathFor } from '../../src/engine/write/output';
 import { decodeKey, encodeKey, isUriString } from '../../src/provider/uri';
 
 type Flavour = 'win32' | 'posix';
@@ -213,86 +209,5 @@ describe('image URIs of Windows and POSIX images (src/provider/uri.ts)', () => {
       assert.deepEqual(decodeKey(encodeKey({ image: deeper })), { image: deeper });
     }
     assert.equal(new Set(uris.map(image => encodeKey({ image }))).size, uris.length, 'different images, different keys');
-  });
-});
-
-describe('the writer\'s temp and backup names (src/engine/write/output.ts)', () => {
-  let tmp = '';
-  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-hostpaths-')); });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-  it('beside the output under either flavour, recognised as temp names, at most 255 bytes', () => {
-    const cases: Array<[Flavour, string, string]> = [
-      ['win32', 'C:\\Users\\me\\out.iso', 'C:\\Users\\me\\'],
-      ['win32', '\\\\server\\share\\out dir\\out.iso', '\\\\server\\share\\out dir\\'],
-      ['posix', '/home/me/out.iso', '/home/me/'],
-    ];
-    for (const [f, out, dir] of cases) {
-      const t = tempPathFor(out, path[f]);
-      assert.ok(t.startsWith(dir), `${f}: ${t}`);
-      const name = t.slice(dir.length);
-      assert.match(name, new RegExp(`^\\.out\\.iso\\.isowb-${process.pid}-[0-9a-f]{8}\\.tmp$`));
-      assert.ok(isTempName(name));
-      assert.equal(backupPathFor(out, () => false, path[f]), `${out}.isowb-backup`);
-      assert.equal(backupPathFor(out, (p) => p === `${out}.isowb-backup`, path[f], 1234), `${out}.isowb-backup-1234`);
-    }
-    const long = `${'é'.repeat(120)}.iso`; // 244 bytes: legal, but not with a suffix
-    for (const name of [path.basename(tempPathFor(path.join(tmp, long))), path.basename(backupPathFor(path.join(tmp, long))), path.basename(backupPathFor(path.join(tmp, long), () => true))]) {
-      assert.ok(Buffer.byteLength(name) <= 255, `${Buffer.byteLength(name)} bytes`);
-      assert.ok(!name.includes('\ufffd'));
-    }
-    assert.ok(isTempName(path.basename(tempPathFor(path.join(tmp, long)))));
-    assert.ok(!isTempName('out.iso') && !isTempName('.out.iso.isowb-backup'));
-  });
-
-  it('a temp name is a file this host can create, and a stale one is cleaned — long names and line breaks too', () => {
-    const long = path.join(tmp, `${'é'.repeat(120)}.iso`);
-    const names = [path.basename(tempPathFor(long)), '.line\nbreak.iso.isowb-999999999-0123abcd.tmp'];
-    fs.writeFileSync(path.join(tmp, names[0]), 'x'); // ENAMETOOLONG before the cut
-    // A dead writer's temp file (no such PID), with a line break in the name.
-    fs.writeFileSync(path.join(tmp, names[1]), 'x');
-    const removed = cleanStaleTemps(tmp);
-    assert.deepEqual(removed, [names[1]], 'only the dead writer\'s file (ours is alive)');
-    assert.ok(fs.existsSync(path.join(tmp, names[0])));
-  });
-});
-
-describe('isowb build: the output is never put into the image of its own folder', function () {
-  this.timeout(60_000);
-  let tmp = '';
-  beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-hostpaths-build-'));
-    fs.mkdirSync(path.join(tmp, 'src', 'sub'), { recursive: true });
-    fs.writeFileSync(path.join(tmp, 'src', 'a.txt'), 'a\n');
-    fs.writeFileSync(path.join(tmp, 'src', 'sub', 'b.txt'), 'b\n');
-  });
-  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-  const names = async (iso: string): Promise<string[]> => {
-    const img = await DiscImage.openFile(iso);
-    try {
-      const out: string[] = [];
-      await img.walk(img.root, (n) => { if (n.path !== '/') out.push(n.path); return true; });
-      return out.sort();
-    } finally {
-      await img.close();
-    }
-  };
-
-  it('an output named "..x.iso" inside the folder is inside (not "..", outside)', async () => {
-    const out = path.join(tmp, 'src', '..x.iso');
-    fs.writeFileSync(out, 'the previous output');
-    await buildImage(path.join(tmp, 'src'), { output: out, volumeId: 'T', replaceOriginal: true });
-    assert.deepEqual(await names(out), ['/a.txt', '/sub', '/sub/b.txt']);
-  });
-
-  it('an output reached through a link to the folder, and stale temp files beside it, are left out', async () => {
-    fs.symlinkSync(path.join(tmp, 'src'), path.join(tmp, 'link'));
-    const out = path.join(tmp, 'link', 'sub', 'out.iso');
-    fs.writeFileSync(out, 'the previous output');
-    fs.writeFileSync(path.join(tmp, 'src', 'sub', '.other.iso.isowb-999999999-0123abcd.tmp'), 'a killed writer\'s temp file');
-    const r = await buildImage(path.join(tmp, 'src'), { output: out, volumeId: 'T', replaceOriginal: true });
-    assert.equal(r.output, out);
-    assert.deepEqual(await names(out), ['/a.txt', '/sub', '/sub/b.txt']);
   });
 });

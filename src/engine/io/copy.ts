@@ -12,6 +12,15 @@ export const HOLE = 64 * 1024;
 const ZEROS = Buffer.alloc(HOLE);
 const fsWrite = promisify(fs.write);
 
+/** Is `b` all zeros? Compared HOLE bytes at a time against zeros (a memcmp). */
+export function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i += HOLE) {
+    const n = Math.min(HOLE, b.length - i);
+    if (Buffer.compare(b.subarray(i, i + n), n === HOLE ? ZEROS : ZEROS.subarray(0, n)) !== 0) return false;
+  }
+  return true;
+}
+
 /**
  * The next run of `b` to write, from `i` on: [start, end), or null when only all-zero 64 KiB
  * blocks are left. A run ends before the next all-zero block; a partial block at the end is
@@ -20,12 +29,12 @@ const fsWrite = promisify(fs.write);
 function dataRun(b: Uint8Array, i: number): [number, number] | null {
   while (i < b.length) {
     const end = Math.min(b.length, i + HOLE);
-    if (end - i === HOLE && Buffer.compare(b.subarray(i, end), ZEROS) === 0) { i = end; continue; }
+    if (end - i === HOLE && isZero(b.subarray(i, end))) { i = end; continue; }
     // Extend the run over following non-zero blocks, then write it in one call.
     let runEnd = end;
     while (runEnd < b.length) {
       const next = Math.min(b.length, runEnd + HOLE);
-      if (next - runEnd === HOLE && Buffer.compare(b.subarray(runEnd, next), ZEROS) === 0) break;
+      if (next - runEnd === HOLE && isZero(b.subarray(runEnd, next))) break;
       runEnd = next;
     }
     return [i, runEnd];

@@ -73,109 +73,121 @@ function pack(entries: Uint8Array[], idLen: number): Packed {
 /** Builds one hierarchy; returns its directories in path-table order (root first). */
 export function buildHierarchy(root: WNode, o: HierarchyOptions): HDir[] {
   const iso = o.kind === 'iso';
-  const rock = iso && o.rock;
-  const mk = (node: WNode, parent: HDir | null, logicalParent: HDir | null, depth: number, relocated: boolean): HDir => ({
-    node, parent, logicalParent, depth, identifier: ROOT_ID, records: [], dotSu: null, dotdotSu: null, size: 0, lba: 0, ptIndex: 0, relocated,
-  });
-  const rootDir = mk(root, null, null, 1, false);
-  let rrMoved: HDir | null = null;
-  const relocatedDirs: HDir[] = [];
-
-  const names = (kids: WNode[]): Uint8Array[] => {
-    const reqs = kids.map((k) => ({ name: k.name, dir: k.type === 'dir' }));
-    const key = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
-    const kept = kids.map((k) => o.keepIdentifier?.(k) ?? null);
-    const gen = iso ? isoNames(reqs, o.level).map(encodeIsoIdentifier) : jolietNames(reqs, o.jolietMax).map(encodeJolietIdentifier);
-    const used = new Set<string>();
-    kept.forEach((k) => { if (k) used.add(key(k)); });
-    return kids.map((_, i) => {
-      const keep = kept[i];
-      if (keep) return keep;
-      let id = gen[i];
-      for (let c = 1; used.has(key(id)); c++) id = withCounter(id, c, iso, o.level);
-      used.add(key(id));
-      return id;
-    });
-  };
-
-  const fill = (d: HDir): void => {
-    // Joliet has no symlinks or devices (mkisofs and xorriso leave them out of it too).
-    const kids = (d.node.children ?? []).filter((k) => iso || k.type === 'file' || k.type === 'dir');
-    const ids = names(kids);
-    kids.forEach((k, i) => {
-      const identifier = ids[i];
-      if (k.type === 'dir') {
-        const childDepth = d.depth + 1;
-        if (iso && childDepth > 8) {
-          if (!rock) throw new InvalidArgumentError(`${k.path} is nested ${childDepth} levels deep; ISO 9660 allows 8 and only Rock Ridge can relocate deeper directories`, { image: o.imageName });
-          // RRIP 4.1.5: a placeholder file (CL) here, the directory itself under /rr_moved (RE), its ".." PL back here.
-          if (!rrMoved) rrMoved = mk(movedNode(), rootDir, rootDir, 2, false);
-          const moved = mk(k, rrMoved, d, 3, true);
-          relocatedDirs.push(moved);
-          d.records.push({ identifier, node: k, kind: 'placeholder', dir: moved, su: null, count: 1 });
-          fill(moved);
-          return;
-        }
-        const child = mk(k, d, d, childDepth, false);
-        child.identifier = identifier;
-        d.records.push({ identifier, node: k, kind: 'dir', dir: child, su: null, count: 1 });
-        fill(child);
-      } else {
-        d.records.push({ identifier, node: k, kind: 'file', su: null, count: k.type === 'file' ? Math.max(1, o.extentCount(k)) : 1 });
-      }
-    });
-  };
-  fill(rootDir);
-  const movedDir = rrMoved as HDir | null;
-  if (movedDir) {
-    // Relocated directories get unique names inside rr_moved; rr_moved itself a unique name in the root.
-    const ids = names(relocatedDirs.map((r) => r.node));
-    relocatedDirs.forEach((r, i) => {
-      r.identifier = ids[i];
-      movedDir.records.push({ identifier: ids[i], node: r.node, kind: 'dir', dir: r, su: null, count: 1 });
-    });
-    const taken = new Set(rootDir.records.map((r) => Buffer.from(r.identifier).toString('latin1')));
-    let name = 'RR_MOVED';
-    for (let c = 1; taken.has(name); c++) name = `RR_MOVED${c}`;
-    movedDir.identifier = encodeIsoIdentifier(name);
-    movedDir.node.name = name.toLowerCase();
-    rootDir.records.push({ identifier: movedDir.identifier, node: movedDir.node, kind: 'dir', dir: movedDir, su: null, count: 1 });
-  }
-
-  // Sort (ECMA-119 9.3), Rock Ridge entries, sizes; path-table order = breadth-first over sorted children.
+  const rootDir = mkDir(root, null, null, 1, false);
+  const reloc: Relocation = { root: rootDir, dir: null, dirs: [] };
+  fillDirectory(rootDir, o, reloc);
+  if (reloc.dir) nameRelocated(reloc, o);
+  // Path-table order = breadth-first over sorted children.
   const order: HDir[] = [];
   const queue: HDir[] = [rootDir];
   while (queue.length) {
     const d = queue.shift()!;
     d.ptIndex = order.length + 1;
     order.push(d);
-    d.records.sort((a, b) => compareIdentifiers(a.identifier, b.identifier, !iso));
-    if (rock) {
-      d.dotSu = pack(rripEntries(rrAttrs(d.node), d.parent ? 'dot' : 'root-dot'), 1);
-      const up = d.logicalParent ?? d;
-      const dd = rrAttrs(up.node);
-      if (d.relocated && d.logicalParent) dd.parentLink = 0; // patched with the logical parent's LBA
-      d.dotdotSu = pack(rripEntries(dd, 'dotdot'), 1);
-      for (const r of d.records) {
-        const a = rrAttrs(r.node);
-        a.name = r.node.name;
-        if (r.kind === 'placeholder') a.childLink = 0;
-        if (r.kind === 'dir' && r.dir?.relocated) a.relocated = true;
-        r.su = pack(rripEntries(a, 'normal'), r.identifier.length);
-      }
-    }
-    let size = 0;
-    const add = (len: number): void => {
-      if ((size % SECTOR_SIZE) + len > SECTOR_SIZE) size += SECTOR_SIZE - (size % SECTOR_SIZE);
-      size += len;
-    };
-    add(directoryRecordLength(1, d.dotSu?.inRecord.length ?? 0));
-    add(directoryRecordLength(1, d.dotdotSu?.inRecord.length ?? 0));
-    for (const r of d.records) for (let i = 0; i < r.count; i++) add(directoryRecordLength(r.identifier.length, r.su?.inRecord.length ?? 0));
-    d.size = Math.ceil(size / SECTOR_SIZE) * SECTOR_SIZE;
+    finishDirectory(d, iso, iso && o.rock);
     for (const r of d.records) if (r.dir && r.kind === 'dir') queue.push(r.dir);
   }
   return order;
+}
+
+function mkDir(node: WNode, parent: HDir | null, logicalParent: HDir | null, depth: number, relocated: boolean): HDir {
+  return { node, parent, logicalParent, depth, identifier: ROOT_ID, records: [], dotSu: null, dotdotSu: null, size: 0, lba: 0, ptIndex: 0, relocated };
+}
+
+/** RRIP 4.1.5 relocation: the root, /rr_moved once needed, and the directories moved into it. */
+interface Relocation { root: HDir; dir: HDir | null; dirs: HDir[] }
+
+/** Identifiers for the children of one directory: kept ones as they are, generated ones unique among all. */
+function uniqueNames(kids: WNode[], o: HierarchyOptions): Uint8Array[] {
+  const iso = o.kind === 'iso';
+  const reqs = kids.map((k) => ({ name: k.name, dir: k.type === 'dir' }));
+  const key = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+  const kept = kids.map((k) => o.keepIdentifier?.(k) ?? null);
+  const gen = iso ? isoNames(reqs, o.level).map(encodeIsoIdentifier) : jolietNames(reqs, o.jolietMax).map(encodeJolietIdentifier);
+  const used = new Set<string>();
+  kept.forEach((k) => { if (k) used.add(key(k)); });
+  return kids.map((_, i) => {
+    const keep = kept[i];
+    if (keep) return keep;
+    let id = gen[i];
+    for (let c = 1; used.has(key(id)); c++) id = withCounter(id, c, iso, o.level);
+    used.add(key(id));
+    return id;
+  });
+}
+
+/** The records of a directory and, recursively, of its subdirectories. */
+function fillDirectory(d: HDir, o: HierarchyOptions, reloc: Relocation): void {
+  const iso = o.kind === 'iso';
+  // Joliet has no symlinks or devices (mkisofs and xorriso leave them out of it too).
+  const kids = (d.node.children ?? []).filter((k) => iso || k.type === 'file' || k.type === 'dir');
+  const ids = uniqueNames(kids, o);
+  kids.forEach((k, i) => {
+    const identifier = ids[i];
+    if (k.type === 'dir') {
+      const childDepth = d.depth + 1;
+      if (iso && childDepth > 8) {
+        if (!o.rock) throw new InvalidArgumentError(`${k.path} is nested ${childDepth} levels deep; ISO 9660 allows 8 and only Rock Ridge can relocate deeper directories`, { image: o.imageName });
+        // RRIP 4.1.5: a placeholder file (CL) here, the directory itself under /rr_moved (RE), its ".." PL back here.
+        if (!reloc.dir) reloc.dir = mkDir(movedNode(), reloc.root, reloc.root, 2, false);
+        const moved = mkDir(k, reloc.dir, d, 3, true);
+        reloc.dirs.push(moved);
+        d.records.push({ identifier, node: k, kind: 'placeholder', dir: moved, su: null, count: 1 });
+        fillDirectory(moved, o, reloc);
+        return;
+      }
+      const child = mkDir(k, d, d, childDepth, false);
+      child.identifier = identifier;
+      d.records.push({ identifier, node: k, kind: 'dir', dir: child, su: null, count: 1 });
+      fillDirectory(child, o, reloc);
+    } else {
+      d.records.push({ identifier, node: k, kind: 'file', su: null, count: k.type === 'file' ? Math.max(1, o.extentCount(k)) : 1 });
+    }
+  });
+}
+
+/** Relocated directories get unique names inside rr_moved; rr_moved itself a unique name in the root. */
+function nameRelocated(reloc: Relocation, o: HierarchyOptions): void {
+  const movedDir = reloc.dir!;
+  const ids = uniqueNames(reloc.dirs.map((r) => r.node), o);
+  reloc.dirs.forEach((r, i) => {
+    r.identifier = ids[i];
+    movedDir.records.push({ identifier: ids[i], node: r.node, kind: 'dir', dir: r, su: null, count: 1 });
+  });
+  const taken = new Set(reloc.root.records.map((r) => Buffer.from(r.identifier).toString('latin1')));
+  let name = 'RR_MOVED';
+  for (let c = 1; taken.has(name); c++) name = `RR_MOVED${c}`;
+  movedDir.identifier = encodeIsoIdentifier(name);
+  movedDir.node.name = name.toLowerCase();
+  reloc.root.records.push({ identifier: movedDir.identifier, node: movedDir.node, kind: 'dir', dir: movedDir, su: null, count: 1 });
+}
+
+/** Sorts a directory's records (ECMA-119 9.3), packs their Rock Ridge entries and sizes the directory. */
+function finishDirectory(d: HDir, iso: boolean, rock: boolean): void {
+  d.records.sort((a, b) => compareIdentifiers(a.identifier, b.identifier, !iso));
+  if (rock) {
+    d.dotSu = pack(rripEntries(rrAttrs(d.node), d.parent ? 'dot' : 'root-dot'), 1);
+    const up = d.logicalParent ?? d;
+    const dd = rrAttrs(up.node);
+    if (d.relocated && d.logicalParent) dd.parentLink = 0; // patched with the logical parent's LBA
+    d.dotdotSu = pack(rripEntries(dd, 'dotdot'), 1);
+    for (const r of d.records) {
+      const a = rrAttrs(r.node);
+      a.name = r.node.name;
+      if (r.kind === 'placeholder') a.childLink = 0;
+      if (r.kind === 'dir' && r.dir?.relocated) a.relocated = true;
+      r.su = pack(rripEntries(a, 'normal'), r.identifier.length);
+    }
+  }
+  let size = 0;
+  const add = (len: number): void => {
+    if ((size % SECTOR_SIZE) + len > SECTOR_SIZE) size += SECTOR_SIZE - (size % SECTOR_SIZE);
+    size += len;
+  };
+  add(directoryRecordLength(1, d.dotSu?.inRecord.length ?? 0));
+  add(directoryRecordLength(1, d.dotdotSu?.inRecord.length ?? 0));
+  for (const r of d.records) for (let i = 0; i < r.count; i++) add(directoryRecordLength(r.identifier.length, r.su?.inRecord.length ?? 0));
+  d.size = Math.ceil(size / SECTOR_SIZE) * SECTOR_SIZE;
 }
 
 /** A generated identifier that collided with a kept one: a counter replaces the end of the name part. */

@@ -8,10 +8,10 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CancelledError, InvalidArgumentError, UnsupportedFeatureError } from '../../src/engine/errors';
-import { hasIsoMd5, implantIsoMd5 } from '../../src/engine/write/isomd5';
-import { fixture, realImage } from '../fixtures/build';
-import { run, runText } from '../peers/run';
+import { CancelledError, InvalidArgumentError, UnsupportedFeatureError } from '../../../src/engine/errors';
+import { hasIsoMd5, implantIsoMd5 } from '../../../src/engine/write/isomd5';
+import { fixture, realImage } from '../../fixtures/build';
+import { run, runText } from '../../peers/run';
 
 const PVD = 16 * 2048;
 
