@@ -24,7 +24,7 @@ import { reportError, UsageError } from './errors';
 import { watchDiagnostics } from './format';
 import { termText, warnLine } from './terminal';
 import { limitsOption } from './limits';
-import { globToRegExp, listFiles, REGEX_LINE_LIMIT, searchText, type SearchQuery } from '../engine/search';
+import { globToRegExp, listFiles, REGEX_LINE_LIMIT, searchText, type SearchQuery } from '../engine/textSearch/searchText';
 
 
 interface Args {
