@@ -16,18 +16,12 @@ describe('edit/editError', () => {
   });
 
   it('maps each reason to its engine error code', () => {
-    const expected: Record<EditErrorCode, IsoErrorCode> = {
-      'exists': 'INVALID_ARGUMENT',
-      'not-found': 'NOT_FOUND',
-      'not-a-directory': 'INVALID_ARGUMENT',
-      'is-a-directory': 'INVALID_ARGUMENT',
-      'not-empty': 'INVALID_ARGUMENT',
-      'invalid-name': 'INVALID_ARGUMENT',
-      'invalid-argument': 'INVALID_ARGUMENT',
-      'unsupported': 'UNSUPPORTED',
-    };
+    // A missing entry is NOT_FOUND, what the image cannot record UNSUPPORTED, every other reason the caller's.
+    const reasons: EditErrorCode[] = ['exists', 'not-found', 'not-a-directory', 'is-a-directory', 'not-empty', 'invalid-name', 'invalid-argument', 'unsupported'];
+    const special: Partial<Record<EditErrorCode, IsoErrorCode>> = { 'not-found': 'NOT_FOUND', unsupported: 'UNSUPPORTED' };
+    const expected = Object.fromEntries(reasons.map(r => [r, special[r] ?? 'INVALID_ARGUMENT'])) as Record<EditErrorCode, IsoErrorCode>;
     assert.deepEqual(EDIT_ERROR_CODES, expected);
-    for (const reason of Object.keys(expected) as EditErrorCode[]) {
+    for (const reason of reasons) {
       const e = new EditError(reason, 'x');
       assert.ok(e instanceof IsoError);
       assert.equal(e.code, expected[reason], reason);
