@@ -3,11 +3,12 @@
 // This file opens the image (volume descriptors, sessions, namespaces), holds the tree API
 // (readdir, lookup, resolve, walk) and the boot, structure-map and path-table views; directory
 // records become FileNodes in imageDirectory.ts, file data is read in imageFileData.ts,
-// directories become structure-map structures in imageStructures.ts.
+// directories become structure-map structures in imageStructures.ts, whole-tree traversals
+// (walk, filesAt) are imageWalk.ts.
 // Over ~500 lines because the lines that read volume-descriptor fields (open, buildContexts,
 // volume, structures, checkPathTables) stay here while another change reshapes those fields.
 import { Readable } from 'node:stream';
-import { CancelledError, CorruptImageError, DiagnosticSink, InvalidArgumentError, IsoError, LimitExceededError, NotFoundError, UnsupportedFeatureError, type Diagnostic } from './errors';
+import { CorruptImageError, DiagnosticSink, InvalidArgumentError, IsoError, NotFoundError, UnsupportedFeatureError, type Diagnostic } from './errors';
 import { CachedSource, FileSource } from './io/fileSource';
 import { readExact, type ByteSource } from './io/source';
 import { readDirectory } from './iso9660/directoryRecord';
@@ -23,8 +24,8 @@ import { listSessions } from './sessions';
 import { readUdf } from './udf/index';
 import type { Structure } from './structure/fields';
 import { resolveLimits, type Limits } from './limits';
-import { shortPath } from './paths';
 import { DirectoryDecoder, type NsContext } from './imageDirectory';
+import { filesAt, walkTree } from './imageWalk';
 import { FileData } from './imageFileData';
 import { DirectoryStructures, treeOf } from './imageStructures';
 import type { DataRange, ElToritoInfo, EntryType, Extent, Namespace, SessionInfo, SystemAreaInfo, VolumeInfo } from './types';
@@ -356,54 +357,10 @@ export class DiscImage {
    * to `onError` when given, else as a diagnostic — and the walk goes on with the next one. More
    * than `limits.entriesPerWalk` entries → LimitExceededError.
    */
-  async walk(from: FileNode, visit: (node: FileNode) => void | boolean | Promise<void | boolean>, onError?: (dir: FileNode, e: IsoError) => void): Promise<void> {
-    const ancestors = new Set<number>();
-    const expanded = new Map<number, string>();
-    const limit = this.limits.entriesPerWalk;
-    let visited = 0;
-    const rec = async (dir: FileNode): Promise<boolean> => {
-      if (!dir.dir) return true;
-      const lba = dir.dir.lba;
-      if (ancestors.has(lba)) {
-        this.diagnostics.warn(`directory loop: ${shortPath(dir.path)} points back at an ancestor (LBA ${lba}); not followed`, 'directory record', dir.recordOffset);
-        return true;
-      }
-      const first = expanded.get(lba);
-      if (first !== undefined) {
-        this.diagnostics.warn(`${shortPath(dir.path)} is the directory already listed as ${shortPath(first)} (both point at LBA ${lba}); its contents are listed there only`, 'directory record', dir.recordOffset);
-        return true;
-      }
-      expanded.set(lba, dir.path);
-      ancestors.add(lba);
-      const batches = this.readdirStream(dir);
-      try {
-        for (;;) {
-          let next: IteratorResult<FileNode[]>;
-          try {
-            next = await batches.next();
-          } catch (e) {
-            // One unreadable directory does not end the walk (its entries read so far were visited).
-            if (!(e instanceof IsoError) || e instanceof CancelledError || e instanceof LimitExceededError) throw e;
-            if (onError) onError(dir, e);
-            else this.diagnostics.error(`${shortPath(dir.path)}: directory not read: ${e.detail}`, e.structure ?? 'directory', e.offset);
-            return true;
-          }
-          if (next.done) return true;
-          for (const k of next.value) {
-            if (++visited > limit) {
-              throw new LimitExceededError(`more than ${limit} entries in one walk of the tree (limit entriesPerWalk; raise it with --limit entriesPerWalk=N)`, { image: this.name, structure: `directory ${shortPath(dir.path)}`, offset: k.recordOffset, limit: 'entriesPerWalk' });
-            }
-            if ((await visit(k)) === false) return false;
-            if (k.type === 'dir' && !(await rec(k))) return false;
-          }
-        }
-      } finally {
-        ancestors.delete(lba);
-        await batches.return(undefined);
-      }
-    };
-    await rec(from);
+  walk(from: FileNode, visit: (node: FileNode) => void | boolean | Promise<void | boolean>, onError?: (dir: FileNode, e: IsoError) => void): Promise<void> {
+    return walkTree(this, from, visit, onError);
   }
+
   // ---- file data (imageFileData.ts) ----------------------------------------------------------
 
   /** Reads up to `length` bytes of a file's content at `offset` (decompressing zisofs). */
@@ -488,29 +445,8 @@ export class DiscImage {
    * boot images and catalogs live near the root (/isolinux, /boot/grub, /EFI); stops as soon as
    * every LBA is found, so a 100,000-file tree is not walked for a handful of boot files.
    */
-  async filesAt(lbas: Set<number>): Promise<Map<number, { path: string; size: number }>> {
-    const found = new Map<number, { path: string; size: number }>();
-    if (lbas.size === 0) return found;
-    const seen = new Set<number>();
-    let level: FileNode[] = [this.active.root];
-    while (level.length > 0 && found.size < lbas.size) {
-      const nextLevel: FileNode[] = [];
-      for (const dir of level) {
-        if (!dir.dir || seen.has(dir.dir.lba)) continue;
-        seen.add(dir.dir.lba);
-        for await (const batch of this.readdirStream(dir)) {
-          for (const n of batch) {
-            if (n.type === 'dir') nextLevel.push(n);
-            else if (n.type === 'file' && n.extents.length > 0 && lbas.has(n.extents[0].lba) && !found.has(n.extents[0].lba)) {
-              found.set(n.extents[0].lba, { path: n.path, size: n.size });
-              if (found.size === lbas.size) return found;
-            }
-          }
-        }
-      }
-      level = nextLevel;
-    }
-    return found;
+  filesAt(lbas: Set<number>): Promise<Map<number, { path: string; size: number }>> {
+    return filesAt(this, this.active.root, lbas);
   }
 
   // ---- structure map ------------------------------------------------------------------------
