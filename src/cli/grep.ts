@@ -1,5 +1,5 @@
 // `isowb grep` and `isowb find`: text search and file listing inside an image, over
-// src/engine/search.ts. They parse their own arguments (grep's options are not the other
+// src/engine/textSearch/searchText.ts. They parse their own arguments (grep's options are not the other
 // commands') and follow grep's exit codes: grep exits 0 when something matched, 1 when nothing
 // did, 2 on an error or bad usage (an unreadable file makes it 2 even after matches, like grep);
 // find exits 0, 1 on an error, 2 on bad usage (like the rest of isowb).
@@ -24,7 +24,7 @@ import { reportError, UsageError } from './errors';
 import { watchDiagnostics } from './format';
 import { termText, warnLine } from './terminal';
 import { limitsOption } from './limits';
-import { globToRegExp, listFiles, REGEX_LINE_LIMIT, searchText, type SearchQuery } from '../engine/search';
+import { globToRegExp, listFiles, REGEX_LINE_LIMIT, searchText, type SearchQuery } from '../engine/textSearch/searchText';
 
 
 interface Args {

@@ -14,9 +14,9 @@ import { INFO_SCHEME, InfoDocuments } from './info';
 import { noticeText } from '../provider/escape';
 import { OutputLogger } from './log';
 import { activePicker } from './pickers';
-import { registerWriteCommands } from './repack';
+import { registerWriteCommands } from './writeCommands';
 import { registerSectorCommands, SectorEditorProvider } from './sectorEditor/customEditorProvider';
-import { registerStagingCommands, restoreOffer, StagedChangesView, StagingDecorations } from './staging';
+import { registerStagingCommands, restoreOffer, StagedChangesView, StagingDecorations } from './stagedChangesUi';
 import { BootDecorations, ImageStatusBar } from './ui';
 
 export interface IsoWorkbenchApi {

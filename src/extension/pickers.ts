@@ -4,7 +4,7 @@
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import { CancelledError } from '../engine/errors';
-import { listFiles, searchText as engineSearch, type SearchQuery, type SearchResult, type TextMatch } from '../engine/search';
+import { listFiles, searchText as engineSearch, type SearchQuery, type SearchResult, type TextMatch } from '../engine/textSearch/searchText';
 import { ImageRegistry } from '../provider/registry';
 import { describeError, imageLabel, resolveTarget, type Ctx, type Target } from './context';
 import { humanSize } from './report';

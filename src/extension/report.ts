@@ -4,16 +4,18 @@
 // Pure (no `vscode` import) so it is unit-tested in plain Node; the extension opens the result in
 // an editor. Every string that comes from the image goes through escapeMd (text) or
 // linkTarget (link destinations): volume ids, file names and GPT partition names can hold
-// Markdown syntax, HTML, `|` and line breaks.
+// Markdown syntax, HTML, `|` and line breaks. The Markdown helpers are markdown.ts.
 import type { DiscImage, FileNode } from '../engine/image';
 import { DiagnosticSink, type Diagnostic } from '../engine/errors';
 import { readBootCatalog } from '../engine/eltorito/bootCatalog';
 import type { BootEntry, ElToritoInfo, Emulation, GptInfo, Platform, SystemAreaInfo } from '../engine/types';
 import { visible } from '../provider/escape';
+import { codeBlock, date, details, escapeMd, humanSize, linkTarget, mdLink, okBad, sizeText, table, val, yesNo } from './markdown';
 import { SECTOR_SIZE } from '../engine/bytes/sector';
 import { hex } from '../engine/bytes/hex';
 
 export { visible };
+export { codeBlock, escapeMd, humanSize, linkTarget, mdLink, sizeText };
 
 export interface ReportOptions {
   /** Display name of the image (e.g. file name or URI). */
@@ -24,109 +26,6 @@ export interface ReportOptions {
 
 /** Diagnostics listed at most (the engine keeps up to 1,000). */
 const MAX_DIAGNOSTICS = 200;
-
-// ---- Markdown helpers ---------------------------------------------------------------------------
-
-/**
- * Escapes a string from the image for Markdown inline text (paragraphs, list items, headings and
- * GFM table cells): what renders is exactly the string (controls made visible), with no emphasis,
- * links, autolinks, HTML, entities, code spans, math, table-cell breaks or block syntax. Characters
- * that are harmless in running text (`.`, `-`, `(`, `_` inside words) are left alone so the raw
- * Markdown stays readable.
- *
- * Autolinks: VS Code's preview runs markdown-it with linkify on (`markdown.preview.linkify`, with
- * fuzzyLink off), which links `scheme://…` and `mailto:…` (linkify-it's schemas), `//host…` and
- * e-mail addresses; the editor showing the report's source makes `https://…` Ctrl+clickable. A
- * backslash escape splits markdown-it's text there (linkify sees the pieces), so `:` after a letter
- * (every scheme ends in one), `@`, and the second `/` of `//` are escaped.
- */
-export function escapeMd(s: string): string {
-  const v = visible(s);
-  let out = '';
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i];
-    if ('\\`*[]<>|~&$#@'.includes(c)) out += '\\' + c;
-    else if (c === ':' && /[A-Za-z]/.test(v[i - 1] ?? '')) out += '\\:';
-    else if (c === '/' && v[i - 1] === '/') out += '\\/';
-    else if (c === '_') {
-      // intraword underscores never open or close emphasis (CommonMark 6.2)
-      const alnum = (x: string | undefined) => x !== undefined && /[\p{L}\p{N}]/u.test(x);
-      out += alnum(v[i - 1]) && alnum(v[i + 1]) ? '_' : '\\_';
-    } else out += c;
-  }
-  // block syntax at the start of a line: lists (-, +, 1. 1)), setext underlines (=)
-  // (*, # and > are escaped above); a leading or trailing space would be trimmed (table cells,
-  // headings) or start an indented code block, so it is written as a character reference
-  return out.replace(/^([-+=])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2').replace(/^ | $/g, '&#32;');
-}
-
-/**
- * A link destination that survives Markdown: wrapped in <…>, with whitespace, controls and the
- * characters that could end or split it — or end a plain-text URI match in the raw source —
- * percent-encoded (< > \ ` | ( ) [ ]); a URI decodes them back to the same path.
- */
-export function linkTarget(uri: string): string {
-  let out = '';
-  for (const c of uri) {
-    const cp = c.codePointAt(0)!;
-    if (cp <= 0x20 || cp === 0x7f || '<>\\`|()[]'.includes(c) || (cp >= 0x80 && cp <= 0x9f)) {
-      out += [...new TextEncoder().encode(c)].map(b => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
-    } else out += c;
-  }
-  return `<${out}>`;
-}
-
-/** `[text](<target>)` with the text escaped. */
-export function mdLink(text: string, target: string): string {
-  return `[${escapeMd(text)}](${linkTarget(target)})`;
-}
-
-/** A GFM table; cells are Markdown already (escaped). Columns are padded so the source reads too. */
-function table(headers: string[], rows: string[][], right: boolean[] = []): string {
-  const w = headers.map((h, i) => Math.max(3, h.length, ...rows.map(r => (r[i] ?? '').length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join(' | ') + ' |';
-  const sep = '|' + w.map((n, i) => (right[i] ? '-'.repeat(n + 1) + ':' : '-'.repeat(n + 2))).join('|') + '|';
-  return [line(headers), sep, ...rows.map(r => line(headers.map((_, i) => r[i] ?? '')))].join('\n') + '\n';
-}
-
-/** A fenced code block that no line of `lines` can close (fence longer than any backtick run). */
-export function codeBlock(lines: string[], info = 'text'): string {
-  const body = lines.map(visible);
-  const longest = Math.max(0, ...body.map(l => Math.max(0, ...(l.match(/`+/g) ?? []).map(m => m.length))));
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}${info}\n${body.join('\n')}\n${fence}\n`;
-}
-
-/** A collapsed block (HTML <details>, shown folded in the Markdown preview, plain in the source). */
-function details(summary: string, body: string): string {
-  return `<details>\n<summary>${summary}</summary>\n\n${body}\n</details>\n`;
-}
-
-/** Escaped value, or an em dash for empty / missing. */
-function val(s: string | null | undefined): string {
-  return s === null || s === undefined || s === '' ? '—' : escapeMd(s);
-}
-
-// ---- number formatting --------------------------------------------------------------------------
-
-/** "1.5 MiB" (1 decimal) for ≥ 1 KiB, else "N bytes". */
-export function humanSize(bytes: number): string {
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  if (bytes < 1024) return `${bytes} byte${bytes === 1 ? '' : 's'}`;
-  let v = bytes / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
-
-/** "5081088 bytes (4.8 MiB)". */
-export function sizeText(bytes: number): string {
-  return bytes < 1024 ? humanSize(bytes) : `${bytes} bytes (${humanSize(bytes)})`;
-}
-
-const yesNo = (b: boolean) => (b ? 'yes' : 'no');
-const okBad = (b: boolean) => (b ? 'OK' : '**BAD**');
-const date = (iso: string | null) => (iso ? escapeMd(iso.replace('T', ' ')) : '—');
 
 // ---- vocabulary ---------------------------------------------------------------------------------
 
@@ -255,13 +154,25 @@ export async function imageReport(img: DiscImage, opts: ReportOptions): Promise<
   const pathTableProblems = await img.checkPathTables();
   const link = (p: string) => mdLink(p, opts.link(p));
   const fileAtByte = (byteStart: number): PartitionFile | undefined => files.get(byteStart);
+  const parts: string[] = [];
+  parts.push(`# ${escapeMd(opts.imageLabel)}\n`);
+  parts.push(summarySection(img, et, sa));
+  parts.push(...volumeSection(img), ...namespacesSection(img), ...descriptorsSection(img));
+  // -- El Torito
+  parts.push('## El Torito\n');
+  if (!et) parts.push('No El Torito boot record: the image does not boot from CD/DVD.\n');
+  else parts.push(elToritoSection(et, sa, extras, link));
+  // -- system area
+  parts.push('## System area\n');
+  parts.push(systemAreaSection(img, sa, link, fileAtByte));
+  parts.push(...problemsSection(img, pathTableProblems));
+  return parts.join('\n');
+}
 
+/** Sizes, volume id, the namespace shown and how the image boots. */
+function summarySection(img: DiscImage, et: ElToritoInfo | null, sa: SystemAreaInfo): string {
   const v = img.volume;
   const volumeBytes = v.volumeBlocks * v.blockSize;
-  const parts: string[] = [];
-
-  // -- title and summary
-  parts.push(`# ${escapeMd(opts.imageLabel)}\n`);
   const summary: string[] = [];
   summary.push(`- **Image size:** ${sizeText(img.size)}, ${Math.floor(img.size / SECTOR_SIZE)} blocks of ${SECTOR_SIZE} bytes${img.size % SECTOR_SIZE ? ` + ${img.size % SECTOR_SIZE} bytes` : ''}`);
   summary.push(`- **ISO volume:** ${v.volumeBlocks} blocks of ${v.blockSize} bytes = ${sizeText(volumeBytes)}`);
@@ -275,9 +186,14 @@ export async function imageReport(img: DiscImage, opts: ReportOptions): Promise<
   if (sa.gpt) boot.push('GPT');
   if (sa.apm) boot.push('Apple Partition Map');
   summary.push(`- **Boot:** ${boot.length ? boot.join('; ') : 'not bootable (no El Torito record, no partition table)'}`);
-  parts.push(summary.join('\n') + '\n');
+  return summary.join('\n') + '\n';
+}
 
-  // -- volume
+/** The Primary Volume Descriptor's fields. */
+function volumeSection(img: DiscImage): string[] {
+  const parts: string[] = [];
+  const v = img.volume;
+  const volumeBytes = v.volumeBlocks * v.blockSize;
   parts.push('## Volume (Primary Volume Descriptor)\n');
   parts.push(table(['Field', 'Value'], [
     ['System id', val(v.systemId)],
@@ -298,8 +214,12 @@ export async function imageReport(img: DiscImage, opts: ReportOptions): Promise<
     ['Volume set', `volume ${v.volumeSequenceNumber} of ${v.volumeSetSize}`],
     ['File structure version', v.fileStructureVersion === 2 ? '2 — ISO 9660:1999 (enhanced volume descriptor present)' : `${v.fileStructureVersion} — ECMA-119 / ISO 9660:1988`],
   ]));
+  return parts;
+}
 
-  // -- namespaces, UDF, sessions
+/** Namespaces present and shown, UDF, sessions. */
+function namespacesSection(img: DiscImage): string[] {
+  const parts: string[] = [];
   parts.push('## Namespaces\n');
   const joliet = img.descriptors.reduce((m, d) => (d.kind === 'supplementary' ? Math.max(m, d.jolietLevel) : m), 0);
   const nsNote = { rr: 'POSIX names, permissions, owners, symlinks, devices', joliet: `Unicode names (UCS-2)${joliet ? `, level ${joliet}` : ''}`, iso9660: 'plain ISO 9660 names' };
@@ -318,8 +238,12 @@ export async function imageReport(img: DiscImage, opts: ReportOptions): Promise<
     const s = img.sessions[0];
     parts.push(`**Sessions:** one${s ? ` (starting at LBA ${s.startLba})` : ''}.\n`);
   }
+  return parts;
+}
 
-  // -- volume descriptors
+/** The volume descriptor set. */
+function descriptorsSection(img: DiscImage): string[] {
+  const parts: string[] = [];
   parts.push('## Volume descriptors\n');
   parts.push(table(['LBA', 'Type', 'Identifier'], img.descriptors.map(d => {
     switch (d.kind) {
@@ -332,17 +256,12 @@ export async function imageReport(img: DiscImage, opts: ReportOptions): Promise<
       default: return [String(d.lba), `Unknown (${d.type})`, '—'];
     }
   }), [true]));
+  return parts;
+}
 
-  // -- El Torito
-  parts.push('## El Torito\n');
-  if (!et) parts.push('No El Torito boot record: the image does not boot from CD/DVD.\n');
-  else parts.push(elToritoSection(et, sa, extras, link));
-
-  // -- system area
-  parts.push('## System area\n');
-  parts.push(systemAreaSection(img, sa, link, fileAtByte));
-
-  // -- problems
+/** Path-table problems and the diagnostics of the reading. */
+function problemsSection(img: DiscImage, pathTableProblems: string[]): string[] {
+  const parts: string[] = [];
   if (pathTableProblems.length) {
     parts.push('## Path tables\n');
     parts.push(pathTableProblems.map(p => `- ${escapeMd(p)}`).join('\n') + '\n');
@@ -360,7 +279,7 @@ export async function imageReport(img: DiscImage, opts: ReportOptions): Promise<
     if (more > 0) shown.push(`- … and ${more} more`);
     parts.push(shown.join('\n') + '\n');
   }
-  return parts.join('\n');
+  return parts;
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {

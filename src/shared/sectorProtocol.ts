@@ -5,26 +5,20 @@
 // webview only ever puts it into the page with textContent / attribute setters, never as HTML.
 
 import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from '../engine/bytes/sector';
-import type { Field, FieldKind } from '../engine/structure/fields';
+import type { Field, FieldKind, Structure } from '../engine/structure/fields';
 
 /** A field of a structure, as the engine's structure map decodes it (src/engine/structure/fields.ts), without the JSON value. */
 export type FieldInfo = Omit<Field, 'value'>;
 export type FieldKindName = FieldKind;
 
-/** A node of the structure panel. */
-export interface StructNode {
-  /** Stable id within one decoding of the image (engine ids, e.g. "vd:16", "eltorito:entry:0"). */
-  id: string;
-  type: string;
-  name: string;
-  offset: number;
-  length: number;
-  spec: string;
+/**
+ * A node of the structure panel: the engine's Structure (src/engine/structure/fields.ts) as it
+ * crosses to the webview — fields without their JSON value, children as nodes, no `expand` (the
+ * host keeps it and answers `expand` messages), plus the panel's own flags.
+ */
+export interface StructNode extends Omit<Structure, 'fields' | 'children' | 'expand'> {
   fields: FieldInfo[];
   children: StructNode[];
-  problems?: string[];
-  /** Where the structure points: an extent (2048-byte LBA) and/or a path in the image. */
-  target?: { lba?: number; blocks?: number; path?: string };
   /** Children are not sent yet: ask with `expand` (directories below the root). */
   lazy?: boolean;
   /** A checksum/CRC of this structure does not match and the host can recompute it (`fix`). */

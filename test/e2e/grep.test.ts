@@ -1,4 +1,4 @@
-// `isowb grep` / `isowb find` (src/cli/grep.ts over src/engine/search.ts) cross-checked against
+// `isowb grep` / `isowb find` (src/cli/grep.ts over src/engine/textSearch/searchText.ts) cross-checked against
 // GNU grep and find on the same image extracted by bsdtar:
 //
 //   bsdtar -xf IMAGE -C DIR && cd DIR && grep -rnI -D skip --null [-F|-E] [-i] [-w] -- PATTERN .

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExtractResult } from '../../src/engine/extract';
-import type { SearchResult } from '../../src/engine/search';
+import type { SearchResult } from '../../src/engine/textSearch/searchText';
 import { bsdtarExtract } from '../peers/bsdtar';
 import { run } from '../peers/run';
 import { xorrisoElTorito } from '../peers/xorriso';

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { WriteResult } from '../../src/engine/write/api';
-import type { OpenedChange } from '../../src/extension/staging';
+import type { OpenedChange } from '../../src/extension/stagedChangesUi';
 import { bsdtarList } from '../peers/bsdtar';
 import { run } from '../peers/run';
 import { sevenZipList } from '../peers/sevenzip';

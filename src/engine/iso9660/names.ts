@@ -1,4 +1,6 @@
-// ECMA-119 7.5 File identifiers (name, extension, ";version") and 6.5.1 multi-extent file sections
+// ECMA-119 7.5 File identifiers (name, extension, ";version") and 6.5.1 multi-extent file sections;
+// the ISO 9660 and Joliet name rules: which names each can hold (the edit model's checks) and the
+// names the writer makes from any name (isoNames, jolietNames), from one set of Joliet characters.
 import { UnsupportedFeatureError } from '../errors';
 
 /**
@@ -41,6 +43,55 @@ export function groupMultiExtent<T extends { multiExtent: boolean; name: string 
     groups.push(open);
   }
   return groups;
+}
+
+/** Joliet spec 3.3: the characters a Joliet name cannot hold — * / : ; ? \ and control characters (0x00-0x1F). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what Joliet forbids
+const JOLIET_FORBIDDEN = /[*/:;?\\\u0000-\u001f]/u;
+/** Joliet spec 3.3 (long names, as mkisofs -joliet-long): at most 103 UCS-2 units. */
+const JOLIET_MAX_UNITS = 103;
+
+// ---- Name rules (the edit model refuses what a namespace cannot hold) ------------------------
+
+/** Why a name cannot be a Joliet name (≤ 103 UCS-2 units, none of * / : ; ? \ or control characters), or null. */
+export function jolietProblem(name: string): string | null {
+  if (name.length > JOLIET_MAX_UNITS) return `the name is ${name.length} UCS-2 characters; Joliet names are limited to ${JOLIET_MAX_UNITS}`;
+  const bad = JOLIET_FORBIDDEN.exec(name);
+  if (bad) return `Joliet names cannot contain ${bad[0] < ' ' ? `control character 0x${bad[0].charCodeAt(0).toString(16).padStart(2, '0')}` : JSON.stringify(bad[0])} (forbidden: * / : ; ? \\ and control characters)`;
+  return null;
+}
+
+/**
+ * Why a name is not a legal ISO 9660 identifier at an interchange level, or null. Levels 1–3
+ * (ECMA-119 7.5, 7.6): d-characters A–Z 0–9 _; files NAME.EXT with one dot (level 1: 8.3;
+ * levels 2–3: at most 30 characters besides the dot); directories without a dot (level 1: 8
+ * characters, levels 2–3: 31). Level 4 (ISO 9660:1999): up to 207 bytes, no ";".
+ */
+export function iso9660NameProblem(name: string, kind: 'file' | 'dir', level: 1 | 2 | 3 | 4): string | null {
+  if (level === 4) {
+    if (Buffer.byteLength(name, 'utf8') > 207) return 'ISO 9660:1999 names are limited to 207 bytes';
+    if (name.includes(';')) return 'ISO 9660 names cannot contain ";" (it separates the version number)';
+    return null;
+  }
+  const suggestion = name.toUpperCase().replace(/[^A-Z0-9_.]/g, '_');
+  if (/[a-z]/.test(name) && /^[A-Za-z0-9_.]*$/.test(name)) return `ISO 9660 names are upper case (d-characters A–Z, 0–9, _): use ${JSON.stringify(suggestion)}`;
+  if (kind === 'dir') {
+    if (!/^[A-Z0-9_]+$/.test(name)) return `ISO 9660 directory names may contain only A–Z, 0–9 and _ (no dot)${/[^A-Z0-9_]/.test(name) ? `, e.g. ${JSON.stringify(suggestion.replace(/\./g, '_'))}` : ''}`;
+    const max = level === 1 ? 8 : 31;
+    if (name.length > max) return `ISO 9660 level ${level === 1 ? 1 : '2/3'} directory names are limited to ${max} characters`;
+    return null;
+  }
+  if (!/^[A-Z0-9_]*(\.[A-Z0-9_]*)?$/.test(name)) return `ISO 9660 file names may contain only A–Z, 0–9, _ and one dot, e.g. ${JSON.stringify(suggestion)}`;
+  const dot = name.indexOf('.');
+  const base = dot < 0 ? name : name.slice(0, dot);
+  const ext = dot < 0 ? '' : name.slice(dot + 1);
+  if (base === '' && ext === '') return 'an ISO 9660 file name needs a name or an extension';
+  if (level === 1) {
+    if (base.length > 8 || ext.length > 3) return 'ISO 9660 level 1 file names are limited to 8 characters and a 3-character extension (8.3)';
+  } else if (base.length + ext.length > 30) {
+    return 'ISO 9660 level 2/3 file names are limited to 30 characters besides the dot';
+  }
+  return null;
 }
 
 // ---- Serialization (the writer) -------------------------------------------------------------
@@ -219,21 +270,18 @@ export function isoNames(reqs: NameRequest[], level: 1 | 2 | 3 | 4): string[] {
   return uniquify(reqs, isoScheme(level), level !== 4);
 }
 
-/** Joliet spec 3.3: characters not allowed in Joliet names (besides 0x00-0x1F). */
-const JOLIET_ILLEGAL = new Set(['*', '/', ':', ';', '?', '\\']);
-
 /**
  * Joliet names (Joliet spec 3.3: up to 64 UCS-2 characters, 103 with long names) for the entries of
  * ONE directory: control characters, * / : ; ? \ and characters outside the BMP → '_', truncated
  * keeping the extension, collisions resolved with a counter as isoNames; no ";1" (like xorriso).
  */
-export function jolietNames(reqs: NameRequest[], maxChars: 64 | 103 = 64): string[] {
+export function jolietNames(reqs: NameRequest[], maxChars: 64 | typeof JOLIET_MAX_UNITS = 64): string[] {
   const len = (t: string) => t.length;
   const clean = (t: string) => {
     let out = '';
     for (const ch of t) {
       const c = ch.codePointAt(0) as number;
-      out += c < 0x20 || c > 0xffff || (c >= 0xd800 && c <= 0xdfff) || JOLIET_ILLEGAL.has(ch) ? '_' : ch;
+      out += c > 0xffff || (c >= 0xd800 && c <= 0xdfff) || JOLIET_FORBIDDEN.test(ch) ? '_' : ch;
     }
     return out;
   };

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as nodePath from 'path';
 import * as vscode from 'vscode';
 import { byteSearchHit } from './searchHit';
-import { compilePattern, searchBytes } from '../../engine/byteSearch';
+import { compilePattern, searchBytes } from '../../engine/imageByteSearch';
 import { Locator } from '../../engine/locate';
 import { PatchedSource } from '../../engine/io/patched';
 import { rollbackJournal, saveCopy, saveInPlace, type SaveStats } from '../../engine/io/saveRanges';

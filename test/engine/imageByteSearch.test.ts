@@ -2,7 +2,7 @@
 // oracle with tiny chunks (every chunk-boundary case), wrap-around order, hit limits, cancel,
 // and a cross-check of the hit offsets on a real image against GNU grep -obUaP.
 import { strict as assert } from 'assert';
-import { compilePattern, searchBytes, type BytePattern } from '../../src/engine/byteSearch';
+import { compilePattern, searchBytes, type BytePattern } from '../../src/engine/imageByteSearch';
 import { InvalidArgumentError } from '../../src/engine/errors';
 import { FileSource } from '../../src/engine/io/fileSource';
 import { MemorySource } from '../../src/engine/io/source';

@@ -1,8 +1,9 @@
-// Byte-pattern search over a whole ByteSource (the sector editor's Find): hex with "??"
+// Byte-pattern search over a whole image (any ByteSource; the sector editor's Find): hex with "??"
 // wildcards, or text encoded as ASCII/UTF-8, UTF-16LE or UTF-16BE, optionally ASCII
 // case-insensitive. One streaming pass through two reused chunk buffers; the pattern's length
 // minus one byte is carried from one chunk into the next so matches across chunk boundaries
-// are found, each exactly once.
+// are found, each exactly once. (Text search in the files of an image is textSearch/.)
+// searchBytes is one ~90-line loop: its window, carry and read-ahead state read best together.
 import { InvalidArgumentError } from './errors';
 import { readIntoAny, type ByteSource } from './io/source';
 
@@ -175,16 +176,8 @@ function generalMatcher(p: BytePattern): Matcher {
  */
 export async function searchBytes(src: ByteSource, p: BytePattern, opts: ByteSearchOptions = {}): Promise<{ hits: number[]; truncated: boolean; cancelled: boolean }> {
   const m = p.bytes.length;
-  if (m === 0) throw new InvalidArgumentError('empty search pattern');
-  if (p.mask && p.mask.length !== m) throw new InvalidArgumentError(`pattern mask has ${p.mask.length} bytes for a ${m}-byte pattern`);
+  const { start, maxHits, chunkSize } = checkedOptions(src, p, opts);
   const size = src.size;
-  const from = opts.from ?? 0;
-  if (!Number.isSafeInteger(from) || from < 0) throw new InvalidArgumentError(`bad search start ${from}`, { image: src.name });
-  const start = Math.min(from, size);
-  const maxHits = opts.maxHits ?? 10000;
-  if (!Number.isSafeInteger(maxHits) || maxHits < 0) throw new InvalidArgumentError(`bad maxHits ${maxHits}`);
-  const chunkSize = opts.chunkSize ?? 4 * 1024 * 1024;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new InvalidArgumentError(`bad chunk size ${chunkSize}`);
   const signal = opts.signal;
 
   const exact = !p.mask && !p.foldAscii;
@@ -203,11 +196,7 @@ export async function searchBytes(src: ByteSource, p: BytePattern, opts: ByteSea
   };
   if (signal?.aborted) return { hits, truncated, cancelled: true };
 
-  // Segments: matches starting in [start, size), then those starting in [0, start) (the bytes
-  // of the latter may run up to start + m - 1).
-  const segments: Array<{ s: number; e: number; reportEnd: number }> = [];
-  if (start < size) segments.push({ s: start, e: size, reportEnd: size });
-  if (start > 0) segments.push({ s: 0, e: Math.min(size, start + m - 1), reportEnd: start });
+  const segments = wrapSegments(start, size, m);
 
   const carry = m - 1;
   const bufs = [new Uint8Array(chunkSize + carry), new Uint8Array(chunkSize + carry)];
@@ -275,4 +264,29 @@ export async function searchBytes(src: ByteSource, p: BytePattern, opts: ByteSea
   // The wrap-around segment re-reads m - 1 bytes; do not count them twice.
   scanned = Math.min(scanned, total);
   return { hits, truncated, cancelled };
+}
+
+/** Validated options: where to start, the hit limit, the read size. */
+function checkedOptions(src: ByteSource, p: BytePattern, opts: ByteSearchOptions): { start: number; maxHits: number; chunkSize: number } {
+  const m = p.bytes.length;
+  if (m === 0) throw new InvalidArgumentError('empty search pattern');
+  if (p.mask && p.mask.length !== m) throw new InvalidArgumentError(`pattern mask has ${p.mask.length} bytes for a ${m}-byte pattern`);
+  const from = opts.from ?? 0;
+  if (!Number.isSafeInteger(from) || from < 0) throw new InvalidArgumentError(`bad search start ${from}`, { image: src.name });
+  const maxHits = opts.maxHits ?? 10000;
+  if (!Number.isSafeInteger(maxHits) || maxHits < 0) throw new InvalidArgumentError(`bad maxHits ${maxHits}`);
+  const chunkSize = opts.chunkSize ?? 4 * 1024 * 1024;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new InvalidArgumentError(`bad chunk size ${chunkSize}`);
+  return { start: Math.min(from, src.size), maxHits, chunkSize };
+}
+
+/**
+ * The two passes of a wrap-around search: matches starting in [start, size), then those starting
+ * in [0, start) (the bytes of the latter may run up to start + m - 1).
+ */
+function wrapSegments(start: number, size: number, m: number): Array<{ s: number; e: number; reportEnd: number }> {
+  const segments: Array<{ s: number; e: number; reportEnd: number }> = [];
+  if (start < size) segments.push({ s: start, e: size, reportEnd: size });
+  if (start > 0) segments.push({ s: 0, e: Math.min(size, start + m - 1), reportEnd: start });
+  return segments;
 }

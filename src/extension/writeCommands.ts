@@ -14,7 +14,7 @@ import type { StagingManager } from '../provider/staging';
 import { command, IMAGE_EXTENSIONS, imageLabel, resolveTarget, type Ctx } from './context';
 import { humanSize } from './report';
 import { noticeText, plainText } from '../provider/escape';
-import type { StagedElement } from './staging';
+import type { StagedElement } from './stagedChangesUi';
 
 export interface RepackCommandOptions {
   /** Output file (skips the dialogs). */

@@ -1,6 +1,7 @@
 // Staged changes in the UI: Explorer decorations (A / M, a count of deletions on the image root),
 // the "Staged Image Changes" view, Show Staged Changes (a quick pick; a modified file opens in a
-// diff against its original), Discard (everything, or one change), and the restore offer.
+// diff against its original), Discard (everything, or one change), and the restore offer. The
+// staged changes themselves (one change set per image, saved on disk) are src/provider/staging.ts.
 import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import type { ChangeSummary } from '../engine/edit/changeSet';
