@@ -3,7 +3,7 @@
 // run of 32-byte entries starting at the LBA named by the boot record volume descriptor.
 import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
-import { FieldReader, type Structure } from '../structure/fields';
+import { FieldReader, finishStructure as finish, type Structure } from '../structure/fields';
 import { layout, putNum, putRaw, rawOf, type FieldDef } from '../structure/layout';
 import type { BootEntry, ElToritoInfo, Emulation, Platform } from '../types';
 import { SECTOR_SIZE } from '../bytes/sector';
@@ -152,16 +152,6 @@ class CatalogReader {
     return this.sectors[s].subarray(within, within + ENTRY);
   }
 }
-
-function finish(r: FieldReader, s: Omit<Structure, 'fields' | 'problems' | 'children'>, sink: DiagnosticSink): Structure {
-  const st: Structure = { ...s, fields: r.fields, children: [] };
-  if (r.problems.length) {
-    st.problems = r.problems.map((p) => p.message);
-    for (const p of r.problems) sink.warn(p.message, s.name, p.offset);
-  }
-  return st;
-}
-
 
 /** Fields shared by the default entry (§2.2) and section entries (§2.4): bytes 0..11. */
 function readBootFields(r: FieldReader, T: BootTable): { bootable: boolean; emulation: Emulation; media: number; loadSegment: number; rawLoadSegment: number; systemType: number; sectorCount: number; loadRba: number } {

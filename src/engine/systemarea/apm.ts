@@ -3,7 +3,7 @@
 // sits in block 0 and names the block size; the map occupies blocks 1..pmMapBlkCnt.
 import { InvalidArgumentError, IsoError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
-import { FieldReader, type Structure } from '../structure/fields';
+import { FieldReader, finishStructure as finish, type Structure } from '../structure/fields';
 import { layout, putNum } from '../structure/layout';
 
 const SPEC = 'Inside Macintosh: Devices, Apple Partition Map';
@@ -82,15 +82,6 @@ function peek(b: Uint8Array, f: typeof D.blockSize | typeof PM.dataCount): numbe
 function statusText(v: number): string {
   const on = STATUS_BITS.filter((_, i) => (v >>> i) & 1);
   return `0x${v.toString(16).padStart(8, '0')}${on.length ? ' (' + on.join(', ') + ')' : ''}`;
-}
-
-function finish(r: FieldReader, s: Omit<Structure, 'fields' | 'children' | 'problems'>, sink: DiagnosticSink): Structure {
-  const st: Structure = { ...s, fields: r.fields, children: [] };
-  if (r.problems.length) {
-    st.problems = r.problems.map((p) => p.message);
-    for (const p of r.problems) sink.warn(p.message, s.name, p.offset);
-  }
-  return st;
 }
 
 /** Marks the field just read as inconsistent. */

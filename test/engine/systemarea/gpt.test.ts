@@ -1,7 +1,8 @@
-// GPT (src/engine/systemarea/gpt.ts) on a real image whose primary partition entry array is
-// damaged while the backup header and array are intact: the partitions must come from the
-// backup — in SystemAreaInfo, in the structure map and for a repack — as they are in the
-// undamaged image (cross-checked with sfdisk, which also falls back to the backup).
+// GPT (src/engine/systemarea/gpt.ts): hand-made disks (512- and 2048-byte blocks, bad CRCs,
+// truncated, missing backup, absurd sizes) and a real image whose primary partition entry array
+// is damaged while the backup header and array are intact: the partitions must come from the
+// backup — in GptInfo, in the structure map and for a repack — as they are in the undamaged image
+// (cross-checked with sfdisk, which also falls back to the backup).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +13,11 @@ import { DiscImage } from '../../../src/engine/image';
 import { FileSource } from '../../../src/engine/io/fileSource';
 import type { Structure } from '../../../src/engine/structure/fields';
 import { mapStructures } from '../../../src/engine/structureMap';
-import { readSystemArea } from '../../../src/engine/systemarea/index';
+import { MemorySource } from '../../../src/engine/io/source';
+import { readGpt } from '../../../src/engine/systemarea/gpt';
+import { formatGuid, gptTypeName } from '../../../src/engine/systemarea/guids';
+import { crc32 } from '../../../src/engine/bytes/crc32';
+import { gptImage, guidBytes, type GptPart } from '../../unit/bootTree';
 import { planSystemArea } from '../../../src/engine/write/systemAreaPlan';
 import { fixture } from '../../fixtures/build';
 
@@ -24,22 +29,136 @@ function sfdiskGpt(file: string): SfdiskPart[] {
   return t.partitions;
 }
 
-async function systemAreaOf(file: string): Promise<{ info: Awaited<ReturnType<typeof readSystemArea>>['info']; sink: DiagnosticSink }> {
+async function gptOf(file: string): Promise<{ gpt: NonNullable<Awaited<ReturnType<typeof readGpt>>>['info']; sink: DiagnosticSink }> {
   const src = await FileSource.open(file);
   try {
     const sink = new DiagnosticSink();
-    return { info: (await readSystemArea(src, sink)).info, sink };
+    return { gpt: (await readGpt(src, sink))!.info, sink };
   } finally {
     await src.close();
   }
 }
 
-function flatten(list: Structure[]): Structure[] {
-  const out: Structure[] = [];
-  const visit = (s: Structure) => { out.push(s); s.children.forEach(visit); };
-  list.forEach(visit);
-  return out;
+/** The structure with this id anywhere in the map. */
+function byId(list: Structure[], id: string): Structure | undefined {
+  for (const s of list) {
+    const hit = s.id === id ? s : byId(s.children, id);
+    if (hit) return hit;
+  }
+  return undefined;
 }
+
+const EFI = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
+const LINUX = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
+
+describe('GPT (hand-made bytes)', () => {
+  const parts: GptPart[] = [
+    { type: EFI, guid: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE', first: 40, last: 99, name: 'EFI system', attrs: 0x1000000000000001n },
+    { type: LINUX, guid: '01020304-0506-0708-090A-0B0C0D0E0F10', first: 100, last: 199, name: 'root' },
+  ];
+
+  it('512-byte blocks: header, entries, backup all verified', async () => {
+    const sink = new DiagnosticSink();
+    const r = (await readGpt(new MemorySource(gptImage(512, 400, parts)), sink))!;
+    assert.deepEqual(sink.items, []);
+    const g = r.info;
+    assert.equal(g.blockSize, 512);
+    assert.equal(g.diskGuid, '11223344-5566-7788-99AA-BBCCDDEEFF00');
+    assert.deepEqual([g.headerCrcOk, g.entriesCrcOk, g.currentLba, g.backupLba, g.entriesLba, g.entryCount, g.entrySize], [true, true, 1, 399, 2, 128, 128]);
+    assert.deepEqual([g.firstUsableLba, g.lastUsableLba], [34, 366]);
+    assert.deepEqual(g.backup, { found: true, headerCrcOk: true, entriesCrcOk: true, lba: 399 });
+    assert.deepEqual(g.partitions, [
+      { index: 1, typeGuid: EFI, typeName: 'EFI System', guid: 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE', name: 'EFI system', firstLba: 40, lastLba: 99, attributes: '0x1000000000000001' },
+      { index: 2, typeGuid: LINUX, typeName: 'Linux filesystem', guid: '01020304-0506-0708-090A-0B0C0D0E0F10', name: 'root', firstLba: 100, lastLba: 199, attributes: '0x0000000000000000' },
+    ]);
+    assert.deepEqual(r.structures.map((s) => s.type), ['gpt-header', 'gpt-entries', 'gpt-header', 'gpt-entries']);
+    assert.equal(r.structures[0].offset, 512);
+    assert.equal(r.structures[1].children.length, 2);
+    assert.equal(r.structures[1].children[1].offset, 1024 + 128);
+  });
+
+  it('2048-byte blocks: found at byte 2048, LBAs kept in 2048-byte units', async () => {
+    const sink = new DiagnosticSink();
+    const img = gptImage(2048, 100, parts);
+    img.fill(0, 512, 1024); // nothing at 512
+    const g = (await readGpt(new MemorySource(img), sink))!.info;
+    assert.deepEqual(sink.items, []);
+    assert.equal(g.blockSize, 2048);
+    assert.equal(g.backupLba, 99);
+    assert.equal(g.partitions[0].firstLba, 40);
+    assert.equal(g.backup?.found, true);
+  });
+
+  it('bad header CRC and bad entry-array CRC are reported, partitions still read', async () => {
+    let sink = new DiagnosticSink();
+    let g = (await readGpt(new MemorySource(gptImage(512, 400, parts, { breakHeaderCrc: true })), sink))!.info;
+    assert.equal(g.headerCrcOk, false);
+    assert.equal(g.backup?.headerCrcOk, true);
+    assert.ok(sink.items.some((d) => /HeaderCRC32/.test(d.message) && d.offset === 512 + 16));
+    sink = new DiagnosticSink();
+    g = (await readGpt(new MemorySource(gptImage(512, 400, parts, { breakEntriesCrc: true })), sink))!.info;
+    assert.equal(g.headerCrcOk, true);
+    assert.equal(g.entriesCrcOk, false);
+    assert.equal(g.backup?.entriesCrcOk, false);
+    assert.equal(g.partitions.length, 2);
+    assert.ok(sink.items.some((d) => /PartitionEntryArrayCRC32 mismatch/.test(d.message) && d.offset === 1024));
+  });
+
+  it('truncated image: backup header beyond the end is a diagnostic', async () => {
+    const sink = new DiagnosticSink();
+    const g = (await readGpt(new MemorySource(gptImage(512, 400, parts, { truncateTo: 300 * 512 })), sink))!.info;
+    assert.equal(g.headerCrcOk, true);
+    assert.deepEqual(g.backup, { found: false, headerCrcOk: false, entriesCrcOk: false, lba: 399 });
+    assert.ok(sink.items.some((d) => /beyond the end of the image/.test(d.message)));
+  });
+
+  it('missing backup header', async () => {
+    const sink = new DiagnosticSink();
+    const g = (await readGpt(new MemorySource(gptImage(512, 400, parts, { noBackup: true })), sink))!.info;
+    assert.equal(g.backup?.found, false);
+    assert.ok(sink.items.some((d) => /no backup GPT header/.test(d.message)));
+  });
+
+  it('absurd entry count and entry size are bounded, never allocated', async () => {
+    const img = gptImage(512, 400, parts);
+    const dv = new DataView(img.buffer);
+    dv.setUint32(512 + 80, 0xffffffff, true); // NumberOfPartitionEntries
+    dv.setUint32(512 + 16, 0, true);
+    dv.setUint32(512 + 16, crc32(img.subarray(512, 512 + 92)), true);
+    let sink = new DiagnosticSink();
+    let g = (await readGpt(new MemorySource(img), sink))!.info;
+    assert.equal(g.entryCount, 0xffffffff);
+    assert.equal(g.entriesCrcOk, false);
+    assert.ok(sink.items.some((d) => /exceeds the limit of 1024/.test(d.message) && d.offset === 512 + 80));
+    dv.setUint32(512 + 80, 128, true);
+    dv.setUint32(512 + 84, 0x7fffffff, true); // SizeOfPartitionEntry
+    sink = new DiagnosticSink();
+    g = (await readGpt(new MemorySource(img), sink))!.info;
+    assert.equal(g.partitions.length, 0);
+    assert.ok(sink.items.some((d) => /SizeOfPartitionEntry 2147483647/.test(d.message)));
+    // Entry array LBA far beyond the image.
+    dv.setUint32(512 + 84, 128, true);
+    dv.setBigUint64(512 + 72, 1n << 40n, true);
+    sink = new DiagnosticSink();
+    g = (await readGpt(new MemorySource(img), sink))!.info;
+    assert.equal(g.partitions.length, 0);
+    assert.ok(sink.items.some((d) => /outside the image/.test(d.message)));
+  });
+
+  it('no "EFI PART" → null; tiny image → null', async () => {
+    assert.equal(await readGpt(new MemorySource(new Uint8Array(8192)), new DiagnosticSink()), null);
+    assert.equal(await readGpt(new MemorySource(new Uint8Array(100)), new DiagnosticSink()), null);
+  });
+
+  it('GUID formatting and type names', () => {
+    assert.equal(formatGuid(guidBytes(EFI)), EFI);
+    assert.equal(gptTypeName(EFI.toLowerCase()), 'EFI System');
+    assert.equal(gptTypeName('21686148-6449-6E6F-744E-656564454649'), 'BIOS boot');
+    assert.equal(gptTypeName('EBD0A0A2-B9E5-4433-87C0-68B6B72699C7'), 'Microsoft basic data');
+    assert.equal(gptTypeName('48465300-0000-11AA-AA11-00306543ECAC'), 'Apple HFS/HFS+');
+    assert.equal(gptTypeName('12345678-0000-0000-0000-000000000000'), 'unknown');
+  });
+});
 
 describe('GPT: damaged primary entry array, intact backup (grub-mkrescue image)', function () {
   this.timeout(5 * 60_000);
@@ -49,8 +168,7 @@ describe('GPT: damaged primary entry array, intact backup (grub-mkrescue image)'
 
   it('takes the partitions from the backup: SystemAreaInfo, structure map and repack plan as for the undamaged image', async () => {
     const orig = await fixture('grub-mkrescue');
-    const good = await systemAreaOf(orig);
-    const g = good.info.gpt!;
+    const g = (await gptOf(orig)).gpt;
     assert.ok(g.entriesCrcOk && g.backup?.entriesCrcOk && g.partitions.length >= 2);
     assert.equal(g.partitionsFrom, undefined);
     // sfdisk reads the same partitions from the undamaged image.
@@ -68,8 +186,8 @@ describe('GPT: damaged primary entry array, intact backup (grub-mkrescue image)'
     fs.writeSync(fd, b, 0, 1, arrayOffset + 56);
     fs.closeSync(fd);
 
-    const dmg = await systemAreaOf(bad);
-    const d = dmg.info.gpt!;
+    const dmg = await gptOf(bad);
+    const d = dmg.gpt;
     assert.equal(d.entriesCrcOk, false);
     assert.deepEqual(d.backup, { found: true, headerCrcOk: true, entriesCrcOk: true, lba: g.backupLba });
     assert.equal(d.partitionsFrom, 'backup');
@@ -83,11 +201,10 @@ describe('GPT: damaged primary entry array, intact backup (grub-mkrescue image)'
     const src = await FileSource.open(bad);
     try {
       const m = await mapStructures(src);
-      const all = flatten(m.structures);
       await m.image?.close();
-      const backupEntries = all.filter((s) => s.type === 'gpt-entry' && s.id.startsWith('gpt:backup:entry:'));
-      assert.deepEqual(backupEntries.map((s) => s.fields.find((f) => f.name === 'PartitionName')!.value), g.partitions.map((p) => p.name));
-      assert.ok(all.find((s) => s.id === 'gpt:primary:entries')!.problems?.includes('PartitionEntryArrayCRC32 mismatch'));
+      const backupEntries = byId(m.structures, 'gpt:backup:entries')!.children;
+      assert.deepEqual(backupEntries.map((s) => [s.id, s.fields.find((f) => f.name === 'PartitionName')!.value]), g.partitions.map((p) => [`gpt:backup:entry:${p.index}`, p.name]));
+      assert.ok(byId(m.structures, 'gpt:primary:entries')!.problems?.includes('PartitionEntryArrayCRC32 mismatch'));
     } finally {
       await src.close();
     }
