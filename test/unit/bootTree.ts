@@ -2,7 +2,8 @@
 // isolinux package), a text file, and a 1.44 MB FAT image (mformat) usable both as an EFI boot
 // image and as a floppy-emulation image — at efi.img beside the tree and at tree/boot/efi.img.
 // Also hand-made system areas (an MBR sector, a disk with a protective MBR and primary/backup GPT)
-// shared by the MBR, GPT and system-area tests.
+// shared by the MBR, GPT and system-area tests, and hand-made El Torito catalogs shared by the
+// catalog and boot-image tests.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -102,4 +103,60 @@ export function gptImage(bs: number, blocks: number, parts: GptPart[], o: { entr
     img.set(header(last, 1, last - arrBlocks), last * bs);
   }
   return o.truncateTo ? img.slice(0, o.truncateTo) : img;
+}
+
+// ---- hand-made El Torito catalogs --------------------------------------------------------------
+
+export function validationEntry(platform: number, id: string, opts: { badChecksum?: boolean; key?: [number, number]; headerId?: number } = {}): Uint8Array {
+  const e = new Uint8Array(32);
+  e[0] = opts.headerId ?? 1;
+  e[1] = platform;
+  for (let i = 0; i < id.length; i++) e[4 + i] = id.charCodeAt(i);
+  e[30] = opts.key?.[0] ?? 0x55;
+  e[31] = opts.key?.[1] ?? 0xaa;
+  let sum = 0;
+  for (let i = 0; i < 32; i += 2) sum = (sum + (e[i] | (e[i + 1] << 8))) & 0xffff;
+  const ck = (0x10000 - sum) & 0xffff;
+  e[28] = ck & 0xff;
+  e[29] = ck >> 8;
+  if (opts.badChecksum) e[28] ^= 1;
+  return e;
+}
+
+export function bootEntry(o: { bootable?: boolean; media?: number; seg?: number; sys?: number; count?: number; rba?: number; critType?: number; crit?: number[] }): Uint8Array {
+  const e = new Uint8Array(32);
+  const dv = new DataView(e.buffer);
+  e[0] = o.bootable === false ? 0 : 0x88;
+  e[1] = o.media ?? 0;
+  dv.setUint16(2, o.seg ?? 0, true);
+  e[4] = o.sys ?? 0;
+  dv.setUint16(6, o.count ?? 4, true);
+  dv.setUint32(8, o.rba ?? 0, true);
+  e[12] = o.critType ?? 0;
+  (o.crit ?? []).forEach((b, i) => { e[13 + i] = b; });
+  return e;
+}
+
+export function sectionHeader(last: boolean, platform: number, count: number, id = ''): Uint8Array {
+  const e = new Uint8Array(32);
+  e[0] = last ? 0x91 : 0x90;
+  e[1] = platform;
+  new DataView(e.buffer).setUint16(2, count, true);
+  for (let i = 0; i < id.length; i++) e[4 + i] = id.charCodeAt(i);
+  return e;
+}
+
+export function extension(more: boolean, bytes: number[]): Uint8Array {
+  const e = new Uint8Array(32);
+  e[0] = 0x44;
+  e[1] = more ? 0x20 : 0;
+  bytes.forEach((b, i) => { e[2 + i] = b; });
+  return e;
+}
+
+/** An image of `sectors` 2048-byte sectors with the catalog entries written at `lba`. */
+export function imageWithCatalog(lba: number, entries: Uint8Array[], sectors = lba + 4): Uint8Array {
+  const img = new Uint8Array(sectors * 2048);
+  entries.forEach((e, i) => img.set(e, lba * 2048 + i * 32));
+  return img;
 }
