@@ -3,12 +3,18 @@
 // image and as a floppy-emulation image — at efi.img beside the tree and at tree/boot/efi.img.
 // Also hand-made system areas (an MBR sector, a disk with a protective MBR and primary/backup GPT)
 // shared by the MBR, GPT and system-area tests, and hand-made El Torito catalogs shared by the
-// catalog and boot-image tests.
+// catalog and boot-image tests; our reader's and sgdisk's verdict on a written GPT.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as assert from 'node:assert/strict';
 import { crc32 } from '../../src/engine/bytes/crc32';
+import { DiagnosticSink } from '../../src/engine/errors';
+import { FileSource } from '../../src/engine/io/fileSource';
+import { readSystemArea } from '../../src/engine/systemarea/index';
+import type { SystemAreaInfo } from '../../src/engine/types';
+import { run } from '../peers/run';
 
 export function sh(cmd: string, args: string[], cwd?: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -159,4 +165,39 @@ export function imageWithCatalog(lba: number, entries: Uint8Array[], sectors = l
   const img = new Uint8Array(sectors * 2048);
   entries.forEach((e, i) => img.set(e, lba * 2048 + i * 32));
   return img;
+}
+
+// ---- verdicts on written GPTs ------------------------------------------------------------------
+
+/** sgdisk -v's verdict: the number of problems (0 for "No problems found"). */
+export async function sgdiskProblems(file: string): Promise<{ problems: number; text: string }> {
+  const r = await run('sgdisk', ['-v', file]);
+  const text = r.stdout.toString();
+  if (/No problems found/.test(text)) return { problems: 0, text };
+  const m = /Identified (\d+) problems?/.exec(text);
+  assert.ok(m, `sgdisk -v: ${text}${r.stderr}`);
+  return { problems: +m[1], text };
+}
+
+export async function systemAreaOf(file: string): Promise<{ info: SystemAreaInfo; diagnostics: string[] }> {
+  const src = await FileSource.open(file);
+  try {
+    const sink = new DiagnosticSink();
+    const { info } = await readSystemArea(src, sink);
+    return { info, diagnostics: sink.items.map(d => d.message) };
+  } finally {
+    await src.close();
+  }
+}
+
+/** Our reader agrees the GPT is intact: both headers and arrays with good CRCs, backup in the last block. */
+export async function assertGptValid(file: string): Promise<SystemAreaInfo> {
+  const { info, diagnostics } = await systemAreaOf(file);
+  const g = info.gpt;
+  assert.ok(g, 'GPT');
+  assert.ok(g.headerCrcOk && g.entriesCrcOk, 'primary CRCs');
+  assert.ok(g.backup?.found && g.backup.headerCrcOk && g.backup.entriesCrcOk, `backup: ${JSON.stringify(g.backup)} ${diagnostics.join('; ')}`);
+  assert.equal(g.backupLba, fs.statSync(file).size / g.blockSize - 1, 'backup header in the last block');
+  assert.ok(!diagnostics.some(d => /GPT|backup/i.test(d)), diagnostics.join('; '));
+  return info;
 }

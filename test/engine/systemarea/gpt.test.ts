@@ -2,22 +2,25 @@
 // truncated, missing backup, absurd sizes) and a real image whose primary partition entry array
 // is damaged while the backup header and array are intact: the partitions must come from the
 // backup — in GptInfo, in the structure map and for a repack — as they are in the undamaged image
-// (cross-checked with sfdisk, which also falls back to the backup).
+// (cross-checked with sfdisk, which also falls back to the backup); serializeGpt against the GPTs
+// xorriso and grub-mkrescue wrote, and a grown disk sgdisk -v accepts.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { DiagnosticSink } from '../../../src/engine/errors';
+import { DiagnosticSink, InvalidArgumentError } from '../../../src/engine/errors';
 import { DiscImage } from '../../../src/engine/image';
 import { FileSource } from '../../../src/engine/io/fileSource';
 import type { Structure } from '../../../src/engine/structure/fields';
 import { mapStructures } from '../../../src/engine/structureMap';
 import { MemorySource } from '../../../src/engine/io/source';
-import { readGpt } from '../../../src/engine/systemarea/gpt';
+import { readGpt, serializeGpt } from '../../../src/engine/systemarea/gpt';
+import { setMbrPartitions } from '../../../src/engine/systemarea/mbr';
+import { le64 } from '../../../src/engine/bytes/endian';
 import { formatGuid, gptTypeName } from '../../../src/engine/systemarea/guids';
 import { crc32 } from '../../../src/engine/bytes/crc32';
-import { gptImage, guidBytes, type GptPart } from '../../unit/bootTree';
+import { assertGptValid, gptImage, guidBytes, sgdiskProblems, type GptPart } from '../../unit/bootTree';
 import { planSystemArea } from '../../../src/engine/write/systemAreaPlan';
 import { fixture } from '../../fixtures/build';
 
@@ -229,5 +232,75 @@ describe('GPT: damaged primary entry array, intact backup (grub-mkrescue image)'
     assert.deepEqual(pd.writes, pg.writes);
     assert.equal(pd.imageSize, pg.imageSize);
     assert.ok(pd.notes.includes('GPT: the primary partition entry array was damaged; the partitions were taken from the backup'));
+  });
+});
+
+describe('serializeGpt against real images', function () {
+  this.timeout(5 * 60_000);
+  let tmp: string;
+  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-gptw-')); });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const name of ['grub-mkrescue', 'gpt-basdat', 'apm-hfsplus']) {
+    it(`regenerates the GPT of ${name} from its parsed fields byte for byte`, async () => {
+      const file = await fixture(name);
+      const src = await FileSource.open(file);
+      try {
+        const g = (await readGpt(src, new DiagnosticSink()))!.info;
+        const bs = g.blockSize;
+        const hdr = await src.read(bs, bs);
+        const arr = await src.read(g.entriesLba * bs, g.entryCount * g.entrySize);
+        const out = serializeGpt({
+          blockSize: bs as 512, diskGuid: hdr.slice(56, 72), entries: new Uint8Array(arr), entryCount: g.entryCount, entrySize: g.entrySize,
+          firstUsableLba: g.firstUsableLba, lastUsableLba: g.lastUsableLba, diskBlocks: g.backupLba + 1, primaryEntriesLba: g.entriesLba,
+        });
+        assert.equal(out.primaryHeaderOffset, bs);
+        assert.equal(out.backupHeaderOffset, src.size - bs);
+        assert.deepEqual(Buffer.from(out.primaryHeader), Buffer.from(await src.read(bs, bs)), 'primary header block');
+        assert.deepEqual(Buffer.from(out.backupHeader), Buffer.from(await src.read(out.backupHeaderOffset, bs)), 'backup header block');
+        assert.deepEqual(Buffer.from(out.entries), Buffer.from(await src.read(out.backupEntriesOffset, out.entries.length)), 'backup entries');
+        assert.equal(le64(await src.read(out.backupHeaderOffset, 92), 72) * bs, out.backupEntriesOffset);
+      } finally {
+        await src.close();
+      }
+    });
+  }
+
+  it('a grown disk passes sgdisk -v and our reader', async () => {
+    const file = await fixture('grub-mkrescue');
+    const src = await FileSource.open(file);
+    const g = (await readGpt(src, new DiagnosticSink()))!.info;
+    const head = new Uint8Array(await src.read(0, 32768));
+    await src.close();
+    const diskBlocks = g.backupLba + 1 + 8192;
+    const out = serializeGpt({
+      blockSize: 512, diskGuid: head.slice(512 + 56, 512 + 72), entries: head.slice(g.entriesLba * 512, g.entriesLba * 512 + g.entryCount * g.entrySize),
+      entryCount: g.entryCount, entrySize: g.entrySize, firstUsableLba: g.firstUsableLba, lastUsableLba: diskBlocks - 2 - 44, diskBlocks, primaryEntriesLba: g.entriesLba,
+    });
+    const copy = path.join(tmp, 'gpt-grown.iso');
+    fs.copyFileSync(file, copy);
+    fs.truncateSync(copy, diskBlocks * 512);
+    const fd = fs.openSync(copy, 'r+');
+    const mbr = head.slice(0, 512);
+    setMbrPartitions(mbr, [{ bootable: false, type: 0xee, startLba: 1, sectors: diskBlocks - 1 }]);
+    fs.writeSync(fd, mbr, 0, 512, 0);
+    fs.writeSync(fd, out.primaryHeader, 0, 512, out.primaryHeaderOffset);
+    fs.writeSync(fd, out.backupHeader, 0, 512, out.backupHeaderOffset);
+    fs.writeSync(fd, out.entries, 0, out.entries.length, out.backupEntriesOffset);
+    fs.closeSync(fd);
+    const v = await sgdiskProblems(copy);
+    assert.equal(v.problems, 0, v.text);
+    const info = await assertGptValid(copy);
+    assert.equal(info.gpt!.lastUsableLba, diskBlocks - 46);
+    assert.deepEqual(info.gpt!.partitions.map(p => [p.firstLba, p.lastLba]), g.partitions.map(p => [p.firstLba, p.lastLba]));
+  });
+
+  it('rejects layouts that cannot be valid', () => {
+    const base = { blockSize: 512 as const, diskGuid: new Uint8Array(16), entries: new Uint8Array(128 * 128), entryCount: 128, entrySize: 128, firstUsableLba: 34, lastUsableLba: 100, diskBlocks: 200, primaryEntriesLba: 2 };
+    assert.doesNotThrow(() => serializeGpt(base));
+    assert.throws(() => serializeGpt({ ...base, lastUsableLba: 170 }), InvalidArgumentError);
+    assert.throws(() => serializeGpt({ ...base, firstUsableLba: 20 }), InvalidArgumentError);
+    assert.throws(() => serializeGpt({ ...base, entries: new Uint8Array(10) }), InvalidArgumentError);
+    assert.throws(() => serializeGpt({ ...base, diskGuid: new Uint8Array(4) }), InvalidArgumentError);
   });
 });

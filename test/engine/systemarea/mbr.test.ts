@@ -1,10 +1,25 @@
 // MBR (src/engine/systemarea/mbr.ts) from hand-made sectors: partitions, signature, boot flag,
-// type names, field offsets, protective MBRs and boot code recognition.
+// type names, field offsets, protective MBRs and boot code recognition; the record serializer
+// against the records isohybrid, xorriso and grub-mkrescue wrote.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { DiagnosticSink } from '../../../src/engine/errors';
-import { classifyBootCode, parseMbr } from '../../../src/engine/systemarea/mbr';
+import { DiagnosticSink, InvalidArgumentError } from '../../../src/engine/errors';
+import { chsBytes, classifyBootCode, geometryOfRecord, parseMbr, serializeMbrPartition, setMbrPartitions } from '../../../src/engine/systemarea/mbr';
+import { le32 } from '../../../src/engine/bytes/endian';
+import { fixture, realImage } from '../../fixtures/build';
 import { mbrSector } from '../../unit/bootTree';
+
+/** Sector 0 of an image file. */
+function readHead(file: string): Uint8Array {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(512);
+    fs.readSync(fd, b, 0, 512, 0);
+    return new Uint8Array(b);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 describe('MBR (hand-made bytes)', () => {
   it('reads partitions, signature, boot flag, type names, and field offsets', () => {
@@ -48,5 +63,34 @@ describe('MBR (hand-made bytes)', () => {
     assert.equal(classifyBootCode(rd('/usr/lib/syslinux/mbr/gptmbr.bin')), 'syslinux');
     assert.equal(classifyBootCode(new Uint8Array(440)), 'none');
     assert.equal(classifyBootCode(new Uint8Array(440).fill(0xcc)), 'unknown');
+  });
+});
+
+describe('MBR records (serializer) against real images', function () {
+  this.timeout(5 * 60_000);
+
+  it('serializeMbrPartition reproduces the records isohybrid, xorriso and grub-mkrescue wrote', async () => {
+    for (const [name, slot] of [['isolinux-hybrid', 0], ['efi-appended', 0], ['efi-appended', 1], ['gpt-basdat', 0], ['grub-mkrescue', 0]] as const) {
+      const head = readHead(await fixture(name));
+      const p = parseMbr(head, new DiagnosticSink())!.info.partitions.find(x => x.index === slot + 1)!;
+      const rec = head.subarray(446 + slot * 16, 462 + slot * 16);
+      assert.deepEqual(Buffer.from(serializeMbrPartition(p)), Buffer.from(rec), `${name} partition ${slot + 1}`);
+      assert.deepEqual(geometryOfRecord(rec), { heads: 64, sectorsPerTrack: 32 });
+    }
+    const head = readHead(await realImage('grub-rescue-cdrom.iso'));
+    assert.deepEqual(Buffer.from(serializeMbrPartition({ bootable: true, type: 0xcd, startLba: 1, sectors: 9923 })), Buffer.from(head.subarray(446, 462)));
+  });
+
+  it('CHS is clamped to cylinder 1023 like libisofs/isohybrid; zero-size records are empty; bad values rejected', () => {
+    assert.deepEqual(chsBytes(1024 * 2048), [63, 0xe0, 0xff]);
+    assert.deepEqual(chsBytes(1024 * 255 * 63 + 5, { heads: 255, sectorsPerTrack: 63 }), [0xfe, 0xff, 0xff]);
+    assert.deepEqual(chsBytes(1023 * 2048 + 2047), [63, 0xe0, 0xff]);
+    assert.deepEqual(chsBytes(2048 + 33), [1, 2, 1]);
+    assert.deepEqual([...serializeMbrPartition({ bootable: true, type: 0x17, startLba: 5, sectors: 0 })], new Array(16).fill(0));
+    assert.throws(() => serializeMbrPartition({ bootable: false, type: 0xee, startLba: 1, sectors: 2 ** 32 }), InvalidArgumentError);
+    const s0 = new Uint8Array(512).fill(0xaa);
+    setMbrPartitions(s0, [{ bootable: false, type: 0xee, startLba: 1, sectors: 100 }]);
+    assert.equal(s0[440], 0xaa, 'disk signature untouched');
+    assert.deepEqual([s0[446 + 4], le32(s0, 446 + 8), le32(s0, 446 + 12), s0[462], s0[510], s0[511]], [0xee, 1, 100, 0, 0x55, 0xaa]);
   });
 });
