@@ -4,6 +4,10 @@
 // is intact), serializing, and the CRC repair the sector editor offers. The primary header is at
 // LBA 1; ISO hybrids use 512-byte LBAs, a few CD-oriented images 2048-byte ones, so both are
 // tried. All LBAs are in the header's own block size.
+// Over 500 lines on purpose: this is GPT's one home (as go-diskfs's partition/gpt/table.go) —
+// field tables, reading with the backup fallback, serializing, the sector editor's CRC repair
+// and the rewrite for a new disk size share the tables and the header decoding; split, the
+// offsets would again be spread over several files. Sections: reading, writing, repair, rewriting.
 import { CorruptImageError, InvalidArgumentError, IsoError, UnsupportedFeatureError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Structure } from '../structure/fields';
