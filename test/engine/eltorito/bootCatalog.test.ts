@@ -1,9 +1,20 @@
-// El Torito boot catalog (src/engine/eltorito/bootCatalog.ts) from hand-made catalogs, good and
-// bad: validation entry, default entry, sections, extensions, bounds and diagnostics.
+// El Torito boot catalog (src/engine/eltorito/bootCatalog.ts): hand-made catalogs, good and bad
+// (validation entry, default entry, sections, extensions, bounds and diagnostics); and writing:
+// the catalog serialized from its parsed form must reproduce the bytes genisoimage/xorriso wrote,
+// patchBootCatalog changes only the fields asked for. Images: test/fixtures/gen/{eltorito-multi,
+// grub-mkrescue,efi-appended,isolinux-hybrid}.sh and Debian's grub-rescue-cdrom.iso.
 import * as assert from 'node:assert/strict';
-import { CorruptImageError, DiagnosticSink } from '../../../src/engine/errors';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CorruptImageError, DiagnosticSink, InvalidArgumentError } from '../../../src/engine/errors';
+import { FileSource } from '../../../src/engine/io/fileSource';
 import { MemorySource } from '../../../src/engine/io/source';
-import { MAX_CATALOG_SECTORS, readBootCatalog } from '../../../src/engine/eltorito/bootCatalog';
+import { catalogSpecOf, MAX_CATALOG_SECTORS, patchBootCatalog, readBootCatalog, serializeBootCatalog, type CatalogSpec } from '../../../src/engine/eltorito/bootCatalog';
+import { DiscImage } from '../../../src/engine/image';
+import { fixture, realImage } from '../../fixtures/build';
+import { dumpet } from '../../peers/dumpet';
+import { runText } from '../../peers/run';
 import { bootEntry, extension, imageWithCatalog, sectionHeader, validationEntry } from '../../unit/bootTree';
 
 describe('El Torito boot catalog (hand-made bytes)', () => {
@@ -148,5 +159,156 @@ describe('El Torito boot catalog (hand-made bytes)', () => {
     assert.equal(cat.validation.platform, 0x33);
     assert.equal(cat.structure.children[1].problems?.length, 2);
     assert.ok(sink.items.some((d) => /boot indicator/.test(d.message)));
+  });
+});
+
+async function readAt(file: string, offset: number, length: number): Promise<Uint8Array> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const b = Buffer.alloc(length);
+    await fh.read(b, 0, length, offset);
+    return new Uint8Array(b);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function catalogOf(file: string): Promise<{ lba: number; bytes: Uint8Array; spec: CatalogSpec; entries: number }> {
+  const img = await DiscImage.openFile(file);
+  try {
+    const et = await img.elTorito();
+    assert.ok(et, `${file}: no El Torito`);
+    const src = await FileSource.open(file);
+    try {
+      const parsed = await readBootCatalog(src, et.catalogLba, new DiagnosticSink());
+      return { lba: et.catalogLba, bytes: await readAt(file, et.catalogLba * 2048, 2048), spec: catalogSpecOf(parsed), entries: parsed.entries.length };
+    } finally {
+      await src.close();
+    }
+  } finally {
+    await img.close();
+  }
+}
+
+const u32 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
+const u16 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8);
+
+describe('El Torito boot catalog: writing', function () {
+  this.timeout(5 * 60_000);
+
+  describe('serializeBootCatalog(catalogSpecOf(parsed)) reproduces the catalogs on disk', () => {
+    const cases: Array<[string, () => Promise<string>, number]> = [
+      ['eltorito-multi (xorriso: BIOS + EFI section + PPC section)', () => fixture('eltorito-multi'), 3],
+      ['grub-mkrescue (BIOS + EFI section)', () => fixture('grub-mkrescue'), 2],
+      ['efi-appended (EFI entry in an appended partition)', () => fixture('efi-appended'), 2],
+      ['isolinux-hybrid (genisoimage, default entry only)', () => fixture('isolinux-hybrid'), 1],
+      ['real grub-rescue-cdrom.iso', () => realImage('grub-rescue-cdrom.iso'), 1],
+    ];
+    for (const [name, get, count] of cases) {
+      it(name, async () => {
+        const c = await catalogOf(await get());
+        assert.equal(c.entries, count);
+        const out = serializeBootCatalog(c.spec);
+        assert.equal(out.length, 2048);
+        assert.deepEqual(Buffer.from(out), Buffer.from(c.bytes));
+      });
+    }
+  });
+
+  it('serializes selection criteria with §2.5 extensions, sections 0x90/0x91, and parses back the same', async () => {
+    const crit = new Uint8Array(19 + 30 + 5).map((_, i) => (i * 7 + 1) & 0xff);
+    const spec: CatalogSpec = {
+      validation: { platform: 0, idString: 'ISOWB TEST' },
+      defaultEntry: { platform: 0, bootable: true, emulation: 0, loadSegment: 0, systemType: 0, sectorCount: 4, loadRba: 40 },
+      sections: [
+        { platform: 0xef, idString: 'efi', entries: [{ platform: 0xef, bootable: true, emulation: 0, loadSegment: 0, systemType: 0, sectorCount: 2880, loadRba: 50 }] },
+        { platform: 1, idString: '', entries: [
+          { platform: 1, bootable: false, emulation: 2, loadSegment: 0x1000, systemType: 6, sectorCount: 1, loadRba: 60, selectionCriteria: { type: 1, data: crit } },
+          { platform: 1, bootable: true, emulation: 4, loadSegment: 0, systemType: 0x83, sectorCount: 1, loadRba: 70, mediaFlags: 0x40 },
+        ] },
+      ],
+    };
+    const out = serializeBootCatalog(spec);
+    assert.equal(out.length, 2048);
+    // validation, default, header, entry, header, entry, ext, ext, entry
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map(i => out[i * 32]), [1, 0x88, 0x90, 0x88, 0x91, 0x00, 0x44, 0x44, 0x88]);
+    assert.equal(out[5 * 32 + 1], 0x22, 'floppy 1.44 + extension-follows bit');
+    assert.equal(out[6 * 32 + 1], 0x20, 'first extension: more follow');
+    assert.equal(out[7 * 32 + 1], 0x00, 'last extension');
+    assert.equal(out[8 * 32 + 1], 0x44, 'hard disk + ATAPI flag');
+    let sum = 0;
+    for (let i = 0; i < 32; i += 2) sum = (sum + u16(out, i)) & 0xffff;
+    assert.equal(sum, 0);
+    const catalog = new Uint8Array(20 * 2048);
+    catalog.set(out, 10 * 2048);
+    const sink = new DiagnosticSink();
+    const parsed = await readBootCatalog(new MemorySource(catalog, 'mem'), 10, sink);
+    assert.deepEqual(sink.items, []);
+    assert.equal(parsed.entries.length, 4);
+    assert.equal(parsed.entries[2].selectionCriteria?.data, Buffer.from([...crit, ...new Uint8Array(25)]).toString('hex'));
+    assert.deepEqual(Buffer.from(serializeBootCatalog(catalogSpecOf(parsed))), Buffer.from(out));
+  });
+
+  it('serializeBootCatalog rejects values that do not fit', () => {
+    const base: CatalogSpec = { validation: { platform: 0, idString: '' }, defaultEntry: { platform: 0, bootable: true, emulation: 0, loadSegment: 0, systemType: 0, sectorCount: 4, loadRba: 1 }, sections: [] };
+    assert.throws(() => serializeBootCatalog({ ...base, defaultEntry: { ...base.defaultEntry, sectorCount: 0x10000 } }), InvalidArgumentError);
+    assert.throws(() => serializeBootCatalog({ ...base, defaultEntry: { ...base.defaultEntry, loadRba: 2 ** 32 } }), InvalidArgumentError);
+    assert.throws(() => serializeBootCatalog({ ...base, validation: { platform: 0, idString: 'x'.repeat(25) } }), InvalidArgumentError);
+  });
+
+  describe('patchBootCatalog', () => {
+    it('changes exactly the load RBA and sector count of the entries named, and dumpet reads the result', async () => {
+      const file = await fixture('eltorito-multi');
+      const c = await catalogOf(file);
+      const patched = patchBootCatalog(c.bytes, [{ index: 0, loadRba: 0x12345678 }, { index: 2, sectorCount: 9, loadRba: 777 }]);
+      assert.notEqual(patched, c.bytes);
+      const changed: number[] = [];
+      for (let i = 0; i < 2048; i++) if (patched[i] !== c.bytes[i]) changed.push(i);
+      // default entry at 32: RBA bytes 40..43; third entry (second section's entry) at 5*32: 166..167 and 168..171
+      assert.ok(changed.every(i => (i >= 40 && i < 44) || (i >= 166 && i < 172)), `changed ${changed.join(',')}`);
+      assert.equal(u32(patched, 40), 0x12345678);
+      assert.equal(u16(patched, 166), 9);
+      assert.equal(u32(patched, 168), 777);
+      assert.equal(u32(c.bytes, 168), 754, 'original untouched');
+
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-cat-'));
+      try {
+        const copy = path.join(tmp, 'x.iso');
+        fs.copyFileSync(file, copy);
+        const fd = fs.openSync(copy, 'r+');
+        fs.writeSync(fd, patchBootCatalog(c.bytes, [{ index: 1, loadRba: 99, sectorCount: 8 }]), 0, 2048, c.lba * 2048);
+        fs.closeSync(fd);
+        const d = await dumpet(copy);
+        assert.ok(d);
+        assert.deepEqual(d.entries.map(e => [e.lba, e.sectorCount]), [[756, 4], [99, 8], [754, 8]]);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+
+    it('rejects an entry index the catalog does not have', async () => {
+      const c = await catalogOf(await fixture('isolinux-hybrid'));
+      assert.throws(() => patchBootCatalog(c.bytes, [{ index: 1, loadRba: 5 }]), InvalidArgumentError);
+      assert.throws(() => patchBootCatalog(c.bytes, [{ index: 0, sectorCount: -1 }]), InvalidArgumentError);
+    });
+  });
+
+  it('xorriso reads a catalog we serialized into a copy of the image', async () => {
+    const file = await fixture('grub-mkrescue');
+    const c = await catalogOf(file);
+    const spec = { ...c.spec, sections: c.spec.sections.map(s => ({ ...s, entries: s.entries.map(e => ({ ...e, bootable: false })) })) };
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-cat-'));
+    try {
+      const copy = path.join(tmp, 'x.iso');
+      fs.copyFileSync(file, copy);
+      const fd = fs.openSync(copy, 'r+');
+      fs.writeSync(fd, serializeBootCatalog(spec), 0, 2048, c.lba * 2048);
+      fs.closeSync(fd);
+      const text = await runText('xorriso', ['-indev', copy, '-report_el_torito', 'plain']);
+      assert.match(text, /El Torito boot img :\s+1\s+BIOS\s+y\s+none/);
+      assert.match(text, /El Torito boot img :\s+2\s+UEFI\s+n\s+none/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
