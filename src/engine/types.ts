@@ -1,4 +1,13 @@
-// Public data types of the image model (what `DiscImage` returns and `isowb --json` prints).
+// Public data types of the image model (what `DiscImage` returns and `isowb --json` prints). The
+// decoded partition tables live with their parsers (systemarea/mbr.ts, gpt.ts, apm.ts) and are
+// re-exported here.
+import type { ApmInfo } from './systemarea/apm';
+import type { GptInfo } from './systemarea/gpt';
+import type { MbrInfo } from './systemarea/mbr';
+
+export type { ApmInfo, ApmPartition } from './systemarea/apm';
+export type { GptInfo, GptPartition } from './systemarea/gpt';
+export type { MbrInfo, MbrPartition } from './systemarea/mbr';
 
 export type Namespace = 'rr' | 'joliet' | 'iso9660';
 export type EntryType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
@@ -109,67 +118,6 @@ export interface ElToritoInfo {
   catalogPath: string | null;
   validation: { platform: Platform; idString: string; checksumOk: boolean; keyOk: boolean };
   entries: BootEntry[];
-}
-
-export interface MbrPartition {
-  index: number; // 1..4
-  bootable: boolean;
-  type: number;
-  typeName: string;
-  /** In 512-byte sectors, like fdisk. */
-  startLba: number;
-  sectors: number;
-}
-
-export interface MbrInfo {
-  signature: string; // disk signature as 0x%08x
-  partitions: MbrPartition[];
-  protective: boolean;
-  /** Recognised boot code: 'isohybrid', 'grub2', 'syslinux', 'none' (zeros), 'unknown'. */
-  bootCode: string;
-}
-
-export interface GptPartition {
-  index: number; // 1-based
-  typeGuid: string;
-  typeName: string;
-  guid: string;
-  name: string;
-  firstLba: number;
-  lastLba: number;
-  attributes: string; // hex
-}
-
-export interface GptInfo {
-  /** Bytes per block the header was found with: 512 or 2048. */
-  blockSize: number;
-  diskGuid: string;
-  headerCrcOk: boolean;
-  entriesCrcOk: boolean;
-  currentLba: number;
-  backupLba: number;
-  firstUsableLba: number;
-  lastUsableLba: number;
-  entriesLba: number;
-  entryCount: number;
-  entrySize: number;
-  backup: { found: boolean; headerCrcOk: boolean; entriesCrcOk: boolean; lba: number } | null;
-  partitions: GptPartition[];
-}
-
-export interface ApmPartition {
-  index: number;
-  name: string;
-  type: string;
-  /** In the map's block size. */
-  startBlock: number;
-  blocks: number;
-  status: string;
-}
-
-export interface ApmInfo {
-  blockSize: number;
-  partitions: ApmPartition[];
 }
 
 export interface SystemAreaInfo {

@@ -4,8 +4,21 @@
 // (-boot-info-table's grub2 variant, --grub2-boot-info: a 64-bit value at offset 2548).
 import { InvalidArgumentError } from '../errors';
 import { FieldReader, type Field } from '../structure/fields';
-import { le32, le64big, putLe32 } from '../bytes/endian';
+import { layout, layoutEnd, putNum } from '../structure/layout';
+import { le64big, putLe32 } from '../bytes/endian';
 
+const BIT_SPEC = 'genisoimage(1) -boot-info-table';
+/** The boot info table: bytes 8..63 of the boot image (the last 40 reserved, zero). */
+export const BOOT_INFO_TABLE = layout({
+  pvdLba: { at: 8, type: 'u32le', name: 'Boot info: PVD LBA', spec: BIT_SPEC, kind: 'pointer' },
+  imageLba: { at: 12, type: 'u32le', name: 'Boot info: boot image LBA', spec: BIT_SPEC, kind: 'pointer' },
+  imageLength: { at: 16, type: 'u32le', name: 'Boot info: boot image length', spec: BIT_SPEC, kind: 'length' },
+  checksum: { at: 20, type: 'u32le', name: 'Boot info: checksum (32-bit sum from byte 64)', spec: BIT_SPEC, kind: 'checksum' },
+  reserved: { at: 24, type: 'bytes', len: 40, name: 'Boot info: reserved', spec: BIT_SPEC, kind: 'reserved' },
+});
+const T = BOOT_INFO_TABLE;
+/** Where the boot info checksum starts summing (just past the table). */
+const CHECKSUM_FROM = layoutEnd(T);
 
 /**
  * True when the image carries a boot info table: u32le at 8 = LBA of the PVD, at 12 = LBA of
@@ -13,8 +26,9 @@ import { le32, le64big, putLe32 } from '../bytes/endian';
  * need the whole image to verify and are not checked here).
  */
 export function hasBootInfoTable(image: Uint8Array, imageLba: number, pvdLba = 16): boolean {
-  if (image.length < 24) return false;
-  return le32(image, 8) === pvdLba && le32(image, 12) === imageLba && le32(image, 16) !== 0;
+  if (image.length < T.checksum.at + T.checksum.len) return false;
+  const r = new FieldReader(image, 0, '', false);
+  return r.num(T.pvdLba) === pvdLba && r.num(T.imageLba) === imageLba && r.num(T.imageLength) !== 0;
 }
 
 /** Offset of the GRUB2 boot info patched by xorriso --grub2-boot-info. */
@@ -28,12 +42,8 @@ export function hasGrub2BootInfo(image: Uint8Array, imageLba: number): boolean {
 
 /** Structure-map fields of a boot info table found in `image` (which starts at absolute `base`). */
 export function bootInfoTableFields(image: Uint8Array, base: number): Field[] {
-  const r = new FieldReader(image.subarray(0, 24), base);
-  const spec = 'genisoimage(1) -boot-info-table';
-  r.u32le('Boot info: PVD LBA', 8, spec, 'pointer');
-  r.u32le('Boot info: boot image LBA', 12, spec, 'pointer');
-  r.u32le('Boot info: boot image length', 16, spec, 'length');
-  r.u32le('Boot info: checksum (32-bit sum from byte 64)', 20, spec, 'checksum');
+  const r = new FieldReader(image.subarray(0, T.checksum.at + T.checksum.len), base);
+  for (const f of [T.pvdLba, T.imageLba, T.imageLength, T.checksum]) r.num(f);
   return r.fields;
 }
 
@@ -57,7 +67,7 @@ export class BootInfoChecksum {
   private sum = 0;
 
   update(chunk: Uint8Array, fileOffset: number): void {
-    let i = Math.max(0, 64 - fileOffset);
+    let i = Math.max(0, CHECKSUM_FROM - fileOffset);
     const n = chunk.length;
     let s = this.sum;
     // Leading bytes up to a word boundary of the file.
@@ -80,15 +90,15 @@ export class BootInfoChecksum {
  * BootInfoChecksum of bytes 64.. (all u32le), then 40 reserved zero bytes.
  */
 export function writeBootInfoTable(head: Uint8Array, pvdLba: number, imageLba: number, imageLength: number, checksum: number): void {
-  if (head.length < 64) throw new InvalidArgumentError(`boot info table needs the first 64 bytes of the boot image, got ${head.length}`, { structure: 'boot info table' });
+  if (head.length < CHECKSUM_FROM) throw new InvalidArgumentError(`boot info table needs the first ${CHECKSUM_FROM} bytes of the boot image, got ${head.length}`, { structure: 'boot info table' });
   for (const [v, what] of [[pvdLba, 'PVD LBA'], [imageLba, 'boot image LBA'], [imageLength, 'boot image length'], [checksum, 'checksum']] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit the boot info table's 32 bits`, { structure: 'boot info table', offset: 8 });
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit the boot info table's 32 bits`, { structure: 'boot info table', offset: T.pvdLba.at });
   }
-  head.fill(0, 8, 64);
-  putLe32(head, 8, pvdLba);
-  putLe32(head, 12, imageLba);
-  putLe32(head, 16, imageLength);
-  putLe32(head, 20, checksum);
+  head.fill(0, T.pvdLba.at, CHECKSUM_FROM);
+  putNum(head, T.pvdLba, pvdLba);
+  putNum(head, T.imageLba, imageLba);
+  putNum(head, T.imageLength, imageLength);
+  putNum(head, T.checksum, checksum);
 }
 
 /**

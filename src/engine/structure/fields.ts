@@ -232,3 +232,16 @@ export function decodeText(b: Uint8Array, enc: 'ascii' | 'ucs2be' | 'utf16le'): 
   }
   return s.replace(/[\s\0]+$/u, '');
 }
+
+/**
+ * The structure of the fields `r` recorded (`s` gives the rest, children start empty); the
+ * reader's problems become the structure's and are reported to `sink` under its name.
+ */
+export function finishStructure(r: FieldReader, s: Omit<Structure, 'fields' | 'children' | 'problems'>, sink: { warn(message: string, structure?: string, offset?: number): void }): Structure {
+  const st: Structure = { ...s, fields: r.fields, children: [] };
+  if (r.problems.length) {
+    st.problems = r.problems.map((p) => p.message);
+    for (const p of r.problems) sink.warn(p.message, s.name, p.offset);
+  }
+  return st;
+}

@@ -1,11 +1,73 @@
 // Master Boot Record in sector 0 (UEFI 2.10 §5.2.1 legacy MBR, Table 5.1 and Table 5.2 partition
 // record; §5.2.3 protective MBR with one 0xEE partition): 440 bytes boot code, disk signature,
-// four 16-byte partition records at 446, signature 55 AA at 510.
+// four 16-byte partition records at 446, signature 55 AA at 510. Its one home: the field tables,
+// parse, serialize, CHS computation and the geometry of existing records.
 import { InvalidArgumentError, type DiagnosticSink } from '../errors';
 import { FieldReader, type Structure } from '../structure/fields';
-import type { MbrInfo, MbrPartition } from '../types';
+import { layout, putNum, putRaw, rawOf } from '../structure/layout';
+import { le32, le64, putLe32, putLe64 } from '../bytes/endian';
 
 const SPEC = 'UEFI 2.10 §5.2.1';
+const PSPEC = 'UEFI 2.10 §5.2.1 Table 5.2';
+
+/** The legacy MBR, UEFI 2.10 §5.2.1 Table 5.1. */
+export const MBR = layout({
+  bootCode: { at: 0, type: 'bytes', len: 440, name: 'Boot code', spec: SPEC },
+  diskSignature: { at: 440, type: 'u32le', name: 'Unique MBR disk signature', spec: SPEC, kind: 'number' },
+  unknown: { at: 444, type: 'bytes', len: 2, name: 'Unknown', spec: SPEC, kind: 'reserved' },
+  partitions: { at: 446, type: 'bytes', len: 64, name: 'Partition record', spec: SPEC },
+  signature: { at: 510, type: 'bytes', len: 2, name: 'Signature', spec: SPEC, kind: 'magic' },
+});
+/** One partition record, UEFI 2.10 §5.2.1 Table 5.2. */
+export const MBR_PARTITION = layout({
+  status: { at: 0, type: 'u8', name: 'Boot indicator', spec: PSPEC, kind: 'flags' },
+  startChs: { at: 1, type: 'bytes', len: 3, name: 'Starting CHS', spec: PSPEC },
+  type: { at: 4, type: 'u8', name: 'OS type', spec: PSPEC, kind: 'enum' },
+  endChs: { at: 5, type: 'bytes', len: 3, name: 'Ending CHS', spec: PSPEC },
+  startLba: { at: 8, type: 'u32le', name: 'Starting LBA', spec: PSPEC, kind: 'pointer' },
+  sectors: { at: 12, type: 'u32le', name: 'Size in LBA', spec: PSPEC, kind: 'length' },
+});
+const M = MBR;
+const P = MBR_PARTITION;
+export const MBR_PARTITION_SIZE = 16;
+const SIG = new Uint8Array([0x55, 0xaa]);
+
+export interface MbrPartition {
+  index: number; // 1..4
+  bootable: boolean;
+  type: number;
+  typeName: string;
+  /** In 512-byte sectors, like fdisk. */
+  startLba: number;
+  sectors: number;
+}
+
+export interface MbrInfo {
+  signature: string; // disk signature as 0x%08x
+  partitions: MbrPartition[];
+  protective: boolean;
+  /** Recognised boot code: 'isohybrid', 'grub2', 'syslinux', 'none' (zeros), 'unknown'. */
+  bootCode: string;
+}
+
+/** Byte offset of partition record `i` (0..3) in sector 0. */
+export function mbrRecordOffset(i: number): number { return M.partitions.at + i * MBR_PARTITION_SIZE; }
+
+/** The 16-byte partition record `i` (0..3) of sector 0 (a view). */
+export function mbrRecord(sector0: Uint8Array, i: number): Uint8Array {
+  return sector0.subarray(mbrRecordOffset(i), mbrRecordOffset(i) + MBR_PARTITION_SIZE);
+}
+
+/** True when sector 0 ends with 55 AA. */
+export function hasMbrSignature(sector0: Uint8Array): boolean {
+  return sector0.length >= 512 && sector0[M.signature.at] === SIG[0] && sector0[M.signature.at + 1] === SIG[1];
+}
+
+/** Decodes a partition record without recording fields. */
+export function mbrRecordValues(rec: Uint8Array): { status: number; type: number; startLba: number; sectors: number } {
+  const r = new FieldReader(rec, 0, '', false);
+  return { status: r.num(P.status), type: r.num(P.type), startLba: r.num(P.startLba), sectors: r.num(P.sectors) };
+}
 
 /** Partition type names as util-linux fdisk prints them, plus a few ISO-hybrid specific ones. */
 const TYPE_NAMES: Record<number, string> = {
@@ -45,56 +107,58 @@ export function classifyBootCode(code: Uint8Array): string {
   return 'unknown';
 }
 
+/** Parses partition record `i` of sector 0 (the structure, and the partition when in use). */
+function parseRecord(sector0: Uint8Array, i: number, base: number, sink: DiagnosticSink): { partition: MbrPartition | null; structure: Structure } {
+  const off = mbrRecordOffset(i);
+  const pr = new FieldReader(mbrRecord(sector0, i), base + off);
+  const status = sector0[off + P.status.at];
+  pr.field(P.status.name, P.status.at, P.status.len, status, status === 0x80 ? '0x80 bootable' : status === 0 ? '0x00' : '0x' + status.toString(16), 'flags', PSPEC,
+    status === 0 || status === 0x80 ? undefined : `boot indicator 0x${status.toString(16)} is neither 0x00 nor 0x80`);
+  pr.raw(P.startChs);
+  const type = sector0[off + P.type.at];
+  pr.field(P.type.name, P.type.at, P.type.len, type, `0x${type.toString(16).padStart(2, '0')} ${mbrTypeName(type)}`, 'enum', PSPEC);
+  pr.raw(P.endChs);
+  const startLba = pr.num(P.startLba);
+  const sectors = pr.num(P.sectors);
+  const used = sectors !== 0; // as util-linux fdisk: an entry is in use when its size is non-zero
+  const st: Structure = {
+    id: `mbr:part:${i + 1}`, type: 'mbr-partition', name: `MBR partition ${i + 1}${used ? '' : ' (unused)'}`,
+    offset: base + off, length: MBR_PARTITION_SIZE, spec: PSPEC, fields: pr.fields, children: [],
+  };
+  if (used && startLba % 4 === 0) st.target = { lba: startLba / 4, blocks: Math.ceil(sectors / 4) };
+  if (pr.problems.length) {
+    st.problems = pr.problems.map((p) => p.message);
+    for (const p of pr.problems) sink.warn(p.message, st.name, p.offset);
+  }
+  return { partition: used ? { index: i + 1, bootable: status === 0x80, type, typeName: mbrTypeName(type), startLba, sectors } : null, structure: st };
+}
+
 /**
  * Parses a 512-byte MBR. `base` is the absolute offset of the sector (0 for the image's own
  * system area; the boot image's offset for a hard-disk-emulation image). Null without 55 AA.
  */
 export function parseMbr(sector0: Uint8Array, sink: DiagnosticSink, base = 0): { info: MbrInfo; structure: Structure } | null {
-  if (sector0.length < 512 || sector0[510] !== 0x55 || sector0[511] !== 0xaa) return null;
+  if (!hasMbrSignature(sector0)) return null;
   const r = new FieldReader(sector0.subarray(0, 512), base);
-  const code = sector0.subarray(0, 440);
-  const bootCode = classifyBootCode(code);
-  r.field('Boot code', 0, 440, bootCode, `${bootCode} (${440} bytes)`, 'bytes', SPEC);
-  const sig = r.u32le('Unique MBR disk signature', 440, SPEC, 'number');
+  const bootCode = classifyBootCode(rawOf(sector0, M.bootCode));
+  r.field(M.bootCode.name, M.bootCode.at, M.bootCode.len, bootCode, `${bootCode} (${M.bootCode.len} bytes)`, 'bytes', SPEC);
+  const sig = r.num(M.diskSignature);
   const signature = '0x' + sig.toString(16).padStart(8, '0');
   r.fields[r.fields.length - 1].display = signature;
-  r.bytes('Unknown', 444, 2, SPEC, 'reserved');
+  r.raw(M.unknown);
 
   const partitions: MbrPartition[] = [];
   const children: Structure[] = [];
   for (let i = 0; i < 4; i++) {
-    const off = 446 + i * 16;
-    const pr = new FieldReader(sector0.subarray(off, off + 16), base + off);
-    const pspec = 'UEFI 2.10 §5.2.1 Table 5.2';
-    const status = sector0[off];
-    pr.field('Boot indicator', 0, 1, status, status === 0x80 ? '0x80 bootable' : status === 0 ? '0x00' : '0x' + status.toString(16), 'flags', pspec,
-      status === 0 || status === 0x80 ? undefined : `boot indicator 0x${status.toString(16)} is neither 0x00 nor 0x80`);
-    pr.bytes('Starting CHS', 1, 3, pspec);
-    const type = sector0[off + 4];
-    pr.field('OS type', 4, 1, type, `0x${type.toString(16).padStart(2, '0')} ${mbrTypeName(type)}`, 'enum', pspec);
-    pr.bytes('Ending CHS', 5, 3, pspec);
-    const startLba = pr.u32le('Starting LBA', 8, pspec, 'pointer');
-    const sectors = pr.u32le('Size in LBA', 12, pspec, 'length');
-    const used = sectors !== 0; // as util-linux fdisk: an entry is in use when its size is non-zero
-    if (used) {
-      partitions.push({ index: i + 1, bootable: status === 0x80, type, typeName: mbrTypeName(type), startLba, sectors });
-    }
-    const st: Structure = {
-      id: `mbr:part:${i + 1}`, type: 'mbr-partition', name: `MBR partition ${i + 1}${used ? '' : ' (unused)'}`,
-      offset: base + off, length: 16, spec: pspec, fields: pr.fields, children: [],
-    };
-    if (used && startLba % 4 === 0) st.target = { lba: startLba / 4, blocks: Math.ceil(sectors / 4) };
-    if (pr.problems.length) {
-      st.problems = pr.problems.map((p) => p.message);
-      for (const p of pr.problems) sink.warn(p.message, st.name, p.offset);
-    }
-    children.push(st);
+    const rec = parseRecord(sector0, i, base, sink);
+    if (rec.partition) partitions.push(rec.partition);
+    children.push(rec.structure);
   }
-  r.field('Signature', 510, 2, 0xaa55, '55 AA', 'magic', SPEC);
+  r.field(M.signature.name, M.signature.at, M.signature.len, 0xaa55, '55 AA', 'magic', SPEC);
 
   const protective = partitions.some((p) => p.type === 0xee);
   const pe = partitions.find((p) => p.type === 0xee);
-  if (pe && pe.startLba !== 1) sink.warn(`GPT protective partition starts at sector ${pe.startLba}, expected 1 (UEFI 2.10 §5.2.3)`, 'Protective MBR', base + 446 + (pe.index - 1) * 16);
+  if (pe && pe.startLba !== 1) sink.warn(`GPT protective partition starts at sector ${pe.startLba}, expected 1 (UEFI 2.10 §5.2.3)`, 'Protective MBR', base + mbrRecordOffset(pe.index - 1));
   const structure: Structure = {
     id: base === 0 ? 'mbr' : `mbr@${base}`, type: 'mbr', name: protective ? 'Protective MBR' : 'Master Boot Record',
     offset: base, length: 512, spec: protective ? 'UEFI 2.10 §5.2.3' : SPEC, fields: r.fields, children,
@@ -137,12 +201,12 @@ export function serializeMbrPartition(p: MbrPartitionSpec, geometry: ChsGeometry
   checkU32(p.sectors, 'sector count');
   if (!Number.isInteger(p.type) || p.type < 0 || p.type > 0xff) throw new InvalidArgumentError(`partition type ${p.type} is not a byte`, { structure: 'MBR partition record' });
   if (p.sectors === 0) return e;
-  e[0] = p.bootable ? 0x80 : 0x00;
-  e.set(chsBytes(p.startLba, geometry), 1);
-  e[4] = p.type;
-  e.set(chsBytes(p.startLba + p.sectors - 1, geometry), 5);
-  new DataView(e.buffer).setUint32(8, p.startLba, true);
-  new DataView(e.buffer).setUint32(12, p.sectors, true);
+  putNum(e, P.status, p.bootable ? 0x80 : 0x00);
+  putRaw(e, P.startChs, Uint8Array.from(chsBytes(p.startLba, geometry)));
+  putNum(e, P.type, p.type);
+  putRaw(e, P.endChs, Uint8Array.from(chsBytes(p.startLba + p.sectors - 1, geometry)));
+  putNum(e, P.startLba, p.startLba);
+  putNum(e, P.sectors, p.sectors);
   return e;
 }
 
@@ -152,23 +216,69 @@ export function serializeMbrPartition(p: MbrPartitionSpec, geometry: ChsGeometry
  */
 export function setMbrPartitions(sector0: Uint8Array, parts: Array<MbrPartitionSpec | null | undefined>, geometry: ChsGeometry = DEFAULT_GEOMETRY): void {
   if (sector0.length < 512) throw new InvalidArgumentError(`sector 0 needs 512 bytes, got ${sector0.length}`, { structure: 'MBR' });
-  if (parts.length > 4) throw new InvalidArgumentError(`an MBR has 4 partition records, got ${parts.length}`, { structure: 'MBR', offset: 446 });
+  if (parts.length > 4) throw new InvalidArgumentError(`an MBR has 4 partition records, got ${parts.length}`, { structure: 'MBR', offset: M.partitions.at });
   for (let i = 0; i < 4; i++) {
     const p = parts[i];
-    sector0.set(p ? serializeMbrPartition(p, geometry) : new Uint8Array(16), 446 + i * 16);
+    sector0.set(p ? serializeMbrPartition(p, geometry) : new Uint8Array(MBR_PARTITION_SIZE), mbrRecordOffset(i));
   }
-  sector0[510] = 0x55;
-  sector0[511] = 0xaa;
+  putRaw(sector0, M.signature, SIG);
 }
 
 const GEOMETRIES: ChsGeometry[] = [DEFAULT_GEOMETRY, { heads: 255, sectorsPerTrack: 63 }, { heads: 16, sectorsPerTrack: 63 }, { heads: 128, sectorsPerTrack: 32 }, { heads: 255, sectorsPerTrack: 32 }, { heads: 64, sectorsPerTrack: 63 }];
 
 /** The geometry whose CHS values reproduce the record's start and end CHS bytes, or null (e.g. 0xFE 0xFF 0xFF markers). */
 export function geometryOfRecord(record: Uint8Array): ChsGeometry | null {
-  const dv = new DataView(record.buffer, record.byteOffset, 16);
-  const start = dv.getUint32(8, true);
-  const sectors = dv.getUint32(12, true);
+  const { startLba: start, sectors } = mbrRecordValues(record);
   if (sectors === 0) return null;
   const same = (a: number[], o: number) => a[0] === record[o] && a[1] === record[o + 1] && a[2] === record[o + 2];
-  return GEOMETRIES.find((g) => same(chsBytes(start, g), 1) && same(chsBytes(start + sectors - 1, g), 5)) ?? null;
+  return GEOMETRIES.find((g) => same(chsBytes(start, g), P.startChs.at) && same(chsBytes(start + sectors - 1, g), P.endChs.at)) ?? null;
+}
+
+/**
+ * Moves a partition record in place to `startLba` + `sectors`: its CHS values recomputed with the
+ * geometry its old ones were written with (else `fallback`), or kept when no known geometry
+ * explains them (e.g. 0xFE 0xFF 0xFF markers); boot indicator and type kept.
+ */
+export function moveMbrRecord(rec: Uint8Array, startLba: number, sectors: number, fallback: ChsGeometry = DEFAULT_GEOMETRY): void {
+  const g = geometryOfRecord(rec);
+  const old = rec.slice();
+  rec.set(serializeMbrPartition({ bootable: false, type: old[P.type.at], startLba, sectors }, g ?? fallback));
+  putRaw(rec, P.status, rawOf(old, P.status));
+  if (!g) {
+    putRaw(rec, P.startChs, rawOf(old, P.startChs));
+    putRaw(rec, P.endChs, rawOf(old, P.endChs));
+  }
+}
+
+/** The CHS geometry of sector 0's records (the first one whose CHS values a known geometry reproduces), default 64 × 32. */
+export function mbrGeometry(sector0: Uint8Array): ChsGeometry {
+  for (let i = 0; i < 4; i++) {
+    const g = geometryOfRecord(mbrRecord(sector0, i));
+    if (g) return g;
+  }
+  return DEFAULT_GEOMETRY;
+}
+
+// ---- hybrid boot code ---------------------------------------------------------------------
+
+/**
+ * Where hybrid MBR boot code keeps the 512-byte block address of the El Torito BIOS boot image it
+ * loads: syslinux isohdpfx.bin (isohybrid.c) a u32le LBA*4, GRUB's boot_hybrid.img (xorriso
+ * grub2_mbr) a u64le LBA*4+4. The code before it is the loader's own.
+ */
+export const MBR_HYBRID_CODE_SIZE = 432;
+export type HybridBootCode = 'isohybrid' | 'grub2';
+
+/** Writes the boot image's 512-byte block address where `kind`'s MBR code reads it. */
+export function setHybridBootBlock(sector0: Uint8Array, kind: HybridBootCode, block: number): void {
+  if (kind === 'grub2') putLe64(sector0, MBR_HYBRID_CODE_SIZE, block + 4);
+  else putLe32(sector0, MBR_HYBRID_CODE_SIZE, block);
+}
+
+/** Whose pointer to the boot image at 512-byte block `block` sector 0 holds, or null. */
+export function hybridBootCodeFor(sector0: Uint8Array, block: number): HybridBootCode | null {
+  const cur = le64(sector0, MBR_HYBRID_CODE_SIZE);
+  if (cur === block && le32(sector0, MBR_HYBRID_CODE_SIZE + 4) === 0) return 'isohybrid';
+  if (cur === block + 4) return 'grub2';
+  return null;
 }

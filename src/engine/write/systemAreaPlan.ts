@@ -6,13 +6,19 @@
 // updated — and keeps every byte it does not understand. buildSystemArea makes a fresh hybrid
 // system area (isohybrid MBR, optionally with a GPT) for an image built from a folder.
 import { createHash } from 'node:crypto';
-import { CorruptImageError, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
+import { InvalidArgumentError, UnsupportedFeatureError } from '../errors';
 import type { ElToritoInfo, SystemAreaInfo } from '../types';
-import { patchApmEntry, setApmDiskBlocks } from '../systemarea/apm';
-import { guidBytes, MAX_GPT_ENTRY_SIZE, serializeGpt, serializeGptEntry } from '../systemarea/gpt';
-import { DEFAULT_GEOMETRY, geometryOfRecord, serializeMbrPartition, setMbrPartitions, type ChsGeometry, type MbrPartitionSpec } from '../systemarea/mbr';
+import { apmDiskBlocks, apmEntryDataCount, patchApmEntry, setApmDiskBlocks } from '../systemarea/apm';
+import {
+  gptBackupArea, gptEntryBlocks, gptEntryLbas, gptEntryUsed, gptForRewrite, gptHeaderValues, gptLayoutFor, guidBytes, rewriteGpt,
+  serializeGpt, serializeGptEntry, setGptEntryLbas,
+} from '../systemarea/gpt';
+import {
+  hybridBootCodeFor, MBR, MBR_HYBRID_CODE_SIZE, mbrGeometry, mbrRecord, mbrRecordOffset, mbrRecordValues, moveMbrRecord,
+  setHybridBootBlock, setMbrPartitions, type ChsGeometry, type MbrPartitionSpec,
+} from '../systemarea/mbr';
+import { putRaw } from '../structure/layout';
 import { SECTOR_SIZE } from '../bytes/sector';
-import { be32, le32, le64, putLe32, putLe64 } from '../bytes/endian';
 import { hex } from '../bytes/hex';
 
 /** A region of the old image now at `to` in the new one (`newLength`: its length there when it changed, e.g. a replaced boot image). */
@@ -97,15 +103,6 @@ function partitionRefs(info: SystemAreaInfo): PartRef[] {
   return refs;
 }
 
-/** Byte range of the GPT backup area (entries + header) when a backup header is named, else null. */
-function gptBackupRange(info: SystemAreaInfo): { start: number; end: number } | null {
-  const g = info.gpt;
-  if (!g || g.backupLba <= 1) return null;
-  const bs = g.blockSize;
-  const entryBlocks = Math.ceil((g.entryCount * g.entrySize) / bs);
-  return { start: (g.backupLba - entryBlocks) * bs, end: (g.backupLba + 1) * bs };
-}
-
 /**
  * What lies after the ISO volume in the original, in order and without gaps: partitions that must
  * be carried (an appended ESP, with the MBR/GPT/APM entries that reference it), the GPT backup
@@ -123,7 +120,7 @@ export function classifyTail(info: SystemAreaInfo, volumeBytes: number, imageSiz
     } else parts.push({ start: r.start, end, what: [r.what] });
   }
   const out: TailRegion[] = parts.map((p) => ({ offset: p.start, length: p.end - p.start, kind: 'partition' as const, description: p.what.join(', ') }));
-  const b = gptBackupRange(info);
+  const b = info.gpt && gptBackupArea(info.gpt);
   if (b) {
     const start = Math.max(b.start, volumeBytes, ...parts.filter((p) => p.start < b.end).map((p) => p.end));
     const end = Math.min(b.end, imageSize);
@@ -198,15 +195,6 @@ class Planner {
   }
 }
 
-/** The CHS geometry of the MBR's records (the first one whose CHS values a known geometry reproduces), default 64 × 32. */
-function mbrGeometry(head: Uint8Array): ChsGeometry {
-  for (let i = 0; i < 4; i++) {
-    const g = geometryOfRecord(head.subarray(446 + i * 16, 462 + i * 16));
-    if (g) return g;
-  }
-  return DEFAULT_GEOMETRY;
-}
-
 /** Size of the new image following the padding rule of the original. */
 function newImageSize(p: Planner, gptBackupBytes: number, cyl: number): { size: number; rule: string } {
   const { info, oldVolumeBytes, oldImageSize } = p.input;
@@ -229,12 +217,9 @@ function planMbr(p: Planner, geometry: ChsGeometry, imageSize: number, ends: End
   const oldSectors = Math.floor(input.oldImageSize / 512);
   const newSectors = Math.floor(imageSize / 512);
   for (let i = 0; i < 4; i++) {
-    const off = 446 + i * 16;
-    const rec = head.subarray(off, off + 16);
-    const start = le32(rec, 8);
-    const sectors = le32(rec, 12);
+    const rec = mbrRecord(head, i);
+    const { type, startLba: start, sectors } = mbrRecordValues(rec);
     if (sectors === 0) continue;
-    const type = rec[4];
     let nStart = start;
     let nSectors = sectors;
     let why = '';
@@ -256,77 +241,37 @@ function planMbr(p: Planner, geometry: ChsGeometry, imageSize: number, ends: End
       p.notes.push(`MBR partition ${i + 1} (type ${hex(type)}, sectors ${start}..${start + sectors - 1}) lies beyond the new end of the image (${newSectors} sectors); kept as it was`);
     }
     if (nStart === start && nSectors === sectors) continue;
-    if (nStart > U32_MAX || nSectors < 1) throw new UnsupportedFeatureError(`MBR partition ${i + 1} would start at sector ${nStart}, beyond what an MBR can address`, { image: input.imageName, structure: `MBR partition ${i + 1}`, offset: off });
+    if (nStart > U32_MAX || nSectors < 1) throw new UnsupportedFeatureError(`MBR partition ${i + 1} would start at sector ${nStart}, beyond what an MBR can address`, { image: input.imageName, structure: `MBR partition ${i + 1}`, offset: mbrRecordOffset(i) });
     nSectors = Math.min(nSectors, U32_MAX);
-    const g = geometryOfRecord(rec);
-    const fresh = serializeMbrPartition({ bootable: false, type, startLba: nStart, sectors: nSectors }, g ?? geometry);
-    fresh[0] = rec[0]; // status byte as it was
-    if (!g) { fresh.set(rec.subarray(1, 4), 1); fresh.set(rec.subarray(5, 8), 5); } // CHS markers no geometry explains: kept
-    rec.set(fresh);
+    moveMbrRecord(rec, nStart, nSectors, geometry);
     p.notes.push(`MBR partition ${i + 1} (type ${hex(type)}): sectors ${start}+${sectors} → ${nStart}+${nSectors} (${why})`);
   }
-  // Boot code pointers to the El Torito BIOS boot image (in 512-byte blocks at byte 432):
-  // syslinux isohybrid.c writes LBA*4 as u32le; xorriso's grub2_mbr (GRUB boot_hybrid.img) LBA*4+4 as u64le.
+  planMbrBootCode(p);
+}
+
+/** Points isohybrid / GRUB2 MBR boot code at the El Torito BIOS boot image when it moved. */
+function planMbrBootCode(p: Planner): void {
+  const { head, input } = p;
   const bios = input.elTorito?.entries.find((e) => e.index === 0 && e.platform === 'x86') ?? input.elTorito?.entries.find((e) => e.platform === 'x86');
-  if (!bios || info.mbr.bootCode === 'none') return;
+  if (!bios || input.info.mbr?.bootCode === 'none') return;
   const m = p.moveOf(bios.loadRba * SECTOR_SIZE);
   if (!m) return;
   const newBlock = (m.to + (bios.loadRba * SECTOR_SIZE - m.from)) / 512;
   const oldBlock = bios.loadRba * 4;
-  const cur = le64(head, 432);
-  if (cur === oldBlock && le32(head, 436) === 0) {
-    putLe32(head, 432, newBlock);
-    p.notes.push(`isohybrid MBR: boot image address ${oldBlock} → ${newBlock} (512-byte blocks)`);
-  } else if (cur === oldBlock + 4) {
-    putLe64(head, 432, newBlock + 4);
-    p.notes.push(`GRUB2 MBR: boot image address ${oldBlock + 4} → ${newBlock + 4} (512-byte blocks + 4)`);
-  }
+  const kind = hybridBootCodeFor(head, oldBlock);
+  if (!kind) return;
+  setHybridBootBlock(head, kind, newBlock);
+  p.notes.push(kind === 'isohybrid'
+    ? `isohybrid MBR: boot image address ${oldBlock} → ${newBlock} (512-byte blocks)`
+    : `GRUB2 MBR: boot image address ${oldBlock + 4} → ${newBlock + 4} (512-byte blocks + 4)`);
 }
 
-function planGpt(p: Planner, imageSize: number, volEnds: Ends): void {
-  const { head, input } = p;
-  const g = input.info.gpt;
-  if (!g) return;
-  const bs = g.blockSize;
-  const where = (structure: string, offset: number) => ({ image: input.imageName, structure, offset });
-  const hdr = head.subarray(bs, 2 * bs);
-  if (String.fromCharCode(...hdr.subarray(0, 8)) !== 'EFI PART') throw new UnsupportedFeatureError('the GPT header is not in the system area bytes given', where('GPT primary header', bs));
-  const count = le32(hdr, 80);
-  const size = le32(hdr, 84);
-  const entriesLba = le64(hdr, 72);
-  const firstUsable = le64(hdr, 40);
-  const oldLastUsable = le64(hdr, 48);
-  // The reader does not read entries of another size (it said so): they cannot be carried either.
-  if (size < 128 || size % 128 !== 0 || size > MAX_GPT_ENTRY_SIZE) {
-    throw new CorruptImageError(`the GPT's SizeOfPartitionEntry is ${size}, not a multiple of 128 up to ${MAX_GPT_ENTRY_SIZE}: its partitions cannot be carried into the new image`, where('GPT primary header', bs + 84));
-  }
-  const arrayBytes = count * size;
-  const entriesOff = entriesLba * bs;
-  if (entriesOff < 2 * bs || entriesOff + arrayBytes > SYSTEM_AREA) {
-    throw new UnsupportedFeatureError(`the GPT partition entry array (LBA ${entriesLba}, ${arrayBytes} bytes) does not lie within the first ${SYSTEM_AREA} bytes`, where('GPT partition entry array', entriesOff));
-  }
-  const entries = head.slice(entriesOff, entriesOff + arrayBytes);
-  const entryBlocks = Math.ceil(arrayBytes / bs);
-  const diskBlocks = Math.floor(imageSize / bs);
-  const backupEntriesLba = diskBlocks - 1 - entryBlocks;
-  // Keep the original's margin between the last usable block and the backup entries (0 for xorriso, sgdisk).
-  const oldBackupEntries = g.backupLba - entryBlocks;
-  const margin = g.backupLba > 1 && oldBackupEntries - 1 - oldLastUsable >= 0 ? oldBackupEntries - 1 - oldLastUsable : 0;
-  const lastUsable = backupEntriesLba - 1 - margin;
-  const oldUsableEnd = (oldLastUsable + 1) * bs;
-  const newUsableEnd = (lastUsable + 1) * bs;
-  const ends: Ends = {
-    map: [
-      ...volEnds.map,
-      [oldUsableEnd, newUsableEnd, 'the last usable block'],
-      [Math.floor(oldUsableEnd / SECTOR_SIZE) * SECTOR_SIZE, Math.floor(newUsableEnd / SECTOR_SIZE) * SECTOR_SIZE, 'the last usable 2048-byte block'],
-    ],
-  };
-  for (let i = 0; i < count; i++) {
+/** Moves, cuts or removes each GPT entry for the new layout (in place in `entries`). */
+function relocateGptEntries(p: Planner, entries: Uint8Array, size: number, bs: number, entriesOff: number, lastUsable: number, ends: Ends): void {
+  for (let i = 0; i < entries.length / size; i++) {
     const e = entries.subarray(i * size, (i + 1) * size);
-    if (e.subarray(0, 16).every((b) => b === 0)) continue;
-    const first = le64(e, 32);
-    const last = le64(e, 40);
+    if (!gptEntryUsed(e)) continue;
+    const { first, last } = gptEntryLbas(e);
     if (last < first) continue;
     let nFirst = first;
     let nLast = last;
@@ -336,7 +281,7 @@ function planGpt(p: Planner, imageSize: number, volEnds: Ends): void {
       nFirst = Math.floor(r.start / bs);
       nLast = Math.ceil(r.end / bs) - 1;
       why = r.why;
-      if (r.start % bs) throw new UnsupportedFeatureError(`GPT partition ${i + 1} would start at byte ${r.start}, not on a ${bs}-byte block`, where(`GPT partition ${i + 1}`, entriesOff + i * size));
+      if (r.start % bs) throw new UnsupportedFeatureError(`GPT partition ${i + 1} would start at byte ${r.start}, not on a ${bs}-byte block`, { image: p.input.imageName, structure: `GPT partition ${i + 1}`, offset: entriesOff + i * size });
     }
     if (nLast > lastUsable) {
       if (nFirst > lastUsable) {
@@ -349,20 +294,33 @@ function planGpt(p: Planner, imageSize: number, volEnds: Ends): void {
       why = why ? `${why}, cut at the last usable block` : 'cut at the new last usable block';
     }
     if (nFirst === first && nLast === last) continue;
-    putLe64(e, 32, nFirst);
-    putLe64(e, 40, nLast);
+    setGptEntryLbas(e, nFirst, nLast);
     p.notes.push(`GPT partition ${i + 1}: blocks ${first}..${last} → ${nFirst}..${nLast} (${why})`);
   }
-  const gpt = serializeGpt({
-    blockSize: bs as 512 | 2048, diskGuid: hdr.slice(56, 72), entries, entryCount: count, entrySize: size,
-    firstUsableLba: firstUsable, lastUsableLba: lastUsable, diskBlocks, primaryEntriesLba: entriesLba, backupEntriesLba,
-  });
-  // Only the 92 defined header bytes: the rest of block 1 is kept as it was.
-  head.set(gpt.primaryHeader.subarray(0, 92), gpt.primaryHeaderOffset);
-  head.set(entries, gpt.primaryEntriesOffset);
-  p.writes.push({ offset: gpt.backupEntriesOffset, bytes: entries }, { offset: gpt.backupHeaderOffset, bytes: gpt.backupHeader });
-  p.notes.push(`GPT: last usable block ${oldLastUsable} → ${lastUsable}; backup entries at block ${backupEntriesLba}, backup header at block ${diskBlocks - 1}; CRCs recomputed`);
-  const oldBackup = gptBackupRange(input.info);
+}
+
+function planGpt(p: Planner, imageSize: number, volEnds: Ends): void {
+  const { head, input } = p;
+  const g = input.info.gpt;
+  if (!g) return;
+  const bs = g.blockSize;
+  const old = gptForRewrite(head, g, input.imageName);
+  const diskBlocks = Math.floor(imageSize / bs);
+  const { lastUsableLba: lastUsable, backupEntriesLba } = gptLayoutFor(g, old.lastUsableLba, diskBlocks);
+  const oldUsableEnd = (old.lastUsableLba + 1) * bs;
+  const newUsableEnd = (lastUsable + 1) * bs;
+  const ends: Ends = {
+    map: [
+      ...volEnds.map,
+      [oldUsableEnd, newUsableEnd, 'the last usable block'],
+      [Math.floor(oldUsableEnd / SECTOR_SIZE) * SECTOR_SIZE, Math.floor(newUsableEnd / SECTOR_SIZE) * SECTOR_SIZE, 'the last usable 2048-byte block'],
+    ],
+  };
+  relocateGptEntries(p, old.entries, old.entrySize, bs, old.entriesLba * bs, lastUsable, ends);
+  p.writes.push(...rewriteGpt(head, bs, old, { entries: old.entries, lastUsableLba: lastUsable, diskBlocks, backupEntriesLba }));
+  if (g.partitionsFrom === 'backup') p.notes.push('GPT: the primary partition entry array was damaged; the partitions were taken from the backup');
+  p.notes.push(`GPT: last usable block ${old.lastUsableLba} → ${lastUsable}; backup entries at block ${backupEntriesLba}, backup header at block ${diskBlocks - 1}; CRCs recomputed`);
+  const oldBackup = gptBackupArea(g);
   if (oldBackup && oldBackup.end <= input.oldVolumeBytes) {
     p.notes.push(`GPT: the old backup at block ${g.backupLba} lay inside the old ISO volume and stays there unused`);
   }
@@ -394,13 +352,13 @@ function planApm(p: Planner, imageSize: number, ends: Ends): void {
     }
     const nStart = r.start / bs;
     const nBlocks = Math.floor((r.end - r.start) / bs);
-    const dataCount = be32(e, 84);
+    const dataCount = apmEntryDataCount(e);
     patchApmEntry(e, { startBlock: nStart, blocks: nBlocks, ...(dataCount === part.blocks ? { dataCount: nBlocks } : {}) });
     p.notes.push(`APM partition ${part.index} "${part.name}": blocks ${part.startBlock}+${part.blocks} → ${nStart}+${nBlocks} (${r.why})`);
   }
   // sbBlkCount is the device size only when it matched the old image; in hybrids it holds MBR boot code.
-  const sbBlkSize = (head[2] << 8) | head[3];
-  if (sbBlkSize >= 512 && be32(head, 4) === Math.floor(input.oldImageSize / sbBlkSize)) {
+  const { blockSize: sbBlkSize, blocks: sbBlkCount } = apmDiskBlocks(head);
+  if (sbBlkSize >= 512 && sbBlkCount === Math.floor(input.oldImageSize / sbBlkSize)) {
     setApmDiskBlocks(head, Math.floor(imageSize / sbBlkSize));
     p.notes.push(`APM driver descriptor: device size → ${Math.floor(imageSize / sbBlkSize)} blocks of ${sbBlkSize}`);
   }
@@ -422,7 +380,8 @@ export function planSystemArea(input: SystemAreaPlanInput): SystemAreaPlan {
   let gptBackupBytes = 0;
   if (info.gpt) {
     const bs = info.gpt.blockSize;
-    gptBackupBytes = (Math.ceil((le32(p.head, bs + 80) * le32(p.head, bs + 84)) / bs) + 1) * bs;
+    const v = gptHeaderValues(p.head, bs);
+    gptBackupBytes = (gptEntryBlocks(v.entryCount, v.entrySize, bs) + 1) * bs;
   }
   const { size: imageSize, rule } = newImageSize(p, gptBackupBytes, cyl);
   // A partition that ended on a cylinder boundary at the volume end (xorriso's cyl-align-on pads the
@@ -483,8 +442,8 @@ export function buildSystemArea(spec: HybridSpec): SystemAreaPlan {
   if (efi && (efi.offset % SECTOR_SIZE !== 0 || efi.offset < SYSTEM_AREA || efi.length <= 0 || efi.offset + efi.length > volumeBytes)) {
     throw new InvalidArgumentError(`EFI image (${efi.length} bytes at ${efi.offset}) must be a non-empty 2048-aligned region of the volume`, { ...where, offset: efi.offset });
   }
-  if (spec.mbrCode && spec.mbrCode.length < 432) throw new InvalidArgumentError(`MBR code has ${spec.mbrCode.length} bytes, expected at least 432`, { ...where, offset: 0 });
-  if (spec.mbrCode && spec.biosBootImageLba === undefined) throw new InvalidArgumentError('isohybrid MBR code needs the El Torito BIOS boot image it loads (biosBootImageLba)', { ...where, offset: 432 });
+  if (spec.mbrCode && spec.mbrCode.length < MBR_HYBRID_CODE_SIZE) throw new InvalidArgumentError(`MBR code has ${spec.mbrCode.length} bytes, expected at least ${MBR_HYBRID_CODE_SIZE}`, { ...where, offset: 0 });
+  if (spec.mbrCode && spec.biosBootImageLba === undefined) throw new InvalidArgumentError('isohybrid MBR code needs the El Torito BIOS boot image it loads (biosBootImageLba)', { ...where, offset: MBR_HYBRID_CODE_SIZE });
   const notes: string[] = [];
   const writes: SystemAreaPlan['writes'] = [];
   const head = new Uint8Array(SYSTEM_AREA);
@@ -497,12 +456,11 @@ export function buildSystemArea(spec: HybridSpec): SystemAreaPlan {
   const sectors = imageSize / 512;
 
   if (spec.mbrCode) {
-    head.set(spec.mbrCode.subarray(0, 432));
-    if (spec.mbrCodeKind === 'grub2') putLe64(head, 432, spec.biosBootImageLba! * 4 + 4); // xorriso grub2_mbr
-    else putLe32(head, 432, spec.biosBootImageLba! * 4); // syslinux isohybrid.c: boot image address in 512-byte blocks
+    head.set(spec.mbrCode.subarray(0, MBR_HYBRID_CODE_SIZE));
+    setHybridBootBlock(head, spec.mbrCodeKind === 'grub2' ? 'grub2' : 'isohybrid', spec.biosBootImageLba! * 4);
     notes.push(`${spec.mbrCodeKind === 'grub2' ? 'GRUB2' : 'isohybrid'} MBR boot code (${spec.mbrCode.length} bytes) loading the boot image at block ${spec.biosBootImageLba! * 4}`);
   }
-  head.set(derived(spec, 'mbr-id', false).subarray(0, 4), 440);
+  putRaw(head, MBR.diskSignature, derived(spec, 'mbr-id', false).subarray(0, MBR.diskSignature.len));
   const parts: MbrPartitionSpec[] = [{ bootable: true, type: gpt ? 0x00 : 0x17, startLba: 0, sectors: Math.min(sectors, U32_MAX) }];
   if (efi) parts.push({ bootable: false, type: 0xef, startLba: efi.offset / 512, sectors: Math.ceil(efi.length / 512) });
   setMbrPartitions(head, parts);

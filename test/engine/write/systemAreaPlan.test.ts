@@ -12,20 +12,17 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DiagnosticSink, InvalidArgumentError } from '../../src/engine/errors';
-import { patchBootCatalog } from '../../src/engine/eltorito/bootCatalog';
-import { BootInfoChecksum, writeBootInfoTable, writeGrub2BootInfo } from '../../src/engine/eltorito/bootInfo';
-import { DiscImage } from '../../src/engine/image';
-import { FileSource } from '../../src/engine/io/fileSource';
-import { readSystemArea } from '../../src/engine/systemarea';
-import { readGpt, serializeGpt } from '../../src/engine/systemarea/gpt';
-import { chsBytes, geometryOfRecord, serializeMbrPartition, setMbrPartitions } from '../../src/engine/systemarea/mbr';
-import type { ElToritoInfo, SystemAreaInfo } from '../../src/engine/types';
-import { buildSystemArea, classifyTail, planSystemArea, type ByteMove, type SystemAreaPlan, type TailRegion } from '../../src/engine/write/systemAreaPlan';
-import { fixture, realImage } from '../fixtures/build';
-import { fdiskList } from '../peers/fdisk';
-import { run, runText } from '../peers/run';
-import { guidFromRawHex as guidFromRaw, xorrisoElTorito, xorrisoSystemArea } from '../peers/xorriso';
+import { InvalidArgumentError } from '../../../src/engine/errors';
+import { patchBootCatalog } from '../../../src/engine/eltorito/bootCatalog';
+import { BootInfoChecksum, writeBootInfoTable, writeGrub2BootInfo } from '../../../src/engine/eltorito/bootInfo';
+import { DiscImage } from '../../../src/engine/image';
+import type { ElToritoInfo, SystemAreaInfo } from '../../../src/engine/types';
+import { buildSystemArea, classifyTail, planSystemArea, type ByteMove, type SystemAreaPlan, type TailRegion } from '../../../src/engine/write/systemAreaPlan';
+import { fixture, realImage } from '../../fixtures/build';
+import { assertGptValid, sgdiskProblems } from '../../unit/bootTree';
+import { fdiskList } from '../../peers/fdisk';
+import { runText } from '../../peers/run';
+import { guidFromRawHex as guidFromRaw, xorrisoElTorito, xorrisoSystemArea } from '../../peers/xorriso';
 
 const MIB = 1 << 20;
 const le32 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
@@ -49,16 +46,6 @@ async function sourceOf(file: string): Promise<Source> {
   } finally {
     await img.close();
   }
-}
-
-/** sgdisk -v's verdict: the number of problems (0 for "No problems found"). */
-async function sgdiskProblems(file: string): Promise<{ problems: number; text: string }> {
-  const r = await run('sgdisk', ['-v', file]);
-  const text = r.stdout.toString();
-  if (/No problems found/.test(text)) return { problems: 0, text };
-  const m = /Identified (\d+) problems?/.exec(text);
-  assert.ok(m, `sgdisk -v: ${text}${r.stderr}`);
-  return { problems: +m[1], text };
 }
 
 interface Grown { file: string; plan: SystemAreaPlan; src: Source; tail: TailRegion[]; moves: ByteMove[]; newVolumeBytes: number }
@@ -109,29 +96,6 @@ async function grow(original: string, dir: string, growBytes: number, extra: (s:
   return { file, plan, src, tail, moves, newVolumeBytes };
 }
 
-async function systemAreaOf(file: string): Promise<{ info: SystemAreaInfo; diagnostics: string[] }> {
-  const src = await FileSource.open(file);
-  try {
-    const sink = new DiagnosticSink();
-    const { info } = await readSystemArea(src, sink);
-    return { info, diagnostics: sink.items.map(d => d.message) };
-  } finally {
-    await src.close();
-  }
-}
-
-/** Our reader agrees the GPT is intact: both headers and arrays with good CRCs, backup in the last block. */
-async function assertGptValid(file: string): Promise<SystemAreaInfo> {
-  const { info, diagnostics } = await systemAreaOf(file);
-  const g = info.gpt;
-  assert.ok(g, 'GPT');
-  assert.ok(g.headerCrcOk && g.entriesCrcOk, 'primary CRCs');
-  assert.ok(g.backup?.found && g.backup.headerCrcOk && g.backup.entriesCrcOk, `backup: ${JSON.stringify(g.backup)} ${diagnostics.join('; ')}`);
-  assert.equal(g.backupLba, fs.statSync(file).size / g.blockSize - 1, 'backup header in the last block');
-  assert.ok(!diagnostics.some(d => /GPT|backup/i.test(d)), diagnostics.join('; '));
-  return info;
-}
-
 function sameBytes(a: string, aOff: number, b: string, bOff: number, length: number): boolean {
   const fa = fs.openSync(a, 'r');
   const fb = fs.openSync(b, 'r');
@@ -152,98 +116,6 @@ describe('system area writing', function () {
   let tmp: string;
   before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-sysarea-')); });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-  describe('MBR records', () => {
-    it('serializeMbrPartition reproduces the records isohybrid, xorriso and grub-mkrescue wrote', async () => {
-      for (const [name, slot] of [['isolinux-hybrid', 0], ['efi-appended', 0], ['efi-appended', 1], ['gpt-basdat', 0], ['grub-mkrescue', 0]] as const) {
-        const { head, info } = await sourceOf(await fixture(name));
-        const p = info.mbr!.partitions.find(x => x.index === slot + 1)!;
-        const rec = head.subarray(446 + slot * 16, 462 + slot * 16);
-        assert.deepEqual(Buffer.from(serializeMbrPartition(p)), Buffer.from(rec), `${name} partition ${slot + 1}`);
-        assert.deepEqual(geometryOfRecord(rec), { heads: 64, sectorsPerTrack: 32 });
-      }
-      const { head } = await sourceOf(await realImage('grub-rescue-cdrom.iso'));
-      assert.deepEqual(Buffer.from(serializeMbrPartition({ bootable: true, type: 0xcd, startLba: 1, sectors: 9923 })), Buffer.from(head.subarray(446, 462)));
-    });
-
-    it('CHS is clamped to cylinder 1023 like libisofs/isohybrid; zero-size records are empty; bad values rejected', () => {
-      assert.deepEqual(chsBytes(1024 * 2048), [63, 0xe0, 0xff]);
-      assert.deepEqual(chsBytes(1024 * 255 * 63 + 5, { heads: 255, sectorsPerTrack: 63 }), [0xfe, 0xff, 0xff]);
-      assert.deepEqual(chsBytes(1023 * 2048 + 2047), [63, 0xe0, 0xff]);
-      assert.deepEqual(chsBytes(2048 + 33), [1, 2, 1]);
-      assert.deepEqual([...serializeMbrPartition({ bootable: true, type: 0x17, startLba: 5, sectors: 0 })], new Array(16).fill(0));
-      assert.throws(() => serializeMbrPartition({ bootable: false, type: 0xee, startLba: 1, sectors: 2 ** 32 }), InvalidArgumentError);
-      const s0 = new Uint8Array(512).fill(0xaa);
-      setMbrPartitions(s0, [{ bootable: false, type: 0xee, startLba: 1, sectors: 100 }]);
-      assert.equal(s0[440], 0xaa, 'disk signature untouched');
-      assert.deepEqual([s0[446 + 4], le32(s0, 446 + 8), le32(s0, 446 + 12), s0[462], s0[510], s0[511]], [0xee, 1, 100, 0, 0x55, 0xaa]);
-    });
-  });
-
-  describe('serializeGpt', () => {
-    for (const name of ['grub-mkrescue', 'gpt-basdat', 'apm-hfsplus']) {
-      it(`regenerates the GPT of ${name} from its parsed fields byte for byte`, async () => {
-        const file = await fixture(name);
-        const src = await FileSource.open(file);
-        try {
-          const g = (await readGpt(src, new DiagnosticSink()))!.info;
-          const bs = g.blockSize;
-          const hdr = await src.read(bs, bs);
-          const arr = await src.read(g.entriesLba * bs, g.entryCount * g.entrySize);
-          const out = serializeGpt({
-            blockSize: bs as 512, diskGuid: hdr.slice(56, 72), entries: new Uint8Array(arr), entryCount: g.entryCount, entrySize: g.entrySize,
-            firstUsableLba: g.firstUsableLba, lastUsableLba: g.lastUsableLba, diskBlocks: g.backupLba + 1, primaryEntriesLba: g.entriesLba,
-          });
-          assert.equal(out.primaryHeaderOffset, bs);
-          assert.equal(out.backupHeaderOffset, src.size - bs);
-          assert.deepEqual(Buffer.from(out.primaryHeader), Buffer.from(await src.read(bs, bs)), 'primary header block');
-          assert.deepEqual(Buffer.from(out.backupHeader), Buffer.from(await src.read(out.backupHeaderOffset, bs)), 'backup header block');
-          assert.deepEqual(Buffer.from(out.entries), Buffer.from(await src.read(out.backupEntriesOffset, out.entries.length)), 'backup entries');
-          assert.equal(le64(await src.read(out.backupHeaderOffset, 92), 72) * bs, out.backupEntriesOffset);
-        } finally {
-          await src.close();
-        }
-      });
-    }
-
-    it('a grown disk passes sgdisk -v and our reader', async () => {
-      const file = await fixture('grub-mkrescue');
-      const src = await FileSource.open(file);
-      const g = (await readGpt(src, new DiagnosticSink()))!.info;
-      const head = new Uint8Array(await src.read(0, 32768));
-      await src.close();
-      const diskBlocks = g.backupLba + 1 + 8192;
-      const out = serializeGpt({
-        blockSize: 512, diskGuid: head.slice(512 + 56, 512 + 72), entries: head.slice(g.entriesLba * 512, g.entriesLba * 512 + g.entryCount * g.entrySize),
-        entryCount: g.entryCount, entrySize: g.entrySize, firstUsableLba: g.firstUsableLba, lastUsableLba: diskBlocks - 2 - 44, diskBlocks, primaryEntriesLba: g.entriesLba,
-      });
-      const copy = path.join(tmp, 'gpt-grown.iso');
-      fs.copyFileSync(file, copy);
-      fs.truncateSync(copy, diskBlocks * 512);
-      const fd = fs.openSync(copy, 'r+');
-      const mbr = head.slice(0, 512);
-      setMbrPartitions(mbr, [{ bootable: false, type: 0xee, startLba: 1, sectors: diskBlocks - 1 }]);
-      fs.writeSync(fd, mbr, 0, 512, 0);
-      fs.writeSync(fd, out.primaryHeader, 0, 512, out.primaryHeaderOffset);
-      fs.writeSync(fd, out.backupHeader, 0, 512, out.backupHeaderOffset);
-      fs.writeSync(fd, out.entries, 0, out.entries.length, out.backupEntriesOffset);
-      fs.closeSync(fd);
-      const v = await sgdiskProblems(copy);
-      assert.equal(v.problems, 0, v.text);
-      const info = await assertGptValid(copy);
-      assert.equal(info.gpt!.lastUsableLba, diskBlocks - 46);
-      assert.deepEqual(info.gpt!.partitions.map(p => [p.firstLba, p.lastLba]), g.partitions.map(p => [p.firstLba, p.lastLba]));
-    });
-
-    it('rejects layouts that cannot be valid', () => {
-      const base = { blockSize: 512 as const, diskGuid: new Uint8Array(16), entries: new Uint8Array(128 * 128), entryCount: 128, entrySize: 128, firstUsableLba: 34, lastUsableLba: 100, diskBlocks: 200, primaryEntriesLba: 2 };
-      assert.doesNotThrow(() => serializeGpt(base));
-      assert.throws(() => serializeGpt({ ...base, lastUsableLba: 170 }), InvalidArgumentError);
-      assert.throws(() => serializeGpt({ ...base, firstUsableLba: 20 }), InvalidArgumentError);
-      assert.throws(() => serializeGpt({ ...base, entries: new Uint8Array(10) }), InvalidArgumentError);
-      assert.throws(() => serializeGpt({ ...base, diskGuid: new Uint8Array(4) }), InvalidArgumentError);
-    });
-  });
 
   describe('classifyTail', () => {
     it('efi-appended: the appended ESP (MBR partition 2) then padding', async () => {
