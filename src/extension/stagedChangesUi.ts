@@ -190,108 +190,117 @@ export interface DiscardOptions {
   confirm?: boolean;
 }
 
-export function registerStagingCommands(ctx: Ctx, staging: StagingManager, view: StagedChangesView): vscode.Disposable[] {
-  const stagedFor = async (arg: unknown, purpose: string): Promise<Staged | undefined> => {
-    if (isElement(arg)) return staging.get(arg.key);
-    if (arg instanceof vscode.Uri || typeof arg === 'string') {
-      const t = await resolveTarget(ctx, arg, purpose);
-      return t ? staging.get(t.key) : undefined;
-    }
-    const all = staging.all.filter(s => !s.cs.isEmpty);
-    if (all.length <= 1) return all[0];
-    const pick = await vscode.window.showQuickPick(all.map(s => ({ label: `$(file-binary) ${iconText(imageLabel(s.imageUri))}`, description: `${s.cs.summary().length} changes`, s })), { placeHolder: `Image to ${purpose}` });
-    return pick?.s;
-  };
+/** The staged image an argument names (a view element, an image URI), else the only one, else the user's pick. */
+async function stagedFor(ctx: Ctx, staging: StagingManager, arg: unknown, purpose: string): Promise<Staged | undefined> {
+  if (isElement(arg)) return staging.get(arg.key);
+  if (arg instanceof vscode.Uri || typeof arg === 'string') {
+    const t = await resolveTarget(ctx, arg, purpose);
+    return t ? staging.get(t.key) : undefined;
+  }
+  const all = staging.all.filter(s => !s.cs.isEmpty);
+  if (all.length <= 1) return all[0];
+  const pick = await vscode.window.showQuickPick(all.map(s => ({ label: `$(file-binary) ${iconText(imageLabel(s.imageUri))}`, description: `${s.cs.summary().length} changes`, s })), { placeHolder: `Image to ${purpose}` });
+  return pick?.s;
+}
 
-  const show = async (arg?: unknown, opts: ShowStagedOptions = {}): Promise<OpenedChange | undefined> => {
-    const s = await stagedFor(arg, 'show the staged changes of');
-    if (!s || s.cs.isEmpty) {
-      void vscode.window.showInformationMessage('No staged changes. Edit files of a mounted image (save, new file, delete, rename, paste) to stage changes.');
-      return undefined;
-    }
-    if (opts.path !== undefined) {
-      const c = s.cs.summary().find(x => x.path === opts.path || x.from === opts.path);
-      if (!c) throw new InvalidArgumentError(`no staged change at ${opts.path} in ${imageLabel(s.imageUri)}`);
-      return openChange(s.imageUri, c);
-    }
-    const discardButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('discard'), tooltip: 'Discard This Change' };
-    const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { change: ChangeSummary }>();
-    const fill = () => {
-      qp.items = (staging.get(s.key)?.cs.summary() ?? []).map(change => ({
-        label: `$(${KIND_ICON[change.kind]}) ${iconText(change.path)}`,
-        description: pickText(`${KIND_LABEL[change.kind]}${change.isDirectory ? ' folder' : ''}${change.from ? ` from ${change.from}` : ''}`),
-        buttons: [discardButton], change,
-      }));
-    };
-    fill();
-    qp.title = plainText(`Staged changes of ${imageLabel(s.imageUri)}`);
-    qp.placeholder = 'Select a change to open it (modified files open in a diff with the original)';
-    qp.matchOnDescription = true;
-    return new Promise<OpenedChange | undefined>(resolve => {
-      let done = false;
-      qp.onDidTriggerItemButton(async e => {
-        try {
-          await staging.revert(s.key, e.item.change.path);
-        } catch (err) {
-          void vscode.window.showErrorMessage(`ISO Workbench: ${noticeText((err as Error).message)}`);
-        }
-        fill();
-        if (qp.items.length === 0) qp.hide();
-      });
-      qp.onDidAccept(() => {
-        const item = qp.selectedItems[0];
-        done = true;
-        qp.hide();
-        if (item) openChange(s.imageUri, item.change).then(resolve, () => resolve(undefined));
-        else resolve(undefined);
-      });
-      qp.onDidHide(() => { qp.dispose(); if (!done) resolve(undefined); });
-      qp.show();
+/** Show Staged Changes: a pick of the image's changes (each with a discard button); opens the chosen one. */
+async function showStaged(ctx: Ctx, staging: StagingManager, arg?: unknown, opts: ShowStagedOptions = {}): Promise<OpenedChange | undefined> {
+  const s = await stagedFor(ctx, staging, arg, 'show the staged changes of');
+  if (!s || s.cs.isEmpty) {
+    void vscode.window.showInformationMessage('No staged changes. Edit files of a mounted image (save, new file, delete, rename, paste) to stage changes.');
+    return undefined;
+  }
+  if (opts.path !== undefined) {
+    const c = s.cs.summary().find(x => x.path === opts.path || x.from === opts.path);
+    if (!c) throw new InvalidArgumentError(`no staged change at ${opts.path} in ${imageLabel(s.imageUri)}`);
+    return openChange(s.imageUri, c);
+  }
+  return pickStagedChange(staging, s);
+}
+
+/** The quick pick of one image's staged changes: discard buttons refill it; accepting opens the change. */
+function pickStagedChange(staging: StagingManager, s: Staged): Promise<OpenedChange | undefined> {
+  const discardButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('discard'), tooltip: 'Discard This Change' };
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { change: ChangeSummary }>();
+  const fill = () => {
+    qp.items = (staging.get(s.key)?.cs.summary() ?? []).map(change => ({
+      label: `$(${KIND_ICON[change.kind]}) ${iconText(change.path)}`,
+      description: pickText(`${KIND_LABEL[change.kind]}${change.isDirectory ? ' folder' : ''}${change.from ? ` from ${change.from}` : ''}`),
+      buttons: [discardButton], change,
+    }));
+  };
+  fill();
+  qp.title = plainText(`Staged changes of ${imageLabel(s.imageUri)}`);
+  qp.placeholder = 'Select a change to open it (modified files open in a diff with the original)';
+  qp.matchOnDescription = true;
+  return new Promise<OpenedChange | undefined>(resolve => {
+    let done = false;
+    qp.onDidTriggerItemButton(async e => {
+      try {
+        await staging.revert(s.key, e.item.change.path);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`ISO Workbench: ${noticeText((err as Error).message)}`);
+      }
+      fill();
+      if (qp.items.length === 0) qp.hide();
     });
-  };
+    qp.onDidAccept(() => {
+      const item = qp.selectedItems[0];
+      done = true;
+      qp.hide();
+      if (item) openChange(s.imageUri, item.change).then(resolve, () => resolve(undefined));
+      else resolve(undefined);
+    });
+    qp.onDidHide(() => { qp.dispose(); if (!done) resolve(undefined); });
+    qp.show();
+  });
+}
 
-  const discardAll = async (arg?: unknown, opts: DiscardOptions = {}): Promise<boolean> => {
-    let target: { key: string; imageUri: vscode.Uri; n: number } | undefined;
-    const s = await stagedFor(arg, 'discard the staged changes of');
-    if (s) {
-      target = { key: s.key, imageUri: s.imageUri, n: s.cs.summary().length };
-    } else if (arg instanceof vscode.Uri || typeof arg === 'string') {
-      // Saved changes that are not in memory (not restored, or no longer applicable).
-      const t = await resolveTarget(ctx, arg, 'discard the staged changes of');
-      const saved = t ? staging.store.load(t.key) : null;
-      if (t && saved) target = { key: t.key, imageUri: t.imageUri, n: saved.count };
-    }
-    if (!target) return false;
-    const { n } = target;
-    if (opts.confirm !== false) {
-      const go = await vscode.window.showWarningMessage(`Discard all ${n} staged change${n === 1 ? '' : 's'} to ${noticeText(imageLabel(target.imageUri))}?`, { modal: true, detail: 'The image file itself was never changed; this drops the staged edits and their contents. It cannot be undone.' }, 'Discard');
-      if (go !== 'Discard') return false;
-    }
-    await staging.discard(target.key);
-    return true;
-  };
+/** Discard Staged Changes of an image (in memory, or only saved on disk), after confirming. */
+async function discardAll(ctx: Ctx, staging: StagingManager, arg?: unknown, opts: DiscardOptions = {}): Promise<boolean> {
+  let target: { key: string; imageUri: vscode.Uri; n: number } | undefined;
+  const s = await stagedFor(ctx, staging, arg, 'discard the staged changes of');
+  if (s) {
+    target = { key: s.key, imageUri: s.imageUri, n: s.cs.summary().length };
+  } else if (arg instanceof vscode.Uri || typeof arg === 'string') {
+    // Saved changes that are not in memory (not restored, or no longer applicable).
+    const t = await resolveTarget(ctx, arg, 'discard the staged changes of');
+    const saved = t ? staging.store.load(t.key) : null;
+    if (t && saved) target = { key: t.key, imageUri: t.imageUri, n: saved.count };
+  }
+  if (!target) return false;
+  const { n } = target;
+  if (opts.confirm !== false) {
+    const go = await vscode.window.showWarningMessage(`Discard all ${n} staged change${n === 1 ? '' : 's'} to ${noticeText(imageLabel(target.imageUri))}?`, { modal: true, detail: 'The image file itself was never changed; this drops the staged edits and their contents. It cannot be undone.' }, 'Discard');
+    if (go !== 'Discard') return false;
+  }
+  await staging.discard(target.key);
+  return true;
+}
 
-  const discardOne = async (arg?: unknown, opts: DiscardOptions = {}): Promise<boolean> => {
-    let key: string;
-    let path: string;
-    let imageUri: vscode.Uri;
-    if (isElement(arg) && arg.kind === 'change') {
-      ({ key, imageUri } = arg);
-      path = arg.change.path;
-    } else if (arg instanceof vscode.Uri && arg.scheme === SCHEME) {
-      const t = targetOf(arg);
-      ({ key, path, imageUri } = t);
-    } else {
-      throw new InvalidArgumentError('Discard This Change needs a staged file (from the Explorer or the Staged Image Changes view)');
-    }
-    if (opts.confirm !== false) {
-      const go = await vscode.window.showWarningMessage(`Discard the staged change to ${noticeText(path)} in ${noticeText(imageLabel(imageUri))}?`, { modal: true }, 'Discard');
-      if (go !== 'Discard') return false;
-    }
-    await staging.revert(key, path);
-    return true;
-  };
+/** Discard This Change (from the view or the Explorer), after confirming. */
+async function discardOne(staging: StagingManager, arg?: unknown, opts: DiscardOptions = {}): Promise<boolean> {
+  let key: string;
+  let path: string;
+  let imageUri: vscode.Uri;
+  if (isElement(arg) && arg.kind === 'change') {
+    ({ key, imageUri } = arg);
+    path = arg.change.path;
+  } else if (arg instanceof vscode.Uri && arg.scheme === SCHEME) {
+    const t = targetOf(arg);
+    ({ key, path, imageUri } = t);
+  } else {
+    throw new InvalidArgumentError('Discard This Change needs a staged file (from the Explorer or the Staged Image Changes view)');
+  }
+  if (opts.confirm !== false) {
+    const go = await vscode.window.showWarningMessage(`Discard the staged change to ${noticeText(path)} in ${noticeText(imageLabel(imageUri))}?`, { modal: true }, 'Discard');
+    if (go !== 'Discard') return false;
+  }
+  await staging.revert(key, path);
+  return true;
+}
 
+export function registerStagingCommands(ctx: Ctx, staging: StagingManager, view: StagedChangesView): vscode.Disposable[] {
   // Discard, restore and revert change what any folder of the image shows: the provider reports
   // the root changed; the Explorer also re-reads its expanded folders.
   let refresh: NodeJS.Timeout | undefined;
@@ -307,10 +316,10 @@ export function registerStagingCommands(ctx: Ctx, staging: StagingManager, view:
   return [
     onReset,
     { dispose: () => { if (refresh) clearTimeout(refresh); } },
-    command(ctx, 'isoWorkbench.showStagedChanges', show),
+    command(ctx, 'isoWorkbench.showStagedChanges', (arg?: unknown, opts?: ShowStagedOptions) => showStaged(ctx, staging, arg, opts)),
     command(ctx, 'isoWorkbench.openStagedChange', async (el: StagedElement) => (el?.kind === 'change' ? openChange(el.imageUri, el.change) : undefined)),
-    command(ctx, 'isoWorkbench.discardStagedChanges', discardAll),
-    command(ctx, 'isoWorkbench.discardStagedChange', discardOne),
+    command(ctx, 'isoWorkbench.discardStagedChanges', (arg?: unknown, opts?: DiscardOptions) => discardAll(ctx, staging, arg, opts)),
+    command(ctx, 'isoWorkbench.discardStagedChange', (arg?: unknown, opts?: DiscardOptions) => discardOne(staging, arg, opts)),
     vscode.window.createTreeView('isoWorkbench.stagedChanges', { treeDataProvider: view, showCollapseAll: true }),
   ];
 }

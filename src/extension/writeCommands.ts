@@ -93,30 +93,9 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
     let replace = opts.replaceOriginal === true;
     if (replace) output = source;
     if (!output) {
-      const n = changes?.summary().length ?? 0;
-      const choice = await vscode.window.showQuickPick([
-        { label: '$(new-file) Save as a New Image…', detail: `Writes ${nodePath.basename(source, nodePath.extname(source))}-repacked${nodePath.extname(source) || '.iso'} (or a name you choose); the image stays as it is.`, replace: false },
-        { label: '$(replace) Replace the Original', detail: `Writes the new image over ${nodePath.basename(source)} (a backup is kept until the new one is verified).`, replace: true },
-      ], { title: plainText(`Repack ${imageLabel(t.imageUri)}${n ? ` with ${n} staged change${n === 1 ? '' : 's'}` : ' (no staged changes)'}`), placeHolder: 'Where to write the repacked image' });
-      if (!choice) return undefined;
-      if (choice.replace) {
-        const go = await vscode.window.showWarningMessage(`Replace ${noticeText(nodePath.basename(source))} with the repacked image?`, {
-          modal: true, detail: `${noticeText(source)} is kept as a backup until the new image is written and verified, then removed. The staged changes are cleared after a successful repack.`,
-        }, 'Replace');
-        if (go !== 'Replace') return undefined;
-        replace = true;
-        output = source;
-      } else {
-        const ext = nodePath.extname(source) || '.iso';
-        const picked = await vscode.window.showSaveDialog({
-          defaultUri: vscode.Uri.file(nodePath.join(nodePath.dirname(source), `${nodePath.basename(source, nodePath.extname(source))}-repacked${ext}`)),
-          filters: { 'Disc images': IMAGE_EXTENSIONS, 'All files': ['*'] }, saveLabel: 'Repack', title: plainText(`Repack ${imageLabel(t.imageUri)} to`),
-        });
-        if (!picked) return undefined;
-        const p = localFile(picked);
-        if (!p) throw new InvalidArgumentError(`the repacked image must go to this machine's disk; ${picked.toString(true)} is on a ${picked.scheme}: file system`);
-        output = p;
-      }
+      const chosen = await chooseRepackOutput(t.imageUri, source, changes?.summary().length ?? 0);
+      if (!chosen) return undefined;
+      ({ output, replace } = chosen);
     }
     if (sameHostPath(output, source) && !replace) {
       throw new InvalidArgumentError(`${output} is the image itself: choose "Replace the Original" (replaceOriginal) to write over it`);
@@ -168,29 +147,58 @@ async function repackCommand(ctx: Ctx, staging: StagingManager, arg?: unknown, o
     } finally {
       await staging.endRepack(t.key, ok);
     }
-    const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    const what = changes ? `${changes.summary().length} staged change(s)` : 'no changes';
-    const summary = `Repacked ${imageLabel(t.imageUri)} with ${what} to ${result.output} (${humanSize(result.size)}, ${result.layout} layout, ${humanSize(result.bytesCopied)} copied, ${humanSize(result.bytesWritten)} written) in ${secs} s`;
-    ctx.log.info(summary);
-    for (const n of result.notes) ctx.log.info(`repack: ${n}`);
-    for (const w of result.warnings) ctx.log.warn(`repack: ${w}`);
-    if (!opts.quiet) {
-      const notes = result.notes.length ? ` — ${result.notes.join('; ')}` : '';
-      const warned = result.warnings.length > 0;
-      const text = warned
-        ? `${noticeText(summary)} — ${result.warnings.length} source entr${result.warnings.length === 1 ? 'y was' : 'ies were'} not written as ${result.warnings.length === 1 ? 'it was' : 'they were'} (left out or zero-filled); the log names each.`
-        : noticeText(`${summary}${notes}.`);
-      const buttons = warned ? ['Show Log', 'Open', 'Reveal'] : ['Open', 'Reveal'];
-      void (warned ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(text, ...buttons).then(b => {
-        if (b === 'Show Log') ctx.log.channel.show();
-        else if (b === 'Open') void vscode.commands.executeCommand('isoWorkbench.openAsFolder', vscode.Uri.file(result.output));
-        else if (b === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.output));
-      });
-    }
+    reportRepack(ctx, imageLabel(t.imageUri), changes ? changes.summary().length : 0, result, (Date.now() - t0) / 1000, opts.quiet === true);
     return result;
   } finally {
     lease.release();
   }
+}
+
+/** Asks where the repacked image goes: a new file (save dialog) or over the original (confirmed). */
+async function chooseRepackOutput(imageUri: vscode.Uri, source: string, n: number): Promise<{ output: string; replace: boolean } | undefined> {
+  const choice = await vscode.window.showQuickPick([
+    { label: '$(new-file) Save as a New Image…', detail: `Writes ${nodePath.basename(source, nodePath.extname(source))}-repacked${nodePath.extname(source) || '.iso'} (or a name you choose); the image stays as it is.`, replace: false },
+    { label: '$(replace) Replace the Original', detail: `Writes the new image over ${nodePath.basename(source)} (a backup is kept until the new one is verified).`, replace: true },
+  ], { title: plainText(`Repack ${imageLabel(imageUri)}${n ? ` with ${n} staged change${n === 1 ? '' : 's'}` : ' (no staged changes)'}`), placeHolder: 'Where to write the repacked image' });
+  if (!choice) return undefined;
+  if (choice.replace) {
+    const go = await vscode.window.showWarningMessage(`Replace ${noticeText(nodePath.basename(source))} with the repacked image?`, {
+      modal: true, detail: `${noticeText(source)} is kept as a backup until the new image is written and verified, then removed. The staged changes are cleared after a successful repack.`,
+    }, 'Replace');
+    if (go !== 'Replace') return undefined;
+    return { output: source, replace: true };
+  } else {
+    const ext = nodePath.extname(source) || '.iso';
+    const picked = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(nodePath.join(nodePath.dirname(source), `${nodePath.basename(source, nodePath.extname(source))}-repacked${ext}`)),
+      filters: { 'Disc images': IMAGE_EXTENSIONS, 'All files': ['*'] }, saveLabel: 'Repack', title: plainText(`Repack ${imageLabel(imageUri)} to`),
+    });
+    if (!picked) return undefined;
+    const p = localFile(picked);
+    if (!p) throw new InvalidArgumentError(`the repacked image must go to this machine's disk; ${picked.toString(true)} is on a ${picked.scheme}: file system`);
+    return { output: p, replace: false };
+  }
+}
+
+/** Logs the repack's summary, notes and warnings, and (unless quiet) shows the summary with Open / Reveal. */
+function reportRepack(ctx: Ctx, label: string, changes: number, result: WriteResult, secs: number, quiet: boolean): void {
+  const what = changes ? `${changes} staged change(s)` : 'no changes';
+  const summary = `Repacked ${label} with ${what} to ${result.output} (${humanSize(result.size)}, ${result.layout} layout, ${humanSize(result.bytesCopied)} copied, ${humanSize(result.bytesWritten)} written) in ${secs.toFixed(1)} s`;
+  ctx.log.info(summary);
+  for (const n of result.notes) ctx.log.info(`repack: ${n}`);
+  for (const w of result.warnings) ctx.log.warn(`repack: ${w}`);
+  if (quiet) return;
+  const notes = result.notes.length ? ` — ${result.notes.join('; ')}` : '';
+  const warned = result.warnings.length > 0;
+  const text = warned
+    ? `${noticeText(summary)} — ${result.warnings.length} source entr${result.warnings.length === 1 ? 'y was' : 'ies were'} not written as ${result.warnings.length === 1 ? 'it was' : 'they were'} (left out or zero-filled); the log names each.`
+    : noticeText(`${summary}${notes}.`);
+  const buttons = warned ? ['Show Log', 'Open', 'Reveal'] : ['Open', 'Reveal'];
+  void (warned ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(text, ...buttons).then(b => {
+    if (b === 'Show Log') ctx.log.channel.show();
+    else if (b === 'Open') void vscode.commands.executeCommand('isoWorkbench.openAsFolder', vscode.Uri.file(result.output));
+    else if (b === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.output));
+  });
 }
 
 /** Boot images found in a folder, for the boot quick pick. */
@@ -240,22 +248,7 @@ async function buildCommand(ctx: Ctx, arg?: vscode.Uri, opts: BuildCommandOption
     if (opts.efiBoot) build.efiBoot = opts.efiBoot;
     if (opts.hybrid) build.hybrid = opts.hybrid;
   } else {
-    const found = bootCandidates(dir);
-    if (found.bios.length + found.efi.length > 0) {
-      type Item = vscode.QuickPickItem & { bios?: string; efi?: string; hybrid?: true };
-      const items: Item[] = [
-        ...found.bios.map((p, i): Item => ({ label: `$(chip) BIOS boot: ${p}`, description: 'El Torito, no emulation', picked: i === 0, bios: p })),
-        ...found.efi.map((p, i): Item => ({ label: `$(chip) UEFI boot: ${p}`, description: 'El Torito EFI entry (FAT image)', picked: i === 0, efi: p })),
-        { label: '$(plug) Bootable from a USB stick too', description: found.efi.length ? 'hybrid GPT (protective MBR + GPT with the EFI partition)' : 'hybrid MBR (isohybrid)', picked: true, hybrid: true },
-      ];
-      const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: plainText(`Boot options for ${nodePath.basename(output)}`), placeHolder: 'Boot images found in the folder — uncheck all for a data disc' });
-      if (!chosen) return undefined;
-      const bios = chosen.find(c => c.bios)?.bios;
-      const efi = chosen.find(c => c.efi)?.efi;
-      if (bios) build.biosBoot = bios;
-      if (efi) build.efiBoot = efi;
-      if ((bios || efi) && chosen.some(c => c.hybrid)) build.hybrid = efi ? 'gpt' : 'mbr';
-    }
+    if (!await pickBootOptions(dir, output, build)) return undefined;
   }
   const t0 = Date.now();
   const result = await vscode.window.withProgress({
@@ -272,16 +265,40 @@ async function buildCommand(ctx: Ctx, arg?: vscode.Uri, opts: BuildCommandOption
       sub.dispose();
     }
   });
-  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  reportBuild(ctx, dir, volumeId, build, result, (Date.now() - t0) / 1000, opts.quiet === true);
+  return result;
+}
+
+/** Offers the boot images found in the folder (and a hybrid for USB sticks); false when the user backs out. */
+async function pickBootOptions(dir: string, output: string, build: BuildOptions): Promise<boolean> {
+  const found = bootCandidates(dir);
+  if (found.bios.length + found.efi.length > 0) {
+    type Item = vscode.QuickPickItem & { bios?: string; efi?: string; hybrid?: true };
+    const items: Item[] = [
+      ...found.bios.map((p, i): Item => ({ label: `$(chip) BIOS boot: ${p}`, description: 'El Torito, no emulation', picked: i === 0, bios: p })),
+      ...found.efi.map((p, i): Item => ({ label: `$(chip) UEFI boot: ${p}`, description: 'El Torito EFI entry (FAT image)', picked: i === 0, efi: p })),
+      { label: '$(plug) Bootable from a USB stick too', description: found.efi.length ? 'hybrid GPT (protective MBR + GPT with the EFI partition)' : 'hybrid MBR (isohybrid)', picked: true, hybrid: true },
+    ];
+    const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: plainText(`Boot options for ${nodePath.basename(output)}`), placeHolder: 'Boot images found in the folder — uncheck all for a data disc' });
+    if (!chosen) return false;
+    const bios = chosen.find(c => c.bios)?.bios;
+    const efi = chosen.find(c => c.efi)?.efi;
+    if (bios) build.biosBoot = bios;
+    if (efi) build.efiBoot = efi;
+    if ((bios || efi) && chosen.some(c => c.hybrid)) build.hybrid = efi ? 'gpt' : 'mbr';
+  }
+  return true;
+}
+
+/** Logs what was built and (unless quiet) shows it with Open / Reveal. */
+function reportBuild(ctx: Ctx, dir: string, volumeId: string, build: BuildOptions, result: WriteResult, secs: number, quiet: boolean): void {
   const boot = [build.biosBoot && 'BIOS', build.efiBoot && 'UEFI', build.hybrid && `hybrid ${build.hybrid.toUpperCase()}`].filter(Boolean).join(' + ');
-  const summary = `Created ${result.output} from ${dir} (${humanSize(result.size)}, volume ${volumeId}${boot ? `, ${boot} boot` : ''}) in ${secs} s`;
+  const summary = `Created ${result.output} from ${dir} (${humanSize(result.size)}, volume ${volumeId}${boot ? `, ${boot} boot` : ''}) in ${secs.toFixed(1)} s`;
   ctx.log.info(summary);
   for (const n of result.notes) ctx.log.info(`build: ${n}`);
-  if (!opts.quiet) {
-    void vscode.window.showInformationMessage(noticeText(`${summary}${result.notes.length ? ` — ${result.notes.join('; ')}` : ''}.`), 'Open', 'Reveal').then(b => {
-      if (b === 'Open') void vscode.commands.executeCommand('isoWorkbench.openAsFolder', vscode.Uri.file(result.output));
-      else if (b === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.output));
-    });
-  }
-  return result;
+  if (quiet) return;
+  void vscode.window.showInformationMessage(noticeText(`${summary}${result.notes.length ? ` — ${result.notes.join('; ')}` : ''}.`), 'Open', 'Reveal').then(b => {
+    if (b === 'Open') void vscode.commands.executeCommand('isoWorkbench.openAsFolder', vscode.Uri.file(result.output));
+    else if (b === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.output));
+  });
 }

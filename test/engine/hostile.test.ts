@@ -380,13 +380,41 @@ describe('hostile images', function () {
     });
   });
   describe('a GPT entry of garbage beyond the disk (grub-mkrescue, entry 44 patched; found by npm run fuzz)', () => {
-    it('a preserving repack leaves it out with a note and verifies (it failed: "GPT has 4 partitions, the original 5")', async () => {
+    it('in the primary array only: the partitions come from the intact backup, and a preserving repack rebuilds the primary from them', async () => {
       const dir = tmpdir('gpt-junk');
       try {
         const copy = await patchedCopy('grub-mkrescue', dir, 'junk-entry.iso', [[15740, Buffer.alloc(57, 0xff)]]);
         await withImageFile(copy, async img => {
           const gpt = (await img.systemArea()).gpt!;
           assert.equal(gpt.entriesCrcOk, false);
+          assert.equal(gpt.partitionsFrom, 'backup');
+          assert.deepEqual(gpt.partitions.map(p => p.index), [1, 2, 3, 4]);
+          const out = path.join(dir, 'out.iso');
+          const res = await repack(img, null, { output: out, layout: 'preserve', sourcePath: copy });
+          assert.equal(res.verify?.problems.length, 0, res.verify?.problems.join('\n'));
+          assert.ok(res.notes.some(n => /primary partition entry array was damaged; the partitions were taken from the backup/.test(n)), res.notes.join('\n'));
+          await withImageFile(out, async back => {
+            const g = (await back.systemArea()).gpt!;
+            assert.deepEqual([g.headerCrcOk, g.entriesCrcOk, g.partitions.length, g.partitionsFrom], [true, true, 4, undefined]);
+          });
+        });
+      } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    });
+
+    it('in both arrays: a preserving repack leaves it out with a note and verifies (it failed: "GPT has 4 partitions, the original 5")', async () => {
+      const dir = tmpdir('gpt-junk2');
+      try {
+        // The same bytes of the same entry in the backup array (its LBA from the backup header).
+        const orig = fs.readFileSync(await fixture('grub-mkrescue'));
+        const le64 = (o: number) => Number(orig.readBigUInt64LE(o));
+        const primaryEntries = le64(512 + 72) * 512;
+        const backupHeader = le64(512 + 32) * 512;
+        const backupEntries = le64(backupHeader + 72) * 512;
+        const at = 15740 - primaryEntries;
+        const copy = await patchedCopy('grub-mkrescue', dir, 'junk-entry2.iso', [[15740, Buffer.alloc(57, 0xff)], [backupEntries + at, Buffer.alloc(57, 0xff)]]);
+        await withImageFile(copy, async img => {
+          const gpt = (await img.systemArea()).gpt!;
+          assert.deepEqual([gpt.entriesCrcOk, gpt.backup?.entriesCrcOk, gpt.partitionsFrom], [false, false, undefined]);
           assert.deepEqual(gpt.partitions.map(p => p.index), [1, 2, 3, 4, 44]);
           const out = path.join(dir, 'out.iso');
           const res = await repack(img, null, { output: out, layout: 'preserve', sourcePath: copy });

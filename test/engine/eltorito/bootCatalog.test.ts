@@ -15,7 +15,7 @@ import { DiscImage } from '../../../src/engine/image';
 import { fixture, realImage } from '../../fixtures/build';
 import { dumpet } from '../../peers/dumpet';
 import { runText } from '../../peers/run';
-import { bootEntry, extension, imageWithCatalog, sectionHeader, validationEntry } from '../../unit/bootTree';
+import { bootEntry, extension, imageWithCatalog, sectionHeader, validationEntry } from '../../util/bootTree';
 
 describe('El Torito boot catalog (hand-made bytes)', () => {
   it('reads validation, default, section headers, section entries and extensions', async () => {

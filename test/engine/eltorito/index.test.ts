@@ -11,7 +11,7 @@ import { MemorySource, type ByteSource } from '../../../src/engine/io/source';
 import { readElTorito, type FileAtLba } from '../../../src/engine/eltorito/index';
 import { readSystemArea } from '../../../src/engine/systemarea/index';
 import type { SystemAreaInfo } from '../../../src/engine/types';
-import { bootEntry, imageWithCatalog, makeBootTree, sectionHeader, sh, validationEntry } from '../../unit/bootTree';
+import { bootEntry, imageWithCatalog, makeBootTree, sectionHeader, sh, validationEntry } from '../../util/bootTree';
 
 const noSystemArea: SystemAreaInfo = { empty: true, mbr: null, gpt: null, apm: null };
 

@@ -20,7 +20,7 @@ import { setMbrPartitions } from '../../../src/engine/systemarea/mbr';
 import { le64 } from '../../../src/engine/bytes/endian';
 import { formatGuid, gptTypeName } from '../../../src/engine/systemarea/guids';
 import { crc32 } from '../../../src/engine/bytes/crc32';
-import { assertGptValid, gptImage, guidBytes, sgdiskProblems, type GptPart } from '../../unit/bootTree';
+import { assertGptValid, gptImage, guidBytes, sgdiskProblems, type GptPart } from '../../util/bootTree';
 import { planSystemArea } from '../../../src/engine/write/systemAreaPlan';
 import { fixture } from '../../fixtures/build';
 

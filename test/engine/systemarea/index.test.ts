@@ -11,7 +11,7 @@ import { MemorySource } from '../../../src/engine/io/source';
 import { formatGuid } from '../../../src/engine/systemarea/guids';
 import { readSystemArea } from '../../../src/engine/systemarea/index';
 import type { SystemAreaInfo } from '../../../src/engine/types';
-import { gptImage, makeBootTree, mbrSector, sh } from '../../unit/bootTree';
+import { gptImage, makeBootTree, mbrSector, sh } from '../../util/bootTree';
 
 describe('readSystemArea (hand-made)', () => {
   it('all-zero system area is empty', async () => {

@@ -7,7 +7,7 @@ import { DiagnosticSink, InvalidArgumentError } from '../../../src/engine/errors
 import { chsBytes, classifyBootCode, geometryOfRecord, parseMbr, serializeMbrPartition, setMbrPartitions } from '../../../src/engine/systemarea/mbr';
 import { le32 } from '../../../src/engine/bytes/endian';
 import { fixture, realImage } from '../../fixtures/build';
-import { mbrSector } from '../../unit/bootTree';
+import { mbrSector } from '../../util/bootTree';
 
 /** Sector 0 of an image file. */
 function readHead(file: string): Uint8Array {

@@ -19,7 +19,7 @@ import { DiscImage } from '../../../src/engine/image';
 import type { ElToritoInfo, SystemAreaInfo } from '../../../src/engine/types';
 import { buildSystemArea, classifyTail, planSystemArea, type ByteMove, type SystemAreaPlan, type TailRegion } from '../../../src/engine/write/systemAreaPlan';
 import { fixture, realImage } from '../../fixtures/build';
-import { assertGptValid, sgdiskProblems } from '../../unit/bootTree';
+import { assertGptValid, sgdiskProblems } from '../../util/bootTree';
 import { fdiskList } from '../../peers/fdisk';
 import { runText } from '../../peers/run';
 import { guidFromRawHex as guidFromRaw, xorrisoElTorito, xorrisoSystemArea } from '../../peers/xorriso';
