@@ -174,6 +174,7 @@ function generalMatcher(p: BytePattern): Matcher {
  * Returns all hit offsets (≤ maxHits) and whether it was truncated/cancelled. Memory: two
  * chunk buffers, never the whole source.
  */
+// eslint-disable-next-line max-lines-per-function -- one loop whose window, carry and read-ahead state read best together (header)
 export async function searchBytes(src: ByteSource, p: BytePattern, opts: ByteSearchOptions = {}): Promise<{ hits: number[]; truncated: boolean; cancelled: boolean }> {
   const m = p.bytes.length;
   const { start, maxHits, chunkSize } = checkedOptions(src, p, opts);

@@ -8,6 +8,7 @@
 // field tables, reading with the backup fallback, serializing, the sector editor's CRC repair
 // and the rewrite for a new disk size share the tables and the header decoding; split, the
 // offsets would again be spread over several files. Sections: reading, writing, repair, rewriting.
+/* eslint-disable max-lines -- GPT's one home (header) */
 import { CorruptImageError, InvalidArgumentError, IsoError, UnsupportedFeatureError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Structure } from '../structure/fields';
