@@ -26,8 +26,11 @@ const FIXED = Date.UTC(2026, 0, 2, 3, 4, 5);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'isowb-fp-'));
 const preload = path.join(work, 'fixed-date.js');
+// A Date whose "now" is fixed; dates made from values (file times) are real Dates, and
+// instanceof Date holds for both (the prototype is the original's).
 fs.writeFileSync(preload, `const R = Date; const T = ${FIXED};
-class D extends R { constructor(...a) { if (a.length === 0) super(T); else super(...a); } static now() { return T; } }
+function D(...a) { if (!new.target) return new R(T).toString(); return a.length ? new R(...a) : new R(T); }
+D.prototype = R.prototype; D.now = () => T; D.UTC = R.UTC; D.parse = R.parse;
 globalThis.Date = D;
 `);
 const added = path.join(work, 'added.txt');
@@ -60,6 +63,9 @@ const cache = path.join(root, 'test/fixtures/cache');
 const images = fs.readdirSync(cache).filter((f) => f.endsWith('.iso')).map((f) => path.join(cache, f))
   .concat(fs.existsSync(path.join(cache, 'real')) ? fs.readdirSync(path.join(cache, 'real')).filter((f) => f.endsWith('.iso')).map((f) => path.join(cache, 'real', f)) : [])
   .filter((f) => fs.statSync(f).size <= 64 << 20)
+  // hostile-million (1,000,000 entries in one directory) takes minutes to extract and tests the
+  // reader's budgets, not the writer.
+  .filter((f) => !path.basename(f).startsWith('hostile-million'))
   .sort();
 const result = {};
 for (const img of images) {
@@ -87,10 +93,12 @@ if (outFile) fs.writeFileSync(outFile, json + '\n');
 let differ = 0;
 if (compare) {
   const old = JSON.parse(fs.readFileSync(compare, 'utf8'));
+  let missing = 0;
   for (const k of new Set([...Object.keys(old), ...Object.keys(result)])) {
     const a = old[k], b = result[k];
-    if (!a || !b || a.sha256 !== b.sha256 || a.code !== b.code) { differ++; console.log(`DIFFERS ${k}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`); }
+    if (!a || !b) { missing++; console.log(`ONLY IN ${a ? 'OLD' : 'NEW'} ${k}`); continue; }
+    if (a.sha256 !== b.sha256 || a.code !== b.code) { differ++; console.log(`DIFFERS ${k}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`); }
   }
-  console.log(`${Object.keys(result).length} outputs, ${differ} differ`);
+  console.log(`${Object.keys(result).length} outputs, ${differ} differ${missing ? `, ${missing} in one run only (not compared)` : ''}`);
 } else if (!outFile) console.log(json);
 process.exit(differ ? 1 : 0);

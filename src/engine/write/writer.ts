@@ -24,7 +24,7 @@ import type { Layout, VerifyReport, WriteProgress, WriteResult } from './api';
 import { SECTOR_SIZE } from '../bytes/sector';
 
 export type VdPlan =
-  | { kind: 'pvd' | 'svd'; template?: Uint8Array; spec?: Omit<VolumeDescriptorSpec, 'volumeBlocks' | 'pathTableSize' | 'lPathLba' | 'mPathLba' | 'root'>; lba?: number }
+  | { kind: 'pvd' | 'svd'; template?: Uint8Array; spec?: Omit<VolumeDescriptorSpec, 'volumeSpaceSize' | 'pathTableSize' | 'lPathTableLba' | 'mPathTableLba' | 'root'>; lba?: number }
   | { kind: 'br'; lba?: number }
   | { kind: 'term'; lba?: number }
   /** A descriptor written back unchanged (preserve layout: e.g. an enhanced descriptor we don't rewrite). */
@@ -337,7 +337,7 @@ export async function writeImage(job: WriteJob): Promise<WriteResult> {
     const h = v.kind === 'pvd' ? iso : jol;
     const pt = v.kind === 'pvd' ? isoPt : jolPt;
     if (!h || !pt) throw new InternalError(`no ${v.kind === 'pvd' ? 'ISO 9660' : 'Joliet'} hierarchy for a descriptor`, { image: job.imageName });
-    const fields = { volumeBlocks, pathTableSize: pt.size, lPathLba: pt.l, mPathLba: pt.m, optLPathLba: 0, optMPathLba: 0, root: rootRecord(h[0]) };
+    const fields = { volumeSpaceSize: volumeBlocks, pathTableSize: pt.size, lPathTableLba: pt.l, mPathTableLba: pt.m, lPathTableOptLba: 0, mPathTableOptLba: 0, root: rootRecord(h[0]) };
     if (v.template) vdBytes.push({ lba, bytes: patchVolumeDescriptor(v.template, { ...fields, modified: now }) });
     else vdBytes.push({ lba, bytes: serializeVolumeDescriptor({ ...v.spec!, ...fields }) });
   });
