@@ -1,11 +1,16 @@
 // Transparent reading of zisofs-compressed file content (zisofs by H. Peter Anvin, as written by
 // mkzftree and libisofs/xorriso; zisofs2 by libisofs). Only the blocks a read needs are inflated,
 // a pointer-table window and two decoded blocks are cached, every inflate is capped at one block.
+// Also the ZF / Z2 System Use entry that marks a file as compressed: its field table, decoder and
+// serializer (the file header tables are ZISOFS_HEADER / ZISOFS2_HEADER).
 import { inflateSync } from 'node:zlib';
 import { CorruptImageError, InvalidArgumentError, UnsupportedFeatureError } from '../errors';
 import { MAX_SINGLE_READ } from '../io/source';
 import { le64big } from '../bytes/endian';
-import { layout, numOf } from '../structure/layout';
+import { layout, layoutEnd, numOf, putNum, putRaw } from '../structure/layout';
+import type { FieldReader } from '../structure/fields';
+import type { SuspEntry } from './susp';
+import { SUSP_HEADER_SIZE, suspEntry } from './suspEntry';
 
 export type ReadRange = (offset: number /* within the compressed file */, length: number) => Promise<Uint8Array>;
 
@@ -31,6 +36,42 @@ export const ZISOFS2_HEADER = layout({
   log2BlockSize: { at: 11, type: 'u8', name: 'Log2 Block Size' },
   size: { at: 12, type: 'u64le', name: 'Uncompressed Size', kind: 'length' },
 });
+
+/** The ZF entry body (zisofs, SUSP-conforming, not RRIP); entry version 2 (zisofs2) records the size as 64-bit little-endian. */
+export const ZF = layout({
+  algorithm: { at: 0, type: 'ascii', len: 2, name: 'Algorithm', spec: 'zisofs ZF entry' },
+  headerSizeDiv4: { at: 2, type: 'u8', name: 'Header Size Div 4', spec: 'zisofs ZF entry', kind: 'length' },
+  log2BlockSize: { at: 3, type: 'u8', name: 'Log2 of Block Size', spec: 'zisofs ZF entry' },
+  size: { at: 4, type: 'both32', name: 'Uncompressed Size', spec: 'zisofs ZF entry', kind: 'length' },
+  size64: { at: 4, type: 'u64le', name: 'Uncompressed Size', spec: 'zisofs ZF entry', kind: 'length' },
+});
+
+export interface ZfInfo { algorithm: string; headerSizeDiv4: number; log2BlockSize: number; uncompressedSize: number }
+
+/** ZF / Z2 (zisofs, SUSP-conforming, not RRIP): algorithm, header size/4, log2 block size, size. */
+export function decodeZf(r: FieldReader, e: SuspEntry): { value?: ZfInfo & { version: number }; problem?: string } {
+  if (e.data.length < layoutEnd(ZF)) return { problem: `${e.sig} entry too short (${e.length} bytes, needs ${SUSP_HEADER_SIZE + layoutEnd(ZF)})` };
+  const algorithm = r.text(ZF.algorithm);
+  const headerSizeDiv4 = r.num(ZF.headerSizeDiv4);
+  const log2BlockSize = r.num(ZF.log2BlockSize);
+  // Version 1: uncompressed size both-endian 32; version 2 (zisofs2): 64-bit little-endian.
+  const uncompressedSize = r.num(e.version >= 2 ? ZF.size64 : ZF.size);
+  return { value: { algorithm, headerSizeDiv4, log2BlockSize, uncompressedSize, version: e.version } };
+}
+
+/** zisofs ZF entry (version 1): algorithm, header size / 4, log2 block size, uncompressed size (both-endian 32). */
+export function serializeZf(z: ZfInfo): Uint8Array {
+  if (z.algorithm.length !== 2) throw new InvalidArgumentError(`ZF algorithm ${JSON.stringify(z.algorithm)} is not two characters`);
+  for (const [v, what] of [[z.headerSizeDiv4, 'header size / 4'], [z.log2BlockSize, 'log2 block size']] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw new InvalidArgumentError(`ZF ${what} ${v} does not fit in one byte`);
+  }
+  const body = new Uint8Array(ZF.size.at + ZF.size.len);
+  putRaw(body, ZF.algorithm, Uint8Array.from(z.algorithm, (c) => c.charCodeAt(0) & 0xff));
+  putNum(body, ZF.headerSizeDiv4, z.headerSizeDiv4);
+  putNum(body, ZF.log2BlockSize, z.log2BlockSize);
+  putNum(body, ZF.size, z.uncompressedSize, 0, 'ZF uncompressed size');
+  return suspEntry('ZF', body);
+}
 
 const ZISOFS2_ALGORITHMS: Record<number, string> = { 1: 'PZ (zlib)', 2: 'XZ', 3: 'L4 (LZ4)', 4: 'ZD (Zstandard)', 5: 'B2 (bzip2)' };
 /** One block pointer of a zisofs table (zisofs2: 64-bit, read with le64big to see values above 2^53). */
