@@ -174,20 +174,8 @@ function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: Di
   const name = decodeIdentifier(identifier, opts.joliet);
   identifierProblems(r, identifier, name, lenFi, opts.joliet, forcedLength !== undefined);
 
-  // 9.1.12: one padding byte when LEN_FI is even, so the System Use field starts at an even offset.
-  let suStart = DIR_RECORD_FIXED + lenFi;
-  if ((lenFi & 1) === 0) {
-    if (suStart < len) {
-      const pad = buf[off + suStart];
-      r.field('Padding Field', suStart, 1, pad, String(pad), 'reserved', '9.1.12', pad !== 0 ? 'not zero' : undefined);
-      suStart++;
-    } else {
-      r.problems.push({ message: 'Padding Field: missing (identifier length is even)', offset: abs + suStart, field: 'Padding Field' });
-    }
-  }
+  const suStart = paddingAndSystemUse(r, lenFi, len);
   const systemUse = buf.subarray(off + suStart, off + len);
-  if (systemUse.length > 0) r.bytes('System Use', suStart, systemUse.length, '9.1.13');
-
   const isDirectory = (flags & FILE_FLAGS.directory) !== 0;
   const target: NonNullable<Structure['target']> = { lba: extentLba, blocks: Math.ceil(dataLength / SECTOR_SIZE) };
   if (opts.path !== undefined && name !== '..') target.path = name === '.' ? opts.path : joinPath(opts.path, name);
@@ -218,6 +206,22 @@ function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: Di
     fileUnitSize, interleaveGap, volumeSequenceNumber, identifier, name,
     systemUseOffset: abs + suStart, systemUse, structure,
   };
+}
+
+/** 9.1.12 padding (one byte after an even-length identifier) and 9.1.13 System Use; returns where System Use starts in the record. */
+function paddingAndSystemUse(r: FieldReader, lenFi: number, len: number): number {
+  let suStart = DIR_RECORD_FIXED + lenFi;
+  if ((lenFi & 1) === 0) {
+    if (suStart < len) {
+      const pad = r.buf[suStart];
+      r.field('Padding Field', suStart, 1, pad, String(pad), 'reserved', '9.1.12', pad !== 0 ? 'not zero' : undefined);
+      suStart++;
+    } else {
+      r.problems.push({ message: 'Padding Field: missing (identifier length is even)', offset: r.base + suStart, field: 'Padding Field' });
+    }
+  }
+  if (len > suStart) r.bytes('System Use', suStart, len - suStart, '9.1.13');
+  return suStart;
 }
 
 /** Records the file identifier (9.1.11) and its problems: length 0, odd Joliet length, a root record not named 0x00. */

@@ -97,6 +97,93 @@ export function parseEr(e: SuspEntry): ExtensionRef {
 
 interface Pending { lba: number; offset: number; length: number; at: number }
 
+/** What one readSuspArea call shares with the walk over each of its areas. */
+interface Walk { area: SuspArea; sink: DiagnosticSink; structName: string; where: string; record: boolean }
+
+/** Walks one area (System Use field or Continuation Area) from `start`; returns the CE entries it holds (normally at most one). */
+function walkArea(w: Walk, buf: Uint8Array, base: number, start: number, label: string): Pending[] {
+  const { area, sink, structName, where, record } = w;
+  const ces: Pending[] = [];
+  let pos = start;
+  while (pos + 4 <= buf.length) {
+    const at = base + pos;
+    const len = buf[pos + SUSP_HEADER.length.at];
+    if (buf[pos] === 0 && buf[pos + 1] === 0) {
+      // Zero fill after the last entry: padding (e.g. the odd-length pad byte, or a block tail).
+      let allZero = true;
+      for (let i = pos; i < buf.length; i++) if (buf[i] !== 0) { allZero = false; break; }
+      if (!allZero) sink.warn(`${label}: zero signature followed by non-zero bytes; rest of area ignored`, structName, at);
+      break;
+    }
+    const sig = sigString(buf[pos], buf[pos + 1]);
+    if (len < 4) {
+      sink.warn(`${label}: entry "${sig}" has length ${len} (< 4); rest of area ignored`, structName, at);
+      break;
+    }
+    if (pos + len > buf.length) {
+      sink.warn(`${label}: entry "${sig}" of length ${len} extends ${pos + len - buf.length} bytes beyond the end of the area; rest of area ignored`, structName, at);
+      break;
+    }
+    const version = buf[pos + SUSP_HEADER.version.at];
+    const entry: SuspEntry = { sig, version, length: len, data: buf.subarray(pos + SUSP_HEADER_SIZE, pos + len), offset: at };
+    // Problems of RRIP/ZF/AL entries are reported by parseRockRidge; only SUSP entries need
+    // decoding here when no structure map is wanted.
+    if (record || SUSP_NAMES[sig]) {
+      const st = entryStructure(buf.subarray(pos, pos + len), entry, where, record);
+      if (record) area.structures.push(st);
+      if (st.problems && SUSP_NAMES[sig]) for (const p of st.problems) sink.warn(`${label}: ${p}`, structName, at);
+    }
+    if (sig !== 'PD') area.entries.push(entry);
+
+    if (sig === 'CE') {
+      if (len >= 28) { // a shorter CE is reported through its structure's problems and ignored
+        ces.push({ ...decodeCe(new FieldReader(entry.data, at + SUSP_HEADER_SIZE, SUSP, false)), at });
+      }
+    } else if (sig === 'ER') {
+      const ref = decodeEr(new FieldReader(entry.data, at + SUSP_HEADER_SIZE, SUSP, false));
+      if (ref) area.extensions.push(ref);
+    } else if (sig === 'ST') {
+      break;
+    }
+    pos += len;
+  }
+  return ces;
+}
+
+/**
+ * Whether the continuation area at image offset `abs` may be read for the record whose System
+ * Use field starts at `owner`: the directory's budget, then the image ledger (an area another
+ * record owns is not followed). 'stop' ends the record's walk, 'skip' passes over this area.
+ */
+function budget(abs: number, owner: number, ce: Pending, options: { ledger?: ContinuationLedger; directory?: DirectoryContinuations }, sink: DiagnosticSink, structName: string): 'ok' | 'skip' | 'stop' {
+  const { ledger, directory } = options;
+  if (directory) {
+    if (directory.exhausted) return 'stop';
+    if (directory.used >= directory.limit) {
+      directory.exhausted = true;
+      sink.warn(`more than ${directory.limit} continuation areas in one directory (limit continuationsPerDirectory); the rest of its Rock Ridge continuation areas are not read`, structName, ce.at);
+      return 'stop';
+    }
+  }
+  if (ledger) {
+    const claim = ledger.claim(abs, owner);
+    if (claim === 'shared') {
+      if (directory) {
+        if (directory.shared++ === 0) directory.firstShared = { area: abs, at: ce.at };
+      } else {
+        sink.warn(`continuation area at LBA ${ce.lba} offset ${ce.offset} belongs to the record at byte ${ledger.ownerOf(abs)}; not followed (a continuation area continues one record)`, structName, ce.at);
+      }
+      return 'skip';
+    }
+    if (claim === 'full') {
+      if (!ledger.fullReported) sink.warn(`more than ${ledger.perImage} distinct continuation areas in this image (limit continuationsPerImage); no more are read`, structName, ce.at);
+      ledger.fullReported = true;
+      return 'stop';
+    }
+  }
+  return 'ok';
+}
+
 /**
  * Walks a System Use field (skipping `skip` bytes, SUSP 5.3 LEN_SKP) and the Continuation Areas
  * its CE entries point to (SUSP 5.1). Stops an area at ST (5.4), leaves PD (5.2) out of `entries`,
@@ -123,61 +210,13 @@ export async function readSuspArea(
   const visited = new Set<string>();
   let total = 0;
 
-  // Walks one area; returns the CE entries it holds (normally at most one).
-  const walk = (buf: Uint8Array, base: number, start: number, label: string): Pending[] => {
-    const ces: Pending[] = [];
-    let pos = start;
-    while (pos + 4 <= buf.length) {
-      const at = base + pos;
-      const len = buf[pos + SUSP_HEADER.length.at];
-      if (buf[pos] === 0 && buf[pos + 1] === 0) {
-        // Zero fill after the last entry: padding (e.g. the odd-length pad byte, or a block tail).
-        let allZero = true;
-        for (let i = pos; i < buf.length; i++) if (buf[i] !== 0) { allZero = false; break; }
-        if (!allZero) sink.warn(`${label}: zero signature followed by non-zero bytes; rest of area ignored`, structName, at);
-        break;
-      }
-      const sig = sigString(buf[pos], buf[pos + 1]);
-      if (len < 4) {
-        sink.warn(`${label}: entry "${sig}" has length ${len} (< 4); rest of area ignored`, structName, at);
-        break;
-      }
-      if (pos + len > buf.length) {
-        sink.warn(`${label}: entry "${sig}" of length ${len} extends ${pos + len - buf.length} bytes beyond the end of the area; rest of area ignored`, structName, at);
-        break;
-      }
-      const version = buf[pos + SUSP_HEADER.version.at];
-      const entry: SuspEntry = { sig, version, length: len, data: buf.subarray(pos + SUSP_HEADER_SIZE, pos + len), offset: at };
-      // Problems of RRIP/ZF/AL entries are reported by parseRockRidge; only SUSP entries need
-      // decoding here when no structure map is wanted.
-      if (record || SUSP_NAMES[sig]) {
-        const st = entryStructure(buf.subarray(pos, pos + len), entry, where, record);
-        if (record) area.structures.push(st);
-        if (st.problems && SUSP_NAMES[sig]) for (const p of st.problems) sink.warn(`${label}: ${p}`, structName, at);
-      }
-      if (sig !== 'PD') area.entries.push(entry);
-
-      if (sig === 'CE') {
-        if (len >= 28) { // a shorter CE is reported through its structure's problems and ignored
-          ces.push({ ...decodeCe(new FieldReader(entry.data, at + SUSP_HEADER_SIZE, SUSP, false)), at });
-        }
-      } else if (sig === 'ER') {
-        const ref = decodeEr(new FieldReader(entry.data, at + SUSP_HEADER_SIZE, SUSP, false));
-        if (ref) area.extensions.push(ref);
-      } else if (sig === 'ST') {
-        break;
-      }
-      pos += len;
-    }
-    return ces;
-  };
-
   const start = Math.max(0, skip);
   if (start > systemUse.length) {
     sink.warn(`SUSP skip length ${skip} exceeds the System Use field (${systemUse.length} bytes)`, structName, systemUseAbsOffset);
   }
   total += systemUse.length;
-  let queue = walk(systemUse, systemUseAbsOffset, start, 'System Use field');
+  const w: Walk = { area, sink, structName, where, record };
+  let queue = walkArea(w, systemUse, systemUseAbsOffset, start, 'System Use field');
   if (queue.length > 1) sink.warn(`System Use field has ${queue.length} CE entries; all are followed`, structName, systemUseAbsOffset);
 
   while (queue.length) {
@@ -210,30 +249,9 @@ export async function readSuspArea(
       sink.warn(`continuation area address LBA ${ce.lba} offset ${ce.offset} is out of range`, structName, ce.at);
       continue;
     }
-    if (directory) {
-      if (directory.exhausted) break;
-      if (directory.used >= directory.limit) {
-        directory.exhausted = true;
-        sink.warn(`more than ${directory.limit} continuation areas in one directory (limit continuationsPerDirectory); the rest of its Rock Ridge continuation areas are not read`, structName, ce.at);
-        break;
-      }
-    }
-    if (ledger) {
-      const claim = ledger.claim(abs, systemUseAbsOffset);
-      if (claim === 'shared') {
-        if (directory) {
-          if (directory.shared++ === 0) directory.firstShared = { area: abs, at: ce.at };
-        } else {
-          sink.warn(`continuation area at LBA ${ce.lba} offset ${ce.offset} belongs to the record at byte ${ledger.ownerOf(abs)}; not followed (a continuation area continues one record)`, structName, ce.at);
-        }
-        continue;
-      }
-      if (claim === 'full') {
-        if (!ledger.fullReported) sink.warn(`more than ${ledger.perImage} distinct continuation areas in this image (limit continuationsPerImage); no more are read`, structName, ce.at);
-        ledger.fullReported = true;
-        break;
-      }
-    }
+    const verdict = budget(abs, systemUseAbsOffset, ce, options, sink, structName);
+    if (verdict === 'stop') break;
+    if (verdict === 'skip') continue;
     if (directory) directory.used++;
     let buf: Uint8Array;
     try {
@@ -249,7 +267,7 @@ export async function readSuspArea(
     }
     total += ce.length;
     area.continuations.push({ lba: ce.lba, offset: ce.offset, length: ce.length });
-    const more = walk(buf.subarray(0, ce.length), abs, 0, `continuation area at LBA ${ce.lba}+${ce.offset}`);
+    const more = walkArea(w, buf.subarray(0, ce.length), abs, 0, `continuation area at LBA ${ce.lba}+${ce.offset}`);
     queue = queue.concat(more);
   }
   return area;
