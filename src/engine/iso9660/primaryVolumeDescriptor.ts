@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type DiagnosticSink } from '../errors';
 import type { FieldReader } from '../structure/fields';
 import { layout, putNum, putRaw, rawOf, type FieldDef } from '../structure/layout';
+import { putBe16 } from '../bytes/endian';
 import { date17Field, encodeDate17, type IsoDate } from './dates';
 import { parseRootRecord, type DirectoryRecord } from './directoryRecord';
 import { CD001, VD_HEADER, VD_SIZE, expectVersion, header, makeStructure, putHeader, standardIdOf, type VdBase } from './vdHeader';
@@ -274,7 +275,7 @@ function putText(b: Uint8Array, f: FieldDef, text: string, joliet: boolean): voi
       units.push(c > 0xffff || (c >= 0xd800 && c <= 0xdfff) ? 0x5f : c);
     }
     const n = Math.min(units.length, len >> 1);
-    for (let i = 0; i < n; i++) { b[off + 2 * i] = units[i] >> 8; b[off + 2 * i + 1] = units[i] & 0xff; }
+    for (let i = 0; i < n; i++) putBe16(b, off + 2 * i, units[i]);
     for (let i = 2 * n; i < len; i++) b[off + i] = i & 1 ? 0x20 : 0x00;
     return;
   }
