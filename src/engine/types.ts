@@ -1,6 +1,7 @@
 // Public data types of the image model (what `DiscImage` returns and `isowb --json` prints). The
 // decoded partition tables live with their parsers (systemarea/mbr.ts, gpt.ts, apm.ts) and are
-// re-exported here.
+// re-exported here; the volume fields come from iso9660/primaryVolumeDescriptor.ts.
+import type { VolumeFields, VolumeIdentifierName } from './iso9660/primaryVolumeDescriptor';
 import type { ApmInfo } from './systemarea/apm';
 import type { GptInfo } from './systemarea/gpt';
 import type { MbrInfo } from './systemarea/mbr';
@@ -48,27 +49,20 @@ export interface Extent {
   length: number;
 }
 
-export interface VolumeInfo {
-  systemId: string;
-  volumeId: string;
-  volumeSetId: string;
-  publisherId: string;
-  preparerId: string;
-  applicationId: string;
-  copyrightFileId: string;
-  abstractFileId: string;
-  bibliographicFileId: string;
+/**
+ * The volume as `isowb info --json` prints it: the primary descriptor's fields under their
+ * VolumeFields names (iso9660/primaryVolumeDescriptor.ts), except the block size and volume size,
+ * which keep their documented JSON keys (blockSize = logicalBlockSize, volumeBlocks =
+ * volumeSpaceSize), and the dates, which are ISO 8601 text.
+ */
+export interface VolumeInfo extends Pick<VolumeFields, VolumeIdentifierName | 'volumeSetSize' | 'volumeSequenceNumber' | 'fileStructureVersion'> {
   blockSize: number;
   volumeBlocks: number;
-  volumeSetSize: number;
-  volumeSequenceNumber: number;
   /** ISO 8601 with offset, or null when the field is unset. */
   created: string | null;
   modified: string | null;
   expires: string | null;
   effective: string | null;
-  /** 1 = ECMA-119, 2 = ISO 9660:1999 (from the enhanced volume descriptor). */
-  fileStructureVersion: number;
 }
 
 export interface SessionInfo {

@@ -166,7 +166,7 @@ describe('serializers (writer) round-trip through the parsers', function () {
     const spec: VolumeDescriptorSpec = {
       type: 1, systemId: 'LINUX', volumeId: 'MY_VOLUME', volumeSetId: 'SET', publisherId: 'PUBLISHER', preparerId: 'ISO WORKBENCH',
       applicationId: 'APP', copyrightFileId: 'COPYING.;1', abstractFileId: '', bibliographicFileId: 'BIB.;1',
-      volumeBlocks: 12345, pathTableSize: 42, lPathLba: 18, optLPathLba: 19, mPathLba: 20, optMPathLba: 21, root,
+      volumeSpaceSize: 12345, pathTableSize: 42, lPathTableLba: 18, lPathTableOptLba: 19, mPathTableLba: 20, mPathTableOptLba: 21, root,
       created: T0, modified: new Date(Date.UTC(2025, 0, 2, 3, 4, 5)), expires: null, effective: T0,
       applicationUse: Uint8Array.of(1, 2, 3),
     };
@@ -214,12 +214,12 @@ describe('serializers (writer) round-trip through the parsers', function () {
       assert.throws(() => serializeVolumeDescriptor({ ...spec, volumeId: 'Ü' }), InvalidArgumentError);
       assert.throws(() => serializeVolumeDescriptor({ ...spec, root: root.subarray(0, 33) }), InvalidArgumentError);
       assert.throws(() => serializeVolumeDescriptor({ ...spec, applicationUse: new Uint8Array(513) }), InvalidArgumentError);
-      assert.throws(() => serializeVolumeDescriptor({ ...spec, volumeBlocks: 2 ** 32 }), InvalidArgumentError);
+      assert.throws(() => serializeVolumeDescriptor({ ...spec, volumeSpaceSize: 2 ** 32 }), InvalidArgumentError);
     });
     it('patchVolumeDescriptor changes only the layout fields (and the modification date when given)', () => {
       const orig = serializeVolumeDescriptor(spec);
       const root2 = serializeDirectoryRecord({ identifier: Uint8Array.of(0), lba: 99, dataLength: 4096, recorded: T0, flags: FILE_FLAGS.directory });
-      const p = patchVolumeDescriptor(orig, { volumeBlocks: 777, pathTableSize: 50, lPathLba: 60, mPathLba: 61, root: root2 });
+      const p = patchVolumeDescriptor(orig, { volumeSpaceSize: 777, pathTableSize: 50, lPathTableLba: 60, mPathTableLba: 61, root: root2 });
       assert.notEqual(p, orig);
       const sink = new DiagnosticSink();
       const vd = parseVolumeDescriptor(p, 16, sink) as PrimaryVd;
@@ -228,10 +228,10 @@ describe('serializers (writer) round-trip through the parsers', function () {
       const changed = new Set<number>();
       for (let i = 0; i < 2048; i++) if (p[i] !== orig[i]) changed.add(i);
       for (const i of changed) assert.ok((i >= 80 && i < 88) || (i >= 132 && i < 156) || (i >= 156 && i < 190), `byte ${i} changed`);
-      const q = patchVolumeDescriptor(orig, { volumeBlocks: 777, pathTableSize: 50, lPathLba: 60, mPathLba: 61, root: root2, modified: new Date(Date.UTC(2030, 5, 6)) });
+      const q = patchVolumeDescriptor(orig, { volumeSpaceSize: 777, pathTableSize: 50, lPathTableLba: 60, mPathTableLba: 61, root: root2, modified: new Date(Date.UTC(2030, 5, 6)) });
       assert.equal((parseVolumeDescriptor(q, 16, sink) as PrimaryVd).modified?.iso, '2030-06-06T00:00:00+00:00');
       assert.deepEqual([...q.subarray(813, 830)], [...orig.subarray(813, 830)]);
-      assert.throws(() => patchVolumeDescriptor(serializeTerminatorVd(), { volumeBlocks: 1, pathTableSize: 1, lPathLba: 1, mPathLba: 1, root: root2 }), InvalidArgumentError);
+      assert.throws(() => patchVolumeDescriptor(serializeTerminatorVd(), { volumeSpaceSize: 1, pathTableSize: 1, lPathTableLba: 1, mPathTableLba: 1, root: root2 }), InvalidArgumentError);
     });
     it('boot record (El Torito) and terminator', () => {
       const sink = new DiagnosticSink();
@@ -520,7 +520,7 @@ describe('serializers (writer) round-trip through the parsers', function () {
       image.set(serializeVolumeDescriptor({
         type: 1, systemId: 'LINUX', volumeId: 'HAND_MADE', volumeSetId: '', publisherId: '', preparerId: 'ISO WORKBENCH TEST',
         applicationId: '', copyrightFileId: '', abstractFileId: '', bibliographicFileId: '',
-        volumeBlocks: 23, pathTableSize: l.length, lPathLba: 18, mPathLba: 19, root: rootRec,
+        volumeSpaceSize: 23, pathTableSize: l.length, lPathTableLba: 18, mPathTableLba: 19, root: rootRec,
         created: when, modified: when, expires: null, effective: null,
       }), 16 * BS);
       image.set(serializeTerminatorVd(), 17 * BS);

@@ -1,18 +1,35 @@
-// ECMA-119 9.1 Directory record (and 6.8 directory layout, 6.4.3 interleaving)
+// ECMA-119 9.1 Directory record (and 6.8 directory layout, 6.4.3 interleaving): its field table
+// (DIR_RECORD), used by the parser, the directory reader and serializeDirectoryRecord.
 import { CorruptImageError, InvalidArgumentError, type DiagnosticSink } from '../errors';
 import type { ByteSource } from '../io/source';
-import { FieldReader, type Field, type Structure } from '../structure/fields';
+import { FieldReader, type Structure } from '../structure/fields';
+import { layout, layoutEnd, putNum, putRaw } from '../structure/layout';
 import { date7Field, encodeDate7, type IsoDate } from './dates';
 import type { DataRange } from '../types';
 import { SECTOR_SIZE } from '../bytes/sector';
-import { putBoth16, putBoth32 } from '../bytes/endian';
+import { be16 } from '../bytes/endian';
 import { joinPath } from '../paths';
 
 /** Directory extents larger than this are treated as corrupt (no real directory comes close). */
 export const MAX_DIRECTORY_SIZE = 64 * 1024 * 1024;
-/** ECMA-119 6.1.2: logical sectors are 2048 bytes; directory records never cross one (6.8.1.1). */
+
+/** ECMA-119 9.1.1-9.1.10: the fixed part of a directory record; the file identifier follows. */
+export const DIR_RECORD = layout({
+  length: { at: 0, type: 'u8', name: 'Length of Directory Record', spec: '9.1.1', kind: 'length' },
+  extAttrLength: { at: 1, type: 'u8', name: 'Extended Attribute Record Length', spec: '9.1.2', kind: 'length' },
+  extentLba: { at: 2, type: 'both32', name: 'Location of Extent', spec: '9.1.3', kind: 'pointer' },
+  dataLength: { at: 10, type: 'both32', name: 'Data Length', spec: '9.1.4', kind: 'length' },
+  recorded: { at: 18, type: 'bytes', len: 7, name: 'Recording Date and Time', spec: '9.1.5', kind: 'date' },
+  flags: { at: 25, type: 'u8', name: 'File Flags', spec: '9.1.6', kind: 'flags' },
+  fileUnitSize: { at: 26, type: 'u8', name: 'File Unit Size', spec: '9.1.7' },
+  interleaveGap: { at: 27, type: 'u8', name: 'Interleave Gap Size', spec: '9.1.8' },
+  volumeSequenceNumber: { at: 28, type: 'both16', name: 'Volume Sequence Number', spec: '9.1.9' },
+  identifierLength: { at: 32, type: 'u8', name: 'Length of File Identifier', spec: '9.1.10', kind: 'length' },
+});
 /** Fixed part of a directory record (9.1.1-9.1.10) before the file identifier. */
-export const DIR_RECORD_FIXED = 33;
+export const DIR_RECORD_FIXED = layoutEnd(DIR_RECORD);
+/** Shortest directory record: the fixed part and a one-byte identifier (the root record's size, 8.4.18). */
+const MIN_RECORD = DIR_RECORD_FIXED + 1;
 
 /** ECMA-119 9.1.6 File Flags bits. */
 export const FILE_FLAGS = {
@@ -62,11 +79,6 @@ export interface DirectoryRecordOptions {
   directoriesOnly?: boolean;
 }
 
-function addProblem(r: FieldReader, f: Field, msg: string): void {
-  f.problem = f.problem ? `${f.problem}; ${msg}` : msg;
-  r.problems.push({ message: `${f.name}: ${msg}`, offset: f.offset, field: f.name });
-}
-
 function flagsDisplay(flags: number): string {
   const names: string[] = [];
   if (flags & FILE_FLAGS.hidden) names.push('hidden');
@@ -85,7 +97,7 @@ export function decodeIdentifier(id: Uint8Array, joliet: boolean): string {
   if (id.length === 1 && id[0] === 1) return '..';
   let s = '';
   if (joliet) {
-    for (let i = 0; i + 1 < id.length; i += 2) s += String.fromCharCode((id[i] << 8) | id[i + 1]);
+    for (let i = 0; i + 1 < id.length; i += 2) s += String.fromCharCode(be16(id, i));
   } else {
     for (let i = 0; i < id.length; i++) s += String.fromCharCode(id[i]);
   }
@@ -113,24 +125,25 @@ export function parseDirectoryRecord(buf: Uint8Array, off: number, absBase: numb
  * because the descriptor around it is otherwise readable. `buf` must hold exactly those 34 bytes.
  */
 export function parseRootRecord(buf34: Uint8Array, absBase: number, opts: DirectoryRecordOptions, sink: DiagnosticSink): DirectoryRecord {
-  if (buf34.length < 34) {
-    throw new CorruptImageError(`root directory record truncated (${buf34.length} of 34 bytes)`, { structure: 'root directory record', offset: absBase });
+  if (buf34.length < MIN_RECORD) {
+    throw new CorruptImageError(`root directory record truncated (${buf34.length} of ${MIN_RECORD} bytes)`, { structure: 'root directory record', offset: absBase });
   }
-  return parseRecordCore(buf34, 0, absBase, opts, sink, 34);
+  return parseRecordCore(buf34, 0, absBase, opts, sink, MIN_RECORD);
 }
 
 function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: DirectoryRecordOptions, sink: DiagnosticSink, forcedLength: number | undefined): DirectoryRecord {
   const abs = absBase + off;
   const ctx = where(opts);
-  const recordedLen = buf[off];
+  const L = DIR_RECORD;
+  const recordedLen = buf[off + L.length.at];
   const len = forcedLength ?? recordedLen;
-  if (len < 34) {
-    throw new CorruptImageError(`record length ${len} is less than the minimum of 34`, { structure: ctx, offset: abs });
+  if (len < MIN_RECORD) {
+    throw new CorruptImageError(`record length ${len} is less than the minimum of ${MIN_RECORD}`, { structure: ctx, offset: abs });
   }
   if (off + len > buf.length) {
     throw new CorruptImageError(`record of ${len} bytes runs past the end of its logical sector (${buf.length - off} bytes left)`, { structure: ctx, offset: abs });
   }
-  let lenFi = buf[off + 32];
+  let lenFi = buf[off + L.identifierLength.at];
   let lenFiProblem: string | undefined;
   if (DIR_RECORD_FIXED + lenFi > len) {
     if (forcedLength === undefined) {
@@ -141,47 +154,28 @@ function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: Di
   }
 
   const r = new FieldReader(buf.subarray(off, off + len), abs, 'ECMA-119', opts.structures !== false);
-  r.field('Length of Directory Record', 0, 1, recordedLen, String(recordedLen), 'length', '9.1.1',
+  r.field(L.length.name, L.length.at, L.length.len, recordedLen, String(recordedLen), 'length', L.length.spec,
     forcedLength !== undefined && recordedLen !== forcedLength ? `is ${recordedLen}, expected ${forcedLength}` : undefined);
-  const extAttrLength = r.u8('Extended Attribute Record Length', 1, '9.1.2', 'length');
-  const extentLba = r.both32('Location of Extent', 2, '9.1.3', 'pointer');
-  const dataLength = r.both32('Data Length', 10, '9.1.4', 'length');
-  const recorded = date7Field(r, 'Recording Date and Time', 18, 'ECMA-119 9.1.5');
-  const flags = buf[off + 25];
-  const flagsField = r.field('File Flags', 25, 1, flags, flagsDisplay(flags), 'flags', '9.1.6');
-  if (flags & FILE_FLAGS.reserved) addProblem(r, flagsField, 'reserved bits 5-6 are set');
-  if ((flags & FILE_FLAGS.directory) && (flags & FILE_FLAGS.multiExtent)) addProblem(r, flagsField, 'a directory cannot be multi-extent');
-  const fileUnitSize = r.u8('File Unit Size', 26, '9.1.7');
-  const interleaveGap = r.u8('Interleave Gap Size', 27, '9.1.8');
-  const volumeSequenceNumber = r.both16('Volume Sequence Number', 28, '9.1.9');
-  r.field('Length of File Identifier', 32, 1, buf[off + 32], String(buf[off + 32]), 'length', '9.1.10', lenFiProblem);
+  const extAttrLength = r.num(L.extAttrLength);
+  const extentLba = r.num(L.extentLba);
+  const dataLength = r.num(L.dataLength);
+  const recorded = date7Field(r, L.recorded.name, L.recorded.at, `ECMA-119 ${L.recorded.spec}`);
+  const flags = buf[off + L.flags.at];
+  const flagsField = r.field(L.flags.name, L.flags.at, L.flags.len, flags, flagsDisplay(flags), 'flags', L.flags.spec);
+  if (flags & FILE_FLAGS.reserved) r.addProblem(flagsField, 'reserved bits 5-6 are set');
+  if ((flags & FILE_FLAGS.directory) && (flags & FILE_FLAGS.multiExtent)) r.addProblem(flagsField, 'a directory cannot be multi-extent');
+  const fileUnitSize = r.num(L.fileUnitSize);
+  const interleaveGap = r.num(L.interleaveGap);
+  const volumeSequenceNumber = r.num(L.volumeSequenceNumber);
+  const fi = L.identifierLength;
+  r.field(fi.name, fi.at, fi.len, buf[off + fi.at], String(buf[off + fi.at]), 'length', fi.spec, lenFiProblem);
 
-  const identifier = buf.subarray(off + 33, off + 33 + lenFi);
+  const identifier = buf.subarray(off + DIR_RECORD_FIXED, off + DIR_RECORD_FIXED + lenFi);
   const name = decodeIdentifier(identifier, opts.joliet);
-  if (lenFi > 0) {
-    const idField = r.field('File Identifier', 33, lenFi, name, JSON.stringify(name), 'text', opts.joliet ? 'Joliet 3 / ECMA-119 9.1.11' : '9.1.11');
-    if (opts.joliet && lenFi > 1 && (lenFi & 1)) addProblem(r, idField, `odd length ${lenFi} for a UCS-2 name; last byte ignored`);
-  } else if (forcedLength === undefined) {
-    r.problems.push({ message: 'File Identifier: length is 0', offset: abs + 32, field: 'Length of File Identifier' });
-  }
-  if (forcedLength !== undefined && !(lenFi === 1 && identifier[0] === 0)) {
-    r.problems.push({ message: 'File Identifier: the root directory record should have identifier 0x00', offset: abs + 33, field: 'File Identifier' });
-  }
+  identifierProblems(r, identifier, name, lenFi, opts.joliet, forcedLength !== undefined);
 
-  // 9.1.12: one padding byte when LEN_FI is even, so the System Use field starts at an even offset.
-  let suStart = DIR_RECORD_FIXED + lenFi;
-  if ((lenFi & 1) === 0) {
-    if (suStart < len) {
-      const pad = buf[off + suStart];
-      r.field('Padding Field', suStart, 1, pad, String(pad), 'reserved', '9.1.12', pad !== 0 ? 'not zero' : undefined);
-      suStart++;
-    } else {
-      r.problems.push({ message: 'Padding Field: missing (identifier length is even)', offset: abs + suStart, field: 'Padding Field' });
-    }
-  }
+  const suStart = paddingAndSystemUse(r, lenFi, len);
   const systemUse = buf.subarray(off + suStart, off + len);
-  if (systemUse.length > 0) r.bytes('System Use', suStart, systemUse.length, '9.1.13');
-
   const isDirectory = (flags & FILE_FLAGS.directory) !== 0;
   const target: NonNullable<Structure['target']> = { lba: extentLba, blocks: Math.ceil(dataLength / SECTOR_SIZE) };
   if (opts.path !== undefined && name !== '..') target.path = name === '.' ? opts.path : joinPath(opts.path, name);
@@ -212,6 +206,36 @@ function parseRecordCore(buf: Uint8Array, off: number, absBase: number, opts: Di
     fileUnitSize, interleaveGap, volumeSequenceNumber, identifier, name,
     systemUseOffset: abs + suStart, systemUse, structure,
   };
+}
+
+/** 9.1.12 padding (one byte after an even-length identifier) and 9.1.13 System Use; returns where System Use starts in the record. */
+function paddingAndSystemUse(r: FieldReader, lenFi: number, len: number): number {
+  let suStart = DIR_RECORD_FIXED + lenFi;
+  if ((lenFi & 1) === 0) {
+    if (suStart < len) {
+      const pad = r.buf[suStart];
+      r.field('Padding Field', suStart, 1, pad, String(pad), 'reserved', '9.1.12', pad !== 0 ? 'not zero' : undefined);
+      suStart++;
+    } else {
+      r.problems.push({ message: 'Padding Field: missing (identifier length is even)', offset: r.base + suStart, field: 'Padding Field' });
+    }
+  }
+  if (len > suStart) r.bytes('System Use', suStart, len - suStart, '9.1.13');
+  return suStart;
+}
+
+/** Records the file identifier (9.1.11) and its problems: length 0, odd Joliet length, a root record not named 0x00. */
+function identifierProblems(r: FieldReader, identifier: Uint8Array, name: string, lenFi: number, joliet: boolean, root: boolean): void {
+  const abs = r.base;
+  if (lenFi > 0) {
+    const idField = r.field('File Identifier', DIR_RECORD_FIXED, lenFi, name, JSON.stringify(name), 'text', joliet ? 'Joliet 3 / ECMA-119 9.1.11' : '9.1.11');
+    if (joliet && lenFi > 1 && (lenFi & 1)) r.addProblem(idField, `odd length ${lenFi} for a UCS-2 name; last byte ignored`);
+  } else if (!root) {
+    r.problems.push({ message: 'File Identifier: length is 0', offset: abs + DIR_RECORD.identifierLength.at, field: DIR_RECORD.identifierLength.name });
+  }
+  if (root && !(lenFi === 1 && identifier[0] === 0)) {
+    r.problems.push({ message: 'File Identifier: the root directory record should have identifier 0x00', offset: abs + DIR_RECORD_FIXED, field: 'File Identifier' });
+  }
 }
 
 function checkBlockSize(blockSize: number): void {
@@ -278,39 +302,15 @@ export async function* directoryRecords(src: ByteSource, extentLba: number, data
     const buf = await src.read(chunkStart, chunkLen);
     const out: DirectoryRecord[] = [];
     const end = chunkStart + buf.length;
-    let secAbs = chunkStart;
-    while (secAbs < end) {
+    for (let secAbs = chunkStart; secAbs < end;) {
       const secEnd = Math.min(end, (Math.floor(secAbs / SECTOR_SIZE) + 1) * SECTOR_SIZE);
-      const sector = buf.subarray(secAbs - chunkStart, secEnd - chunkStart);
-      let pos = 0;
-      while (pos < sector.length) {
-        // Skip well-formed file records unparsed when only directories are wanted.
-        const len = sector[pos];
-        if (opts.directoriesOnly && len >= 34 && pos + len <= sector.length && !(sector[pos + 25] & FILE_FLAGS.directory)) {
-          pos += len;
-          continue;
-        }
-        let rec: DirectoryRecord | null;
-        try {
-          rec = parseDirectoryRecord(sector, pos, secAbs, opts, sink);
-        } catch (e) {
-          if (!(e instanceof CorruptImageError)) throw e;
-          const more = secEnd < start + want ? '; skipping to the next sector' : '';
-          sink.error(`${e.detail}${more}`, label, e.offset ?? secAbs + pos);
-          break;
-        }
-        if (!rec) { // zero padding to the end of the sector
-          const junk = sector.subarray(pos).findIndex((x) => x !== 0);
-          if (junk >= 0) sink.warn('non-zero bytes in the padding after the last record of a sector (records there are ignored)', label, secAbs + pos + junk);
-          break;
-        }
-        if (count === 0) first = rec;
-        else if (count === 1) second = rec;
-        count++;
-        out.push(rec);
-        pos += rec.length;
-      }
+      sectorRecords(buf.subarray(secAbs - chunkStart, secEnd - chunkStart), secAbs, secEnd < start + want, out, opts, sink, label);
       secAbs = secEnd;
+    }
+    for (const rec of out) {
+      if (count === 0) first = rec;
+      else if (count === 1) second = rec;
+      count++;
     }
     if (buf.length < chunkLen) {
       sink.error(`short read: got ${buf.length} of ${chunkLen} bytes`, label, chunkStart + buf.length);
@@ -324,6 +324,38 @@ export async function* directoryRecords(src: ByteSource, extentLba: number, data
     sink.error('directory holds no readable records', label, start);
   } else if (first!.name !== '.' || (count > 1 && second!.name !== '..')) {
     sink.warn('directory does not start with "." and ".." records (ECMA-119 6.8.2.2)', label, first!.offset);
+  }
+}
+
+/**
+ * The records of one logical sector of a directory (at image offset secAbs), appended to `out`.
+ * A 0 byte pads to the sector's end; a corrupt record is reported and ends the sector (`more`:
+ * sectors follow, so reading resumes there).
+ */
+function sectorRecords(sector: Uint8Array, secAbs: number, more: boolean, out: DirectoryRecord[], opts: DirectoryRecordOptions, sink: DiagnosticSink, label: string): void {
+  let pos = 0;
+  while (pos < sector.length) {
+    // Skip well-formed file records unparsed when only directories are wanted.
+    const len = sector[pos];
+    if (opts.directoriesOnly && len >= MIN_RECORD && pos + len <= sector.length && !(sector[pos + DIR_RECORD.flags.at] & FILE_FLAGS.directory)) {
+      pos += len;
+      continue;
+    }
+    let rec: DirectoryRecord | null;
+    try {
+      rec = parseDirectoryRecord(sector, pos, secAbs, opts, sink);
+    } catch (e) {
+      if (!(e instanceof CorruptImageError)) throw e;
+      sink.error(`${e.detail}${more ? '; skipping to the next sector' : ''}`, label, e.offset ?? secAbs + pos);
+      return;
+    }
+    if (!rec) { // zero padding to the end of the sector
+      const junk = sector.subarray(pos).findIndex((x) => x !== 0);
+      if (junk >= 0) sink.warn('non-zero bytes in the padding after the last record of a sector (records there are ignored)', label, secAbs + pos + junk);
+      return;
+    }
+    out.push(rec);
+    pos += rec.length;
   }
 }
 
@@ -418,11 +450,6 @@ export function systemUseRoom(identifierLength: number): number {
   return MAX_DIRECTORY_RECORD - DIR_RECORD_FIXED - identifierLength - ((identifierLength & 1) === 0 ? 1 : 0);
 }
 
-function u32(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new InvalidArgumentError(`${what} ${v} does not fit in 32 bits`);
-  return v;
-}
-
 /**
  * ECMA-119 9.1: one directory record (no extended attribute record, not interleaved). The total
  * length is even (a zero byte ends an odd System Use area); more than 254 bytes → InvalidArgumentError.
@@ -436,22 +463,18 @@ export function serializeDirectoryRecord(s: DirectoryRecordSpec): Uint8Array {
   if (len > MAX_DIRECTORY_RECORD) {
     throw new InvalidArgumentError(`directory record would be ${len} bytes (identifier ${id.length}, System Use ${su.length}); at most ${MAX_DIRECTORY_RECORD} fit`);
   }
-  const lba = u32(s.lba, 'directory record extent location');
-  const dataLength = u32(s.dataLength, 'directory record data length (split larger files into multi-extent sections)');
-  const seq = s.volumeSequence ?? 1;
-  if (!Number.isInteger(seq) || seq < 0 || seq > 0xffff) throw new InvalidArgumentError(`volume sequence number ${seq} does not fit in 16 bits`);
-  if (!Number.isInteger(s.flags) || s.flags < 0 || s.flags > 0xff) throw new InvalidArgumentError(`file flags ${s.flags} do not fit in one byte`);
+  const L = DIR_RECORD;
   const b = new Uint8Array(len);
-  b[0] = len;
-  b[1] = 0; // no extended attribute record
-  putBoth32(b, 2, lba);
-  putBoth32(b, 10, dataLength);
-  b.set(encodeDate7(s.recorded), 18);
-  b[25] = s.flags;
-  // 26, 27: file unit size and interleave gap 0 (not interleaved)
-  putBoth16(b, 28, seq);
-  b[32] = id.length;
-  b.set(id, 33);
+  putNum(b, L.extentLba, s.lba, 0, 'directory record extent location');
+  putNum(b, L.dataLength, s.dataLength, 0, 'directory record data length (split larger files into multi-extent sections)');
+  putNum(b, L.volumeSequenceNumber, s.volumeSequence ?? 1, 0, 'volume sequence number');
+  if (!Number.isInteger(s.flags) || s.flags < 0 || s.flags > 0xff) throw new InvalidArgumentError(`file flags ${s.flags} do not fit in one byte`);
+  putNum(b, L.flags, s.flags);
+  putNum(b, L.length, len);
+  // Extended attribute record length, file unit size and interleave gap stay 0 (none, not interleaved).
+  putRaw(b, L.recorded, encodeDate7(s.recorded));
+  putNum(b, L.identifierLength, id.length);
+  b.set(id, DIR_RECORD_FIXED);
   b.set(su, DIR_RECORD_FIXED + id.length + ((id.length & 1) === 0 ? 1 : 0));
   return b;
 }

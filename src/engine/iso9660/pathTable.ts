@@ -1,9 +1,31 @@
-// ECMA-119 9.4 Path table record (6.9 path table, 6.9.1 order)
+// ECMA-119 9.4 Path table record (6.9 path table, 6.9.1 order): its field table in the L
+// (little-endian) and M (big-endian) variants, used by the reader and serializePathTable.
 import { CorruptImageError, InvalidArgumentError, UnsupportedFeatureError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Structure } from '../structure/fields';
+import { layout, layoutEnd, putNum } from '../structure/layout';
 import { decodeIdentifier } from './directoryRecord';
 import { comparePadded } from './names';
+
+/** ECMA-119 9.4.1-9.4.4 (numbers 7.3.1/7.2.1 in a type L table, 7.3.2/7.2.2 in a type M one); the identifier follows. */
+function pathTableLayout(littleEndian: boolean) {
+  return layout({
+    identifierLength: { at: 0, type: 'u8', name: 'Length of Directory Identifier', spec: '9.4.1', kind: 'length' },
+    extAttrLength: { at: 1, type: 'u8', name: 'Extended Attribute Record Length', spec: '9.4.2', kind: 'length' },
+    extentLba: { at: 2, type: littleEndian ? 'u32le' : 'u32be', name: 'Location of Extent', spec: littleEndian ? '9.4.3 / 7.3.1' : '9.4.3 / 7.3.2', kind: 'pointer' },
+    parent: { at: 6, type: littleEndian ? 'u16le' : 'u16be', name: 'Parent Directory Number', spec: littleEndian ? '9.4.4 / 7.2.1' : '9.4.4 / 7.2.2', kind: 'pointer' },
+  });
+}
+export const PATH_TABLE_L = pathTableLayout(true);
+export const PATH_TABLE_M = pathTableLayout(false);
+type PathTableLayout = typeof PATH_TABLE_L;
+/** Fixed part of a path table record before the directory identifier (9.4.5). */
+const PT_FIXED = layoutEnd(PATH_TABLE_L);
+
+/** Bytes of a path table record with this identifier length (a pad byte after an odd one, 9.4.6). */
+function recordLength(identifierLength: number): number {
+  return PT_FIXED + identifierLength + (identifierLength & 1);
+}
 
 /** Path tables larger than this are treated as corrupt. */
 export const MAX_PATH_TABLE_SIZE = 16 * 1024 * 1024;
@@ -46,68 +68,45 @@ export async function readPathTable(src: ByteSource, lba: number, size: number, 
   };
   const problems: Array<{ message: string; offset: number }> = [];
   const entries: PathTableEntry[] = [];
-  const specN = littleEndian ? '9.4.3 / 7.3.1' : '9.4.3 / 7.3.2';
-  const specP = littleEndian ? '9.4.4 / 7.2.1' : '9.4.4 / 7.2.2';
+  const T = littleEndian ? PATH_TABLE_L : PATH_TABLE_M;
 
   let pos = 0;
   while (pos < size) {
     const index = entries.length + 1;
     const abs = start + pos;
-    if (size - pos < 8) {
+    if (size - pos < PT_FIXED) {
       problems.push({ message: `${size - pos} trailing bytes after entry ${index - 1} are too short for an entry`, offset: abs });
       break;
     }
-    const lenDi = buf[pos];
+    const lenDi = buf[pos + T.identifierLength.at];
     if (lenDi === 0) {
       problems.push({ message: `entry ${index}: directory identifier length is 0; the rest of the table is not readable`, offset: abs });
       break;
     }
-    if (pos + 8 + lenDi > size) {
-      problems.push({ message: `entry ${index}: ${8 + lenDi} bytes run past the end of the table (${size - pos} bytes left)`, offset: abs });
+    if (pos + PT_FIXED + lenDi > size) {
+      problems.push({ message: `entry ${index}: ${PT_FIXED + lenDi} bytes run past the end of the table (${size - pos} bytes left)`, offset: abs });
       break;
     }
-    const entryLen = Math.min(size - pos, 8 + lenDi + (lenDi & 1));
+    const entryLen = Math.min(size - pos, recordLength(lenDi));
     const r = new FieldReader(buf.subarray(pos, pos + entryLen), abs, 'ECMA-119', structures);
-    r.u8('Length of Directory Identifier', 0, '9.4.1', 'length');
-    const extAttrLength = r.u8('Extended Attribute Record Length', 1, '9.4.2', 'length');
-    const extentLba = littleEndian ? r.u32le('Location of Extent', 2, specN, 'pointer') : r.u32be('Location of Extent', 2, specN, 'pointer');
-    const parentIndex = littleEndian ? r.u16le('Parent Directory Number', 6, specP, 'pointer') : r.u16be('Parent Directory Number', 6, specP, 'pointer');
-    const id = buf.subarray(pos + 8, pos + 8 + lenDi);
-    const rawName = decodeIdentifier(id, joliet);
-    const name = rawName === '.' ? '' : rawName;
-    r.field('Directory Identifier', 8, lenDi, name, name === '' ? '(root)' : JSON.stringify(name), 'text', joliet ? 'Joliet 3 / ECMA-119 9.4.5' : '9.4.5');
-    if (lenDi & 1) {
-      if (entryLen > 8 + lenDi) r.field('Padding Field', 8 + lenDi, 1, buf[pos + 8 + lenDi], String(buf[pos + 8 + lenDi]), 'reserved', '9.4.6');
-      else r.problems.push({ message: 'Padding Field: missing at the end of the table', offset: abs + 8 + lenDi, field: 'Padding Field' });
-    }
-    if (index === 1) {
-      if (name !== '') r.problems.push({ message: 'Directory Identifier: the first entry should be the root (identifier 0x00)', offset: abs + 8, field: 'Directory Identifier' });
-      if (parentIndex !== 1) r.problems.push({ message: `Parent Directory Number: the root's parent should be 1, is ${parentIndex}`, offset: abs + 6, field: 'Parent Directory Number' });
-    } else {
-      if (name === '') r.problems.push({ message: 'Directory Identifier: only the root may have identifier 0x00', offset: abs + 8, field: 'Directory Identifier' });
-      if (parentIndex < 1 || parentIndex >= index) {
-        r.problems.push({ message: `Parent Directory Number: ${parentIndex} does not name an earlier entry (6.9.1)`, offset: abs + 6, field: 'Parent Directory Number' });
-      } else if (entries.length > 0 && parentIndex < entries[entries.length - 1].parentIndex) {
-        r.problems.push({ message: `Parent Directory Number: entries are not ordered by parent number (6.9.1): ${parentIndex} after ${entries[entries.length - 1].parentIndex}`, offset: abs + 6, field: 'Parent Directory Number' });
-      }
-    }
+    const entry = parseEntry(r, T, index, lenDi, joliet, entries[entries.length - 1]);
     const child: Structure = {
       id: `pathtable-${kind}:${lba}:${index}`,
       type: 'path-table-entry',
-      name: `Path Table Record ${index}${name === '' ? ' (root)' : ` ${JSON.stringify(name)}`}`,
+      name: `Path Table Record ${index}${entry.name === '' ? ' (root)' : ` ${JSON.stringify(entry.name)}`}`,
       offset: abs,
       length: entryLen,
       spec: 'ECMA-119 9.4',
       fields: r.fields,
       children: [],
-      target: { lba: extentLba },
+      target: { lba: entry.extentLba },
     };
     if (r.problems.length) {
       child.problems = r.problems.map((p) => p.message);
       for (const p of r.problems) problems.push({ message: `entry ${index}: ${p.message}`, offset: p.offset });
     }
     if (structures) structure.children.push(child);
-    entries.push({ index, name, extentLba, parentIndex, extAttrLength, offset: abs });
+    entries.push(entry);
     pos += entryLen;
   }
   if (size === 0) problems.push({ message: 'path table is empty (size 0)', offset: start });
@@ -116,6 +115,36 @@ export async function readPathTable(src: ByteSource, lba: number, size: number, 
     for (const p of problems) sink.warn(p.message, label, p.offset);
   }
   return { entries, structure };
+}
+
+/** One path table record (r reads exactly its bytes), with its problems: root first, parents earlier and in order (6.9.1). */
+function parseEntry(r: FieldReader, T: PathTableLayout, index: number, lenDi: number, joliet: boolean, prev: PathTableEntry | undefined): PathTableEntry {
+  const abs = r.base;
+  r.num(T.identifierLength);
+  const extAttrLength = r.num(T.extAttrLength);
+  const extentLba = r.num(T.extentLba);
+  const parentIndex = r.num(T.parent);
+  const rawName = decodeIdentifier(r.buf.subarray(PT_FIXED, PT_FIXED + lenDi), joliet);
+  const name = rawName === '.' ? '' : rawName;
+  r.field('Directory Identifier', PT_FIXED, lenDi, name, name === '' ? '(root)' : JSON.stringify(name), 'text', joliet ? 'Joliet 3 / ECMA-119 9.4.5' : '9.4.5');
+  const padAt = PT_FIXED + lenDi;
+  if (lenDi & 1) {
+    if (r.buf.length > padAt) r.field('Padding Field', padAt, 1, r.buf[padAt], String(r.buf[padAt]), 'reserved', '9.4.6');
+    else r.problems.push({ message: 'Padding Field: missing at the end of the table', offset: abs + padAt, field: 'Padding Field' });
+  }
+  const parentAt = abs + T.parent.at;
+  if (index === 1) {
+    if (name !== '') r.problems.push({ message: 'Directory Identifier: the first entry should be the root (identifier 0x00)', offset: abs + PT_FIXED, field: 'Directory Identifier' });
+    if (parentIndex !== 1) r.problems.push({ message: `Parent Directory Number: the root's parent should be 1, is ${parentIndex}`, offset: parentAt, field: T.parent.name });
+  } else {
+    if (name === '') r.problems.push({ message: 'Directory Identifier: only the root may have identifier 0x00', offset: abs + PT_FIXED, field: 'Directory Identifier' });
+    if (parentIndex < 1 || parentIndex >= index) {
+      r.problems.push({ message: `Parent Directory Number: ${parentIndex} does not name an earlier entry (6.9.1)`, offset: parentAt, field: T.parent.name });
+    } else if (prev && parentIndex < prev.parentIndex) {
+      r.problems.push({ message: `Parent Directory Number: entries are not ordered by parent number (6.9.1): ${parentIndex} after ${prev.parentIndex}`, offset: parentAt, field: T.parent.name });
+    }
+  }
+  return { index, name, extentLba, parentIndex, extAttrLength, offset: abs };
 }
 
 /** Resolves every entry to its full path; returns the paths and the entries that could not be resolved. */
@@ -235,22 +264,21 @@ export function serializePathTable(entries: PathTableSpecEntry[], littleEndian: 
   let size = 0;
   for (const e of entries) {
     if (e.identifier.length < 1 || e.identifier.length > 255) throw new InvalidArgumentError(`path table identifier length ${e.identifier.length} is not between 1 and 255`);
-    size += 8 + e.identifier.length + (e.identifier.length & 1);
+    size += recordLength(e.identifier.length);
   }
+  const T = littleEndian ? PATH_TABLE_L : PATH_TABLE_M;
   const b = new Uint8Array(size);
-  const dv = new DataView(b.buffer);
   let pos = 0;
   entries.forEach((e, i) => {
-    if (!Number.isInteger(e.lba) || e.lba < 0 || e.lba > 0xffffffff) throw new InvalidArgumentError(`path table entry ${i + 1}: extent location ${e.lba} does not fit in 32 bits`);
+    putNum(b, T.extentLba, e.lba, pos, `path table entry ${i + 1}: extent location`);
     if (!Number.isInteger(e.parent) || e.parent < 1 || e.parent > i + 1 || (i > 0 && e.parent === i + 1)) {
       throw new InvalidArgumentError(`path table entry ${i + 1}: parent number ${e.parent} does not name an earlier entry`);
     }
-    b[pos] = e.identifier.length;
-    b[pos + 1] = 0;
-    dv.setUint32(pos + 2, e.lba, littleEndian);
-    dv.setUint16(pos + 6, e.parent, littleEndian);
-    b.set(e.identifier, pos + 8);
-    pos += 8 + e.identifier.length + (e.identifier.length & 1);
+    putNum(b, T.identifierLength, e.identifier.length, pos);
+    // Extended attribute record length stays 0 (none).
+    putNum(b, T.parent, e.parent, pos);
+    b.set(e.identifier, pos + PT_FIXED);
+    pos += recordLength(e.identifier.length);
   });
   return b;
 }

@@ -1,9 +1,13 @@
 // System Use Sharing Protocol (SUSP 1.12, IEEE P1281): walks the System Use field of a directory
 // record and its Continuation Areas, yielding the System Use entries and their structure-map
-// entries. Best-effort: malformed entries become diagnostics, never exceptions.
+// entries. Best-effort: malformed entries become diagnostics, never exceptions. The entries'
+// layouts, decoders and serializers are in suspEntry.ts (SUSP) and the rrip*.ts files (RRIP).
 import { DiagnosticSink, IsoError } from '../errors';
 import { FieldReader, Structure } from '../structure/fields';
 import { describeRripEntry } from './rrip';
+import { SUSP, SUSP_HEADER, SUSP_HEADER_SIZE, SUSP_NAMES, decodeCe, decodeEr, describeHeader, describeSuspBody, partialEr, type ExtensionRef } from './suspEntry';
+
+export { detectSusp, type ExtensionRef } from './suspEntry';
 
 export interface SuspEntry {
   sig: string;
@@ -27,8 +31,6 @@ export interface SuspArea {
 }
 
 export type ReadAt = (absOffset: number, length: number) => Promise<Uint8Array>;
-
-export interface ExtensionRef { id: string; descriptor: string; source: string; version: number }
 
 /** Most Continuation Areas followed for one directory record (without a ledger: see limits.ts). */
 export const MAX_CONTINUATIONS = 32;
@@ -81,70 +83,106 @@ export function directoryContinuations(limit: number): DirectoryContinuations {
 /** Most System Use bytes (field + Continuation Areas) examined for one directory record. */
 export const MAX_SUSP_BYTES = 256 * 1024;
 
-const SUSP = 'SUSP 1.12';
-
 /** Printable form of a signature word (non-printable bytes as \xNN). */
 function sigString(a: number, b: number): string {
   const c = (x: number) => (x >= 0x20 && x < 0x7f ? String.fromCharCode(x) : `\\x${x.toString(16).padStart(2, '0')}`);
   return c(a) + c(b);
 }
 
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return s;
+/** ER entry (SUSP 5.5): LEN_ID, LEN_DES, LEN_SRC, EXT_VER, then the three strings. */
+export function parseEr(e: SuspEntry): ExtensionRef {
+  // Truncated: return what is there rather than fail the whole record.
+  return decodeEr(new FieldReader(e.data, e.offset + SUSP_HEADER_SIZE, SUSP)) ?? partialEr(e.data);
+}
+
+interface Pending { lba: number; offset: number; length: number; at: number }
+
+/** What one readSuspArea call shares with the walk over each of its areas. */
+interface Walk { area: SuspArea; sink: DiagnosticSink; structName: string; where: string; record: boolean }
+
+/** Walks one area (System Use field or Continuation Area) from `start`; returns the CE entries it holds (normally at most one). */
+function walkArea(w: Walk, buf: Uint8Array, base: number, start: number, label: string): Pending[] {
+  const { area, sink, structName, where, record } = w;
+  const ces: Pending[] = [];
+  let pos = start;
+  while (pos + 4 <= buf.length) {
+    const at = base + pos;
+    const len = buf[pos + SUSP_HEADER.length.at];
+    if (buf[pos] === 0 && buf[pos + 1] === 0) {
+      // Zero fill after the last entry: padding (e.g. the odd-length pad byte, or a block tail).
+      let allZero = true;
+      for (let i = pos; i < buf.length; i++) if (buf[i] !== 0) { allZero = false; break; }
+      if (!allZero) sink.warn(`${label}: zero signature followed by non-zero bytes; rest of area ignored`, structName, at);
+      break;
+    }
+    const sig = sigString(buf[pos], buf[pos + 1]);
+    if (len < 4) {
+      sink.warn(`${label}: entry "${sig}" has length ${len} (< 4); rest of area ignored`, structName, at);
+      break;
+    }
+    if (pos + len > buf.length) {
+      sink.warn(`${label}: entry "${sig}" of length ${len} extends ${pos + len - buf.length} bytes beyond the end of the area; rest of area ignored`, structName, at);
+      break;
+    }
+    const version = buf[pos + SUSP_HEADER.version.at];
+    const entry: SuspEntry = { sig, version, length: len, data: buf.subarray(pos + SUSP_HEADER_SIZE, pos + len), offset: at };
+    // Problems of RRIP/ZF/AL entries are reported by parseRockRidge; only SUSP entries need
+    // decoding here when no structure map is wanted.
+    if (record || SUSP_NAMES[sig]) {
+      const st = entryStructure(buf.subarray(pos, pos + len), entry, where, record);
+      if (record) area.structures.push(st);
+      if (st.problems && SUSP_NAMES[sig]) for (const p of st.problems) sink.warn(`${label}: ${p}`, structName, at);
+    }
+    if (sig !== 'PD') area.entries.push(entry);
+
+    if (sig === 'CE') {
+      if (len >= 28) { // a shorter CE is reported through its structure's problems and ignored
+        ces.push({ ...decodeCe(new FieldReader(entry.data, at + SUSP_HEADER_SIZE, SUSP, false)), at });
+      }
+    } else if (sig === 'ER') {
+      const ref = decodeEr(new FieldReader(entry.data, at + SUSP_HEADER_SIZE, SUSP, false));
+      if (ref) area.extensions.push(ref);
+    } else if (sig === 'ST') {
+      break;
+    }
+    pos += len;
+  }
+  return ces;
 }
 
 /**
- * SP entry (SUSP 5.3): "SP", length 7, version 1, check bytes BE EF, LEN_SKP. Must be the first
- * entry of the System Use field of the root directory's "." record. The version byte is not
- * checked (readers such as Linux only check the signature and check bytes).
+ * Whether the continuation area at image offset `abs` may be read for the record whose System
+ * Use field starts at `owner`: the directory's budget, then the image ledger (an area another
+ * record owns is not followed). 'stop' ends the record's walk, 'skip' passes over this area.
  */
-export function detectSusp(rootDotSystemUse: Uint8Array): { skip: number } | null {
-  const b = rootDotSystemUse;
-  if (b.length < 7) return null;
-  if (b[0] !== 0x53 || b[1] !== 0x50 || b[2] < 7 || b[4] !== 0xbe || b[5] !== 0xef) return null;
-  return { skip: b[6] };
-}
-
-/** ER entry (SUSP 5.5): LEN_ID, LEN_DES, LEN_SRC, EXT_VER, then the three strings. */
-export function parseEr(e: SuspEntry): ExtensionRef {
-  const r = new FieldReader(e.data, e.offset + 4, SUSP);
-  const ref = decodeEr(r);
-  if (!ref) {
-    // Truncated: return what is there rather than fail the whole record.
-    const d = e.data;
-    const lid = d[0] ?? 0, ldes = d[1] ?? 0, lsrc = d[2] ?? 0;
-    const s = (o: number, l: number) => latin1(d.subarray(Math.min(o, d.length), Math.min(o + l, d.length)));
-    return { id: s(4, lid), descriptor: s(4 + lid, ldes), source: s(4 + lid + ldes, lsrc), version: d[3] ?? 0 };
+function budget(abs: number, owner: number, ce: Pending, options: { ledger?: ContinuationLedger; directory?: DirectoryContinuations }, sink: DiagnosticSink, structName: string): 'ok' | 'skip' | 'stop' {
+  const { ledger, directory } = options;
+  if (directory) {
+    if (directory.exhausted) return 'stop';
+    if (directory.used >= directory.limit) {
+      directory.exhausted = true;
+      sink.warn(`more than ${directory.limit} continuation areas in one directory (limit continuationsPerDirectory); the rest of its Rock Ridge continuation areas are not read`, structName, ce.at);
+      return 'stop';
+    }
   }
-  return ref;
+  if (ledger) {
+    const claim = ledger.claim(abs, owner);
+    if (claim === 'shared') {
+      if (directory) {
+        if (directory.shared++ === 0) directory.firstShared = { area: abs, at: ce.at };
+      } else {
+        sink.warn(`continuation area at LBA ${ce.lba} offset ${ce.offset} belongs to the record at byte ${ledger.ownerOf(abs)}; not followed (a continuation area continues one record)`, structName, ce.at);
+      }
+      return 'skip';
+    }
+    if (claim === 'full') {
+      if (!ledger.fullReported) sink.warn(`more than ${ledger.perImage} distinct continuation areas in this image (limit continuationsPerImage); no more are read`, structName, ce.at);
+      ledger.fullReported = true;
+      return 'stop';
+    }
+  }
+  return 'ok';
 }
-
-function decodeEr(r: FieldReader): ExtensionRef | null {
-  const d = r.buf;
-  if (d.length < 4) return null;
-  const lid = r.u8('LEN_ID', 0, '5.5', 'length');
-  const ldes = r.u8('LEN_DES', 1, '5.5', 'length');
-  const lsrc = r.u8('LEN_SRC', 2, '5.5', 'length');
-  const version = r.u8('EXT_VER', 3, '5.5');
-  if (4 + lid + ldes + lsrc > d.length) return null;
-  const id = r.str('Extension Identifier', 4, lid, 'ascii', '5.5');
-  const descriptor = r.str('Extension Descriptor', 4 + lid, ldes, 'ascii', '5.5');
-  const source = r.str('Extension Source', 4 + lid + ldes, lsrc, 'ascii', '5.5');
-  return { id, descriptor, source, version };
-}
-
-const SUSP_NAMES: Record<string, [string, string]> = {
-  CE: ['Continuation Area (CE)', `${SUSP} 5.1`],
-  PD: ['Padding (PD)', `${SUSP} 5.2`],
-  SP: ['SUSP indicator (SP)', `${SUSP} 5.3`],
-  ST: ['SUSP terminator (ST)', `${SUSP} 5.4`],
-  ER: ['Extensions reference (ER)', `${SUSP} 5.5`],
-  ES: ['Extension selector (ES)', `${SUSP} 5.6`],
-};
-
-interface Pending { lba: number; offset: number; length: number; at: number }
 
 /**
  * Walks a System Use field (skipping `skip` bytes, SUSP 5.3 LEN_SKP) and the Continuation Areas
@@ -172,62 +210,13 @@ export async function readSuspArea(
   const visited = new Set<string>();
   let total = 0;
 
-  // Walks one area; returns the CE entries it holds (normally at most one).
-  const walk = (buf: Uint8Array, base: number, start: number, label: string): Pending[] => {
-    const ces: Pending[] = [];
-    let pos = start;
-    while (pos + 4 <= buf.length) {
-      const at = base + pos;
-      const len = buf[pos + 2];
-      if (buf[pos] === 0 && buf[pos + 1] === 0) {
-        // Zero fill after the last entry: padding (e.g. the odd-length pad byte, or a block tail).
-        let allZero = true;
-        for (let i = pos; i < buf.length; i++) if (buf[i] !== 0) { allZero = false; break; }
-        if (!allZero) sink.warn(`${label}: zero signature followed by non-zero bytes; rest of area ignored`, structName, at);
-        break;
-      }
-      const sig = sigString(buf[pos], buf[pos + 1]);
-      if (len < 4) {
-        sink.warn(`${label}: entry "${sig}" has length ${len} (< 4); rest of area ignored`, structName, at);
-        break;
-      }
-      if (pos + len > buf.length) {
-        sink.warn(`${label}: entry "${sig}" of length ${len} extends ${pos + len - buf.length} bytes beyond the end of the area; rest of area ignored`, structName, at);
-        break;
-      }
-      const version = buf[pos + 3];
-      const entry: SuspEntry = { sig, version, length: len, data: buf.subarray(pos + 4, pos + len), offset: at };
-      // Problems of RRIP/ZF/AL entries are reported by parseRockRidge; only SUSP entries need
-      // decoding here when no structure map is wanted.
-      if (record || SUSP_NAMES[sig]) {
-        const st = entryStructure(buf.subarray(pos, pos + len), entry, where, record);
-        if (record) area.structures.push(st);
-        if (st.problems && SUSP_NAMES[sig]) for (const p of st.problems) sink.warn(`${label}: ${p}`, structName, at);
-      }
-      if (sig !== 'PD') area.entries.push(entry);
-
-      if (sig === 'CE') {
-        if (len >= 28) { // a shorter CE is reported through its structure's problems and ignored
-          const r = new FieldReader(entry.data, at + 4, SUSP, false);
-          ces.push({ lba: r.both32('lba', 0), offset: r.both32('offset', 8), length: r.both32('length', 16), at });
-        }
-      } else if (sig === 'ER') {
-        const ref = decodeEr(new FieldReader(entry.data, at + 4, SUSP, false));
-        if (ref) area.extensions.push(ref);
-      } else if (sig === 'ST') {
-        break;
-      }
-      pos += len;
-    }
-    return ces;
-  };
-
   const start = Math.max(0, skip);
   if (start > systemUse.length) {
     sink.warn(`SUSP skip length ${skip} exceeds the System Use field (${systemUse.length} bytes)`, structName, systemUseAbsOffset);
   }
   total += systemUse.length;
-  let queue = walk(systemUse, systemUseAbsOffset, start, 'System Use field');
+  const w: Walk = { area, sink, structName, where, record };
+  let queue = walkArea(w, systemUse, systemUseAbsOffset, start, 'System Use field');
   if (queue.length > 1) sink.warn(`System Use field has ${queue.length} CE entries; all are followed`, structName, systemUseAbsOffset);
 
   while (queue.length) {
@@ -260,30 +249,9 @@ export async function readSuspArea(
       sink.warn(`continuation area address LBA ${ce.lba} offset ${ce.offset} is out of range`, structName, ce.at);
       continue;
     }
-    if (directory) {
-      if (directory.exhausted) break;
-      if (directory.used >= directory.limit) {
-        directory.exhausted = true;
-        sink.warn(`more than ${directory.limit} continuation areas in one directory (limit continuationsPerDirectory); the rest of its Rock Ridge continuation areas are not read`, structName, ce.at);
-        break;
-      }
-    }
-    if (ledger) {
-      const claim = ledger.claim(abs, systemUseAbsOffset);
-      if (claim === 'shared') {
-        if (directory) {
-          if (directory.shared++ === 0) directory.firstShared = { area: abs, at: ce.at };
-        } else {
-          sink.warn(`continuation area at LBA ${ce.lba} offset ${ce.offset} belongs to the record at byte ${ledger.ownerOf(abs)}; not followed (a continuation area continues one record)`, structName, ce.at);
-        }
-        continue;
-      }
-      if (claim === 'full') {
-        if (!ledger.fullReported) sink.warn(`more than ${ledger.perImage} distinct continuation areas in this image (limit continuationsPerImage); no more are read`, structName, ce.at);
-        ledger.fullReported = true;
-        break;
-      }
-    }
+    const verdict = budget(abs, systemUseAbsOffset, ce, options, sink, structName);
+    if (verdict === 'stop') break;
+    if (verdict === 'skip') continue;
     if (directory) directory.used++;
     let buf: Uint8Array;
     try {
@@ -299,7 +267,7 @@ export async function readSuspArea(
     }
     total += ce.length;
     area.continuations.push({ lba: ce.lba, offset: ce.offset, length: ce.length });
-    const more = walk(buf.subarray(0, ce.length), abs, 0, `continuation area at LBA ${ce.lba}+${ce.offset}`);
+    const more = walkArea(w, buf.subarray(0, ce.length), abs, 0, `continuation area at LBA ${ce.lba}+${ce.offset}`);
     queue = queue.concat(more);
   }
   return area;
@@ -308,35 +276,15 @@ export async function readSuspArea(
 /** The structure-map entry for one System Use entry (header fields + decoded body). */
 function entryStructure(raw: Uint8Array, e: SuspEntry, where: string, record: boolean): Structure {
   const hdr = new FieldReader(raw, e.offset, SUSP, record);
-  hdr.field('Signature Word', 0, 2, e.sig, JSON.stringify(e.sig), 'magic', '4.1');
-  hdr.u8('Length', 2, '4.1', 'length');
-  hdr.u8('System Use Entry Version', 3, '4.1');
-  const body = new FieldReader(e.data, e.offset + 4, SUSP, record);
-  const problems: string[] = [];
+  describeHeader(hdr, e);
+  const body = new FieldReader(e.data, e.offset + SUSP_HEADER_SIZE, SUSP, record);
+  let problems: string[] = [];
   let name: string, spec: string;
   let target: Structure['target'];
   const known = SUSP_NAMES[e.sig];
   if (known) {
     [name, spec] = known;
-    const need: Record<string, number> = { CE: 24, SP: 3, ES: 1 };
-    if ((need[e.sig] ?? 0) > e.data.length) {
-      problems.push(`${e.sig} entry too short (${e.length} bytes, needs ${need[e.sig] + 4}); ignored`);
-    } else if (e.sig === 'CE') {
-      const lba = body.both32('Location of Continuation of System Use Area', 0, '5.1', 'pointer');
-      body.both32('Offset to Start of Continuation', 8, '5.1', 'pointer');
-      body.both32('Length of the Continuation Area', 16, '5.1', 'length');
-      target = { lba, blocks: 1 };
-    } else if (e.sig === 'SP') {
-      const ok = e.data[0] === 0xbe && e.data[1] === 0xef;
-      body.field('Check Bytes', 0, 2, `${e.data[0].toString(16)}${e.data[1].toString(16)}`, ok ? 'BE EF' : 'bad', 'magic', '5.3', ok ? undefined : 'check bytes are not BE EF');
-      body.u8('LEN_SKP', 2, '5.3', 'length');
-    } else if (e.sig === 'ER') {
-      if (!decodeEr(body)) problems.push('ER entry shorter than its announced identifier/descriptor/source');
-    } else if (e.sig === 'ES') {
-      body.u8('Extension Sequence', 0, '5.6');
-    } else if (e.sig === 'PD' && e.data.length) {
-      body.bytes('Padding Area', 0, e.data.length, '5.2', 'reserved');
-    }
+    ({ problems, target } = describeSuspBody(body, e));
   } else {
     const d = describeRripEntry(body, e);
     name = d.name;

@@ -187,6 +187,13 @@ export class FieldReader {
     if (this.record) this.field(name, off, len, v, JSON.stringify(v), 'text', spec);
     return v;
   }
+  /** Adds a problem to a recorded field (joined with "; " to one it already has) and to the reader's problems. */
+  addProblem(f: Field, msg: string): void {
+    f.problem = f.problem ? `${f.problem}; ${msg}` : msg;
+    this.problems.push({ message: `${f.name}: ${msg}`, offset: f.offset, field: f.name });
+  }
+  /** The field recorded last. */
+  get last(): Field { return this.fields[this.fields.length - 1]; }
   /** Reads a numeric field from its table entry (origin: where the structure starts in buf). */
   num(f: FieldDef<NumType>, origin = 0): number {
     const o = origin + f.at;

@@ -4,7 +4,7 @@
 // check or repair that touches the raw bytes. In the spirit of pycdlib's one format string per
 // descriptor: a structure's offsets appear in its table and nowhere else.
 import { InvalidArgumentError } from '../errors';
-import { putBe16, putBe32, putBoth16, putBoth32, putLe16, putLe32, putLe64, putU8 } from '../bytes/endian';
+import { be16, be32, le16, le32, le64, putBe16, putBe32, putBoth16, putBoth32, putLe16, putLe32, putLe64, putU8 } from '../bytes/endian';
 import type { FieldKind } from './fields';
 
 export type NumType = 'u8' | 'u16le' | 'u16be' | 'u32le' | 'u32be' | 'u64le' | 'both16' | 'both32';
@@ -46,19 +46,40 @@ export function layoutEnd(table: { readonly [k: string]: FieldDef }): number {
   return end;
 }
 
-/** Writes a number into its field (origin: where the structure starts in b). Throws InvalidArgumentError when it does not fit. */
-export function putNum(b: Uint8Array, f: FieldDef<NumType>, v: number | bigint, origin = 0): void {
+/**
+ * Writes a number into its field (origin: where the structure starts in b). Throws
+ * InvalidArgumentError "<what> <v> does not fit in <n> bits" when it does not fit; `what`
+ * defaults to the field's name (serializers pass the wording of their own messages).
+ */
+export function putNum(b: Uint8Array, f: FieldDef<NumType>, v: number | bigint, origin = 0, what = f.name): void {
   const o = origin + f.at;
-  if (f.type === 'u64le') { putLe64(b, o, v, f.name); return; }
+  if (f.type === 'u64le') { putLe64(b, o, v, what); return; }
   const n = Number(v);
   switch (f.type) {
-    case 'u8': putU8(b, o, n, f.name); break;
-    case 'u16le': putLe16(b, o, n, f.name); break;
-    case 'u16be': putBe16(b, o, n, f.name); break;
-    case 'u32le': putLe32(b, o, n, f.name); break;
-    case 'u32be': putBe32(b, o, n, f.name); break;
-    case 'both16': putBoth16(b, o, n, f.name); break;
-    case 'both32': putBoth32(b, o, n, f.name); break;
+    case 'u8': putU8(b, o, n, what); break;
+    case 'u16le': putLe16(b, o, n, what); break;
+    case 'u16be': putBe16(b, o, n, what); break;
+    case 'u32le': putLe32(b, o, n, what); break;
+    case 'u32be': putBe32(b, o, n, what); break;
+    case 'both16': putBoth16(b, o, n, what); break;
+    case 'both32': putBoth32(b, o, n, what); break;
+  }
+}
+
+/**
+ * Reads a number from its field without recording it (checks and code that does not build the
+ * structure map). Both-byte-order fields give their little-endian half; u64le is exact below 2^53.
+ */
+export function numOf(b: Uint8Array, f: FieldDef<NumType>, origin = 0): number {
+  const o = origin + f.at;
+  switch (f.type) {
+    case 'u8': return b[o];
+    case 'u16le': case 'both16': return le16(b, o);
+    case 'u16be': return be16(b, o);
+    case 'u32le': case 'both32': return le32(b, o);
+    case 'u32be': return be32(b, o);
+    case 'u64le': return le64(b, o);
+    default: throw new RangeError(`field ${f.name}: unknown numeric type ${String(f.type)}`);
   }
 }
 

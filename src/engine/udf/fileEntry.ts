@@ -5,7 +5,8 @@ import type { DiagnosticSink } from '../errors';
 import type { FieldReader, Structure } from '../structure/fields';
 import { le16, le32 } from '../bytes/endian';
 import { flag, longAd, shortAd, timestamp } from './primitives';
-import { descriptorStructure, reader, tagFields } from './tag';
+import { TAG, descriptorStructure, reader, tagFields } from './tag';
+import { layout, layoutEnd, numOf } from '../structure/layout';
 
 const FILE_TYPES: Record<number, string> = {
   0: 'not specified', 1: 'unallocated space entry', 2: 'partition integrity entry', 3: 'indirect entry', 4: 'directory',
@@ -62,16 +63,55 @@ function permissions(p: number): string {
   return `${trio(10)} ${trio(5)} ${trio(0)} (user group other: read write execute chattr delete)`;
 }
 
+/** 4/14.14 allocation descriptors (short_ad, long_ad or ext_ad) in [adStart, adEnd) of a file entry, up to MAX_ADS_SHOWN. */
+function allocationDescriptors(r: FieldReader, adKind: number, adStart: number, adEnd: number, sink: DiagnosticSink, where: string, abs: number): UdfAd[] {
+  const ads: UdfAd[] = [];
+  const size = adKind === 0 ? 8 : adKind === 1 ? 16 : 20;
+  let i = 0;
+  for (let p = adStart; p + size <= adEnd; p += size, i++) {
+    const raw = le32(r.buf, p);
+    if (raw === 0) break; // an extent length of 0 ends the descriptors (4/12.1)
+    if (i >= MAX_ADS_SHOWN) {
+      sink.warn(`more than ${MAX_ADS_SHOWN} allocation descriptors; the rest are not shown`, where, abs + p);
+      break;
+    }
+    if (adKind === 0) {
+      const a = shortAd(r, `Allocation Descriptor ${i + 1} (short_ad)`, p, '4/14.14.1');
+      ads.push({ length: a.length, type: a.type, lbn: a.position, partition: null });
+    } else if (adKind === 1) {
+      const a = longAd(r, `Allocation Descriptor ${i + 1} (long_ad)`, p, '4/14.14.2');
+      ads.push({ length: a.length, type: a.type, lbn: a.lbn, partition: a.partition });
+    } else {
+      r.bytes(`Allocation Descriptor ${i + 1} (ext_ad)`, p, 20, '4/14.14.3', 'pointer');
+    }
+  }
+  return ads;
+}
+
+/**
+ * The fields every FE / EFE ends its fixed part with, from FE_TAIL_AT (FE, 4/14.9.17-20) or
+ * EFE_TAIL_AT (EFE, 4/14.17.21-24); the extended attributes and allocation descriptors follow.
+ */
+const FE_TAIL = layout({
+  impl: { at: 0, type: 'bytes', len: 32, name: 'Implementation Identifier' },
+  uniqueId: { at: 32, type: 'u64le', name: 'Unique ID' },
+  lea: { at: 40, type: 'u32le', name: 'Length of Extended Attributes', kind: 'length' },
+  lad: { at: 44, type: 'u32le', name: 'Length of Allocation Descriptors', kind: 'length' },
+});
+const FE_TAIL_AT = 128;
+const EFE_TAIL_AT = 168;
+
 /**
  * Parses an FE (tag 261) or EFE (tag 266) at `abs` (partition-relative logical block `block`,
  * absolute sector `sector`); `what` names it ("root directory").
  */
 export function parseFileEntry(buf: Uint8Array, abs: number, block: number, sector: number, blockSize: number, sink: DiagnosticSink, what: string): UdfFileEntry {
   const b = buf.subarray(0, Math.min(buf.length, blockSize));
-  const extended = le16(b, 0) === 266;
-  const fixed = extended ? 216 : 176;
-  const lea = b.length >= fixed ? le32(b, fixed - 8) : 0;
-  const lad = b.length >= fixed ? le32(b, fixed - 4) : 0;
+  const extended = numOf(b, TAG.id) === 266;
+  const tail = extended ? EFE_TAIL_AT : FE_TAIL_AT;
+  const fixed = tail + layoutEnd(FE_TAIL);
+  const lea = b.length >= fixed ? numOf(b, FE_TAIL.lea, tail) : 0;
+  const lad = b.length >= fixed ? numOf(b, FE_TAIL.lad, tail) : 0;
   const total = fixed + lea + lad;
   const len = Math.min(b.length, total);
   const r = reader(b.subarray(0, len), abs);
@@ -86,7 +126,6 @@ export function parseFileEntry(buf: Uint8Array, abs: number, block: number, sect
   r.u8('Record Display Attributes', 51, '4/14.9.8');
   r.u32le('Record Length', 52, '4/14.9.9', 'length');
   const infoLength = r.u64le('Information Length', 56, '4/14.9.10', 'length');
-  let o: number;
   if (extended) {
     r.u64le('Object Size', 64, '4/14.17.11', 'length');
     r.u64le('Logical Blocks Recorded', 72, '4/14.17.12', 'length');
@@ -98,7 +137,6 @@ export function parseFileEntry(buf: Uint8Array, abs: number, block: number, sect
     r.bytes('Reserved', 132, 4, '4/14.17.18', 'reserved');
     longAd(r, 'Extended Attribute ICB', 136, '4/14.17.19');
     longAd(r, 'Stream Directory ICB', 152, '4/14.17.20');
-    o = 168;
   } else {
     r.u64le('Logical Blocks Recorded', 64, '4/14.9.11', 'length');
     timestamp(r, 'Access Date and Time', 72, '4/14.9.12');
@@ -106,45 +144,27 @@ export function parseFileEntry(buf: Uint8Array, abs: number, block: number, sect
     timestamp(r, 'Attribute Date and Time', 96, '4/14.9.14');
     r.u32le('Checkpoint', 108, '4/14.9.15');
     longAd(r, 'Extended Attribute ICB', 112, '4/14.9.16');
-    o = 128;
   }
+  const o = tail;
   const sp = (n: number) => (extended ? `4/14.17.${n + 4}` : `4/14.9.${n}`);
   // regid recorded by hand: the entity id helper lives in primitives but needs the spec per variant.
   let impl = '';
   for (let i = 1; i < 24 && r.buf[o + i]; i++) impl += String.fromCharCode(r.buf[o + i]);
-  r.field('Implementation Identifier', o, 32, impl, JSON.stringify(impl), 'text', sp(17));
-  r.u64le('Unique ID', o + 32, sp(18));
-  const leaF = r.u32le('Length of Extended Attributes', o + 40, sp(19), 'length');
-  const ladF = r.u32le('Length of Allocation Descriptors', o + 44, sp(20), 'length');
-  void leaF; void ladF;
+  const T = FE_TAIL;
+  r.field(T.impl.name, o + T.impl.at, T.impl.len, impl, JSON.stringify(impl), 'text', sp(17));
+  r.u64le(T.uniqueId.name, o + T.uniqueId.at, sp(18));
+  r.u32le(T.lea.name, o + T.lea.at, sp(19), 'length');
+  r.u32le(T.lad.name, o + T.lad.at, sp(20), 'length');
   if (total > b.length) flag(r, r.fields[r.fields.length - 1], `extended attributes (${lea}) and allocation descriptors (${lad}) run past the ${b.length}-byte block`);
   if (lea > 0 && fixed + lea <= len) r.bytes('Extended Attributes', fixed, lea, sp(21));
   const adKind = flags & 7;
-  const ads: UdfAd[] = [];
   const adStart = fixed + lea;
   const adEnd = Math.min(len, adStart + lad);
+  let ads: UdfAd[] = [];
   if (adKind === 3) {
     if (adEnd > adStart) r.bytes('Embedded Data', adStart, adEnd - adStart, sp(22));
   } else {
-    const size = adKind === 0 ? 8 : adKind === 1 ? 16 : 20;
-    let i = 0;
-    for (let p = adStart; p + size <= adEnd; p += size, i++) {
-      const raw = le32(r.buf, p);
-      if (raw === 0) break; // an extent length of 0 ends the descriptors (4/12.1)
-      if (i >= MAX_ADS_SHOWN) {
-        sink.warn(`more than ${MAX_ADS_SHOWN} allocation descriptors; the rest are not shown`, `UDF ${what}`, abs + p);
-        break;
-      }
-      if (adKind === 0) {
-        const a = shortAd(r, `Allocation Descriptor ${i + 1} (short_ad)`, p, '4/14.14.1');
-        ads.push({ length: a.length, type: a.type, lbn: a.position, partition: null });
-      } else if (adKind === 1) {
-        const a = longAd(r, `Allocation Descriptor ${i + 1} (long_ad)`, p, '4/14.14.2');
-        ads.push({ length: a.length, type: a.type, lbn: a.lbn, partition: a.partition });
-      } else {
-        r.bytes(`Allocation Descriptor ${i + 1} (ext_ad)`, p, 20, '4/14.14.3', 'pointer');
-      }
-    }
+    ads = allocationDescriptors(r, adKind, adStart, adEnd, sink, `UDF ${what}`, abs);
   }
   const kind = extended ? 'Extended File Entry' : 'File Entry';
   const structure = descriptorStructure(r, {

@@ -3,13 +3,12 @@
 // entity identifier / regid (1/7.4, UDF 2.1.5), extent_ad (3/7.1), lb_addr (4/7.1), short_ad
 // (4/14.14.1) and long_ad (4/14.14.2).
 import type { Field, FieldReader } from '../structure/fields';
-import { le16, le32 } from '../bytes/endian';
+import { be16, le16, le32 } from '../bytes/endian';
 
 
 /** Marks a recorded field as inconsistent (and records the problem on the reader). */
 export function flag(r: FieldReader, f: Field, msg: string): void {
-  f.problem = f.problem ? `${f.problem}; ${msg}` : msg;
-  r.problems.push({ message: `${f.name}: ${msg}`, offset: f.offset, field: f.name });
+  r.addProblem(f, msg);
 }
 
 /** Decodes OSTA CS0 bytes (compression id then 8- or 16-bit characters); null for an unknown id. */
@@ -20,7 +19,7 @@ export function decodeCs0(b: Uint8Array): string | null {
   if (id === 8 || id === 254) {
     for (let i = 1; i < b.length; i++) s += String.fromCharCode(b[i]);
   } else if (id === 16 || id === 255) {
-    for (let i = 1; i + 1 < b.length; i += 2) s += String.fromCharCode((b[i] << 8) | b[i + 1]);
+    for (let i = 1; i + 1 < b.length; i += 2) s += String.fromCharCode(be16(b, i));
   } else {
     return null;
   }
@@ -67,7 +66,7 @@ export function timestamp(r: FieldReader, name: string, off: number, spec = '1/7
   const type = tt >> 12;
   let tz = tt & 0x0fff;
   if (tz & 0x800) tz -= 0x1000;
-  const y = (b[off + 2] | (b[off + 3] << 8)) << 16 >> 16;
+  const y = (le16(b, off + 2) << 16) >> 16; // signed 16-bit year
   const [mo, d, h, mi, s, cs, hu, us] = [b[off + 4], b[off + 5], b[off + 6], b[off + 7], b[off + 8], b[off + 9], b[off + 10], b[off + 11]];
   const micro = cs * 10000 + hu * 100 + us;
   const frac = micro ? `.${String(micro).padStart(6, '0').replace(/0+$/, '')}` : '';

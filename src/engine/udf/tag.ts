@@ -3,13 +3,26 @@
 // (3/7.2.6): CRC-ITU-T (polynomial x^16 + x^12 + x^5 + 1, initial value 0, as in ECMA-167 1/7.2.6)
 // over the CRC Length bytes that follow the tag. Tag location (3/7.2.8): the sector (part 3
 // descriptors) or partition-relative logical block (part 4) the descriptor was recorded at.
+// The tag's field table (TAG) is read by peekTag, tagFields and readDescriptor and by the
+// checksum (tagChecksum skips the checksum field itself).
 import { CorruptImageError, type DiagnosticSink } from '../errors';
 import { readExact, type ByteSource } from '../io/source';
 import { FieldReader, type Structure } from '../structure/fields';
-import { le16, le32 } from '../bytes/endian';
-import { flag } from './primitives';
+import { layout, layoutEnd, numOf } from '../structure/layout';
 
-export const TAG_SIZE = 16;
+/** ECMA-167 3/7.2 descriptor tag. */
+export const TAG = layout({
+  id: { at: 0, type: 'u16le', name: 'Tag Identifier', spec: '3/7.2.1', kind: 'enum' },
+  version: { at: 2, type: 'u16le', name: 'Descriptor Version', spec: '3/7.2.2' },
+  checksum: { at: 4, type: 'u8', name: 'Tag Checksum', spec: '3/7.2.3', kind: 'checksum' },
+  reserved: { at: 5, type: 'u8', name: 'Reserved', spec: '3/7.2.4', kind: 'reserved' },
+  serial: { at: 6, type: 'u16le', name: 'Tag Serial Number', spec: '3/7.2.5' },
+  crc: { at: 8, type: 'u16le', name: 'Descriptor CRC', spec: '3/7.2.6', kind: 'checksum' },
+  crcLength: { at: 10, type: 'u16le', name: 'Descriptor CRC Length', spec: '3/7.2.7', kind: 'length' },
+  location: { at: 12, type: 'u32le', name: 'Tag Location', spec: '3/7.2.8', kind: 'pointer' },
+});
+
+export const TAG_SIZE = layoutEnd(TAG);
 
 export const TAG_NAMES: Record<number, string> = {
   1: 'Primary Volume Descriptor', 2: 'Anchor Volume Descriptor Pointer', 3: 'Volume Descriptor Pointer',
@@ -37,11 +50,16 @@ export function crcItu(data: Uint8Array): number {
   return c;
 }
 
-/** 3/7.2.3 tag checksum of a 16-byte tag: sum of bytes 0-3 and 5-15 modulo 256. */
+/** 3/7.2.3 tag checksum of a 16-byte tag: sum of bytes 0-3 and 5-15 (all but the checksum field) modulo 256. */
 export function tagChecksum(tag: Uint8Array): number {
   let s = 0;
-  for (let i = 0; i < TAG_SIZE; i++) if (i !== 4) s += tag[i];
+  for (let i = 0; i < TAG_SIZE; i++) if (i !== TAG.checksum.at) s += tag[i];
   return s & 0xff;
+}
+
+/** The bytes the descriptor CRC covers (3/7.2.6): CRC Length bytes after the tag, or null when they run past `b`. */
+function crcBytes(b: Uint8Array, crcLength: number): Uint8Array | null {
+  return TAG_SIZE + crcLength <= b.length ? b.subarray(TAG_SIZE, TAG_SIZE + crcLength) : null;
 }
 
 export interface TagInfo {
@@ -57,9 +75,13 @@ export interface TagInfo {
 /** Decodes a tag without recording fields (recognition while walking a sequence). */
 export function peekTag(b: Uint8Array): TagInfo | null {
   if (b.length < TAG_SIZE) return null;
-  const crcLength = le16(b, 10);
-  const crcOk = TAG_SIZE + crcLength <= b.length && crcItu(b.subarray(TAG_SIZE, TAG_SIZE + crcLength)) === le16(b, 8);
-  return { id: le16(b, 0), version: le16(b, 2), checksumOk: tagChecksum(b) === b[4], crcOk, crcLength, location: le32(b, 12), serial: le16(b, 6) };
+  const crcLength = numOf(b, TAG.crcLength);
+  const covered = crcBytes(b, crcLength);
+  const crcOk = covered !== null && crcItu(covered) === numOf(b, TAG.crc);
+  return {
+    id: numOf(b, TAG.id), version: numOf(b, TAG.version), checksumOk: tagChecksum(b) === numOf(b, TAG.checksum),
+    crcOk, crcLength, location: numOf(b, TAG.location), serial: numOf(b, TAG.serial),
+  };
 }
 
 /** True when the bytes look like a descriptor tag of one of `ids` recorded at `location` (checksum not required). */
@@ -77,22 +99,27 @@ export function tagFields(r: FieldReader, expectedLocation: number, expectedIds?
   const b = r.buf;
   const t = peekTag(b)!;
   const name = TAG_NAMES[t.id];
-  const idf = r.field('Tag Identifier', 0, 2, t.id, name ? `${t.id} (${name})` : `${t.id} (unknown)`, 'enum', '3/7.2.1');
-  if (expectedIds && !expectedIds.includes(t.id)) flag(r, idf, `is ${t.id}, expected ${expectedIds.join(' or ')}`);
-  const vf = r.field('Descriptor Version', 2, 2, t.version, String(t.version), 'number', '3/7.2.2');
-  if (t.version !== 2 && t.version !== 3) flag(r, vf, `is ${t.version}, expected 2 (NSR02) or 3 (NSR03)`);
+  const put = (f: (typeof TAG)[keyof typeof TAG], value: number, display: string, kind = f.kind ?? 'number', problem?: string) =>
+    r.field(f.name, f.at, f.len, value, display, kind, f.spec, problem);
+  const idf = put(TAG.id, t.id, name ? `${t.id} (${name})` : `${t.id} (unknown)`);
+  if (expectedIds && !expectedIds.includes(t.id)) r.addProblem(idf, `is ${t.id}, expected ${expectedIds.join(' or ')}`);
+  const vf = put(TAG.version, t.version, String(t.version));
+  if (t.version !== 2 && t.version !== 3) r.addProblem(vf, `is ${t.version}, expected 2 (NSR02) or 3 (NSR03)`);
   const computed = tagChecksum(b);
-  r.field('Tag Checksum', 4, 1, b[4], `0x${b[4].toString(16).padStart(2, '0')}`, 'checksum', '3/7.2.3',
+  const sum = numOf(b, TAG.checksum);
+  put(TAG.checksum, sum, `0x${sum.toString(16).padStart(2, '0')}`, 'checksum',
     t.checksumOk ? undefined : `checksum mismatch: computed 0x${computed.toString(16).padStart(2, '0')}`);
-  r.field('Reserved', 5, 1, b[5], String(b[5]), 'reserved', '3/7.2.4', b[5] !== 0 ? 'not zero' : undefined);
-  r.field('Tag Serial Number', 6, 2, t.serial, String(t.serial), 'number', '3/7.2.5');
-  const stored = le16(b, 8);
+  const res = numOf(b, TAG.reserved);
+  put(TAG.reserved, res, String(res), 'reserved', res !== 0 ? 'not zero' : undefined);
+  put(TAG.serial, t.serial, String(t.serial));
+  const stored = numOf(b, TAG.crc);
+  const covered = crcBytes(b, t.crcLength);
   let crcProblem: string | undefined;
-  if (TAG_SIZE + t.crcLength > b.length) crcProblem = `cannot verify: CRC length ${t.crcLength} runs past the ${b.length - TAG_SIZE} bytes available`;
-  else if (!t.crcOk) crcProblem = `CRC mismatch: computed 0x${crcItu(b.subarray(TAG_SIZE, TAG_SIZE + t.crcLength)).toString(16).padStart(4, '0')}`;
-  r.field('Descriptor CRC', 8, 2, stored, `0x${stored.toString(16).padStart(4, '0')}`, 'checksum', '3/7.2.6', crcProblem);
-  r.field('Descriptor CRC Length', 10, 2, t.crcLength, String(t.crcLength), 'length', '3/7.2.7');
-  r.field('Tag Location', 12, 4, t.location, String(t.location), 'pointer', '3/7.2.8',
+  if (covered === null) crcProblem = `cannot verify: CRC length ${t.crcLength} runs past the ${b.length - TAG_SIZE} bytes available`;
+  else if (!t.crcOk) crcProblem = `CRC mismatch: computed 0x${crcItu(covered).toString(16).padStart(4, '0')}`;
+  put(TAG.crc, stored, `0x${stored.toString(16).padStart(4, '0')}`, 'checksum', crcProblem);
+  put(TAG.crcLength, t.crcLength, String(t.crcLength));
+  put(TAG.location, t.location, String(t.location), 'pointer',
     t.location !== expectedLocation ? `is ${t.location} but the descriptor was found at ${expectedLocation}` : undefined);
   return t;
 }
@@ -114,7 +141,7 @@ export async function readDescriptor(src: ByteSource, offset: number, blockSize:
     throw new CorruptImageError(`cut short by the end of the image (${src.size - offset} of ${need} bytes); the image may be truncated`, { image: src.name, structure: what, offset });
   }
   const first = await readExact(src, offset, Math.min(blockSize, src.size - offset), what);
-  const want = TAG_SIZE + le16(first, 10);
+  const want = TAG_SIZE + numOf(first, TAG.crcLength);
   if (want <= first.length || offset + first.length >= src.size) return first;
   return readExact(src, offset, Math.min(want, MAX_DESCRIPTOR, src.size - offset), what);
 }

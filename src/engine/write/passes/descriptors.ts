@@ -27,7 +27,7 @@ function volumeDescriptor(job: WriteJob, v: Extract<VdPlan, { kind: 'pvd' | 'svd
   const dirs = v.kind === 'pvd' ? h.iso : h.jol;
   const pt = v.kind === 'pvd' ? a.isoPt : a.jolPt;
   if (!dirs || !pt) throw new InternalError(`no ${v.kind === 'pvd' ? 'ISO 9660' : 'Joliet'} hierarchy for a descriptor`, { image: job.imageName });
-  const fields = { volumeBlocks: a.volumeBlocks, pathTableSize: pt.size, lPathLba: pt.l, mPathLba: pt.m, optLPathLba: 0, optMPathLba: 0, root: rootRecord(dirs[0]) };
+  const fields = { volumeSpaceSize: a.volumeBlocks, pathTableSize: pt.size, lPathTableLba: pt.l, mPathTableLba: pt.m, lPathTableOptLba: 0, mPathTableOptLba: 0, root: rootRecord(dirs[0]) };
   if (v.template) return patchVolumeDescriptor(v.template, { ...fields, modified: now });
   return serializeVolumeDescriptor({ ...v.spec!, ...fields });
 }

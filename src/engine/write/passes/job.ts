@@ -11,7 +11,7 @@ import type { DataRef, WNode } from '../tree';
 import type { Layout, WriteProgress } from '../api';
 
 export type VdPlan =
-  | { kind: 'pvd' | 'svd'; template?: Uint8Array; spec?: Omit<VolumeDescriptorSpec, 'volumeBlocks' | 'pathTableSize' | 'lPathLba' | 'mPathLba' | 'root'>; lba?: number }
+  | { kind: 'pvd' | 'svd'; template?: Uint8Array; spec?: Omit<VolumeDescriptorSpec, 'volumeSpaceSize' | 'pathTableSize' | 'lPathTableLba' | 'mPathTableLba' | 'root'>; lba?: number }
   | { kind: 'br'; lba?: number }
   | { kind: 'term'; lba?: number }
   /** A descriptor written back unchanged (preserve layout: e.g. an enhanced descriptor we don't rewrite). */

@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { CorruptImageError, DiagnosticSink, InvalidArgumentError, UnsupportedFeatureError } from '../../src/engine/errors';
-import { MemorySource, readExact } from '../../src/engine/io/source';
-import { parseRockRidge, type RockRidge } from '../../src/engine/rockridge/rrip';
-import { detectSusp, readSuspArea } from '../../src/engine/rockridge/susp';
-import { looksLikeZisofs, ZisofsReader, type ReadRange, ZISOFS2_MAGIC, ZISOFS_MAGIC } from '../../src/engine/rockridge/zisofs';
+import { CorruptImageError, DiagnosticSink, InvalidArgumentError, UnsupportedFeatureError } from '../../../src/engine/errors';
+import { MemorySource, readExact } from '../../../src/engine/io/source';
+import { parseRockRidge, type RockRidge } from '../../../src/engine/rockridge/rrip';
+import { detectSusp, readSuspArea } from '../../../src/engine/rockridge/susp';
+import { looksLikeZisofs, ZisofsReader, type ReadRange, ZISOFS2_MAGIC, ZISOFS_MAGIC } from '../../../src/engine/rockridge/zisofs';
 
 // ---------------------------------------------------------------------------------------------
 // Hand-made zisofs files
