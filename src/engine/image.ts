@@ -5,18 +5,16 @@
 // records become FileNodes in imageDirectory.ts, file data is read in imageFileData.ts,
 // directories become structure-map structures in imageStructures.ts, whole-tree traversals
 // (walk, filesAt) are imageWalk.ts.
-// Over ~500 lines because the lines that read volume-descriptor fields (open, buildContexts,
-// volume, structures, checkPathTables) stay here while another change reshapes those fields.
+// What open reads from the volume descriptors (the namespaces, the UDF recognition sequence) and
+// the path-table cross-check are imageVolume.ts.
+/* eslint-disable max-lines -- DiscImage is the one public class of the image model: its API (tree, reads, boot, system area, structure views) delegates to the image*.ts modules; what is left is the API's own glue. */
 import { Readable } from 'node:stream';
 import { CorruptImageError, DiagnosticSink, InvalidArgumentError, IsoError, NotFoundError, UnsupportedFeatureError, type Diagnostic } from './errors';
 import { CachedSource, FileSource } from './io/fileSource';
-import { readExact, type ByteSource } from './io/source';
-import { readDirectory } from './iso9660/directoryRecord';
-import { stripVersion } from './iso9660/names';
-import { crossCheckPathTables, readPathTable } from './iso9660/pathTable';
+import type { ByteSource } from './io/source';
+import { readPathTable } from './iso9660/pathTable';
 import { readVolumeDescriptorSet, type PrimaryVd, type VolumeDescriptor } from './iso9660/volumeDescriptor';
-import { ContinuationLedger, detectSusp, readSuspArea } from './rockridge/susp';
-import { parseRockRidge } from './rockridge/rrip';
+import { ContinuationLedger } from './rockridge/susp';
 import { readBootCatalog } from './eltorito/bootCatalog';
 import { readElTorito } from './eltorito/index';
 import { readSystemArea } from './systemarea/index';
@@ -25,6 +23,7 @@ import { readUdf } from './udf/index';
 import type { Structure } from './structure/fields';
 import { resolveLimits, type Limits } from './limits';
 import { DirectoryDecoder, type NsContext } from './imageDirectory';
+import { buildContexts, checkPathTables, detectUdf } from './imageVolume';
 import { filesAt, walkTree } from './imageWalk';
 import { FileData } from './imageFileData';
 import { DirectoryStructures, treeOf } from './imageStructures';
@@ -545,50 +544,8 @@ export class DiscImage {
    * Cross-checks the L and M path tables of each tree against the directory hierarchy
    * (ECMA-119 6.9). Returns human-readable problems (also recorded as diagnostics).
    */
-  async checkPathTables(): Promise<string[]> {
-    const problems: string[] = [];
-    for (const c of this.uniqueTrees()) {
-      const vd = c.vd;
-      const label = c.joliet ? 'Joliet' : 'ISO 9660';
-      try {
-        const l = await readPathTable(this.source, vd.lPathTableLba, vd.pathTableSize, true, c.joliet, this.diagnostics, vd.logicalBlockSize, false);
-        const m = vd.mPathTableLba ? await readPathTable(this.source, vd.mPathTableLba, vd.pathTableSize, false, c.joliet, this.diagnostics, vd.logicalBlockSize, false) : null;
-        const dirs = await this.plainDirectoryMap(c);
-        for (const p of crossCheckPathTables(l.entries, m?.entries ?? null, dirs)) {
-          problems.push(`${label}: ${p}`);
-          this.diagnostics.warn(p, `${label} path table`, vd.lPathTableLba * vd.logicalBlockSize);
-        }
-      } catch (e) {
-        if (!(e instanceof IsoError)) throw e;
-        problems.push(`${label}: ${e.detail}`);
-        this.diagnostics.error(e.detail, e.structure, e.offset);
-      }
-    }
-    return problems;
-  }
-
-  /** path → extent LBA of every directory of a tree as recorded (no Rock Ridge relocation). */
-  private async plainDirectoryMap(c: NsContext): Promise<Map<string, number>> {
-    const bs = c.vd.logicalBlockSize;
-    const rootLba = c.vd.root.extentLba + c.vd.root.extAttrLength;
-    const out = new Map<string, number>([['/', rootLba]]);
-    const seen = new Set<number>();
-    // Only directory records are followed and nothing but (path, LBA) is kept: this walks
-    // every directory of a 100,000-file image without building a node per file.
-    const rec = async (lba: number, length: number, path: string, depth: number): Promise<void> => {
-      if (seen.has(lba) || depth > 1000) return;
-      seen.add(lba);
-      const records = await readDirectory(this.source, lba, length, bs, { joliet: c.joliet, path, structures: false, directoriesOnly: true }, this.diagnostics);
-      for (const r of records) {
-        if (!r.isDirectory || (r.identifier.length === 1 && r.identifier[0] <= 1)) continue;
-        const p = path === '/' ? `/${stripVersion(r.name)}` : `${path}/${stripVersion(r.name)}`;
-        const childLba = r.extentLba + r.extAttrLength;
-        out.set(p, childLba);
-        await rec(childLba, r.dataLength, p, depth + 1);
-      }
-    };
-    await rec(rootLba, c.vd.root.dataLength, '/', 0);
-    return out;
+  checkPathTables(): Promise<string[]> {
+    return checkPathTables(this.source, this.uniqueTrees(), this.diagnostics);
   }
 
   async close(): Promise<void> {
@@ -599,63 +556,6 @@ export class DiscImage {
 
 // ---- helpers ----------------------------------------------------------------------------------
 
-async function detectUdf(src: ByteSource): Promise<boolean> {
-  // ECMA-167 2/8.3 volume recognition sequence: BEA01 … NSR02/NSR03 … TEA01 from LBA 16.
-  for (let lba = 16; lba < 16 + 64; lba++) {
-    if ((lba + 1) * 2048 > src.size) return false;
-    const b = await src.read(lba * 2048, 6);
-    const id = String.fromCharCode(...b.subarray(1, 6));
-    if (id === 'NSR02' || id === 'NSR03') return true;
-    if (id === 'TEA01') return false;
-    if (b[0] === 0 && id === '\0\0\0\0\0') return false;
-  }
-  return false;
-}
-
-async function buildContexts(src: CachedSource, vds: VolumeDescriptor[], sink: DiagnosticSink, ledger: ContinuationLedger): Promise<NsContext[]> {
-  const pvd = vds.find((d): d is PrimaryVd => d.kind === 'primary')!;
-  if (pvd.logicalBlockSize !== 2048) {
-    sink.warn(`logical block size ${pvd.logicalBlockSize} (2048 expected)`, 'Primary Volume Descriptor', pvd.lba * 2048 + 128);
-    if (![512, 1024, 2048].includes(pvd.logicalBlockSize)) {
-      throw new UnsupportedFeatureError(`logical block size ${pvd.logicalBlockSize} is not supported`, { structure: 'Primary Volume Descriptor', offset: pvd.lba * 2048 + 128 });
-    }
-  }
-  const rootOf = (vd: PrimaryVd, ns: Namespace): FileNode => ({
-    name: '', path: '/', type: 'dir', size: vd.root.dataLength, mode: 0o40555, nlink: 1, uid: 0, gid: 0,
-    mtime: vd.root.recorded?.date ?? null, atime: null, ctime: null, hidden: false,
-    extents: [{ lba: vd.root.extentLba, blocks: Math.ceil(vd.root.dataLength / vd.logicalBlockSize), length: vd.root.dataLength }],
-    ranges: [], dir: { lba: vd.root.extentLba + vd.root.extAttrLength, length: vd.root.dataLength }, recordOffset: vd.root.offset, namespace: ns,
-  });
-  const out: NsContext[] = [];
-  const iso: NsContext = { ns: 'iso9660', vd: pvd, joliet: false, suspSkip: null, root: rootOf(pvd, 'iso9660') };
-  out.push(iso);
-  // Rock Ridge: SUSP "SP" in the root directory's "." record (SUSP 5.3), then RRIP entries (ER or PX/NM/…).
-  try {
-    const recs = await readDirectory(src, pvd.root.extentLba, Math.min(pvd.root.dataLength, pvd.logicalBlockSize), pvd.logicalBlockSize, { joliet: false, path: '/' }, sink);
-    const dot = recs[0];
-    const sp = dot ? detectSusp(dot.systemUse) : null;
-    if (dot && sp) {
-      const area = await readSuspArea(dot.systemUse, dot.systemUseOffset, 0, (o, l) => readExact(src, o, l, 'SUSP continuation area of /'), pvd.logicalBlockSize, sink, '/', { ledger });
-      const rrSigs = new Set(['PX', 'NM', 'TF', 'RR', 'SL', 'PN', 'CL', 'PL', 'RE', 'ZF']);
-      const hasRr = area.entries.some(e => rrSigs.has(e.sig) || (e.sig === 'ER'));
-      if (hasRr) {
-        const rr: NsContext = { ns: 'rr', vd: pvd, joliet: false, suspSkip: sp.skip, root: rootOf(pvd, 'rr') };
-        const info = parseRockRidge(area.entries, sink, '/');
-        if (info.px) { rr.root.mode = 0o40000 | (info.px.mode & 0o7777); rr.root.uid = info.px.uid; rr.root.gid = info.px.gid; rr.root.nlink = info.px.nlink; }
-        if (info.tf?.modified) rr.root.mtime = info.tf.modified.date;
-        out.unshift(rr);
-      }
-    }
-  } catch (e) {
-    if (!(e instanceof IsoError)) throw e;
-    sink.error(`root directory unreadable: ${e.detail}`, e.structure, e.offset);
-  }
-  const svd = vds
-    .filter((d): d is PrimaryVd => d.kind === 'supplementary' && d.jolietLevel > 0)
-    .sort((a, b) => b.jolietLevel - a.jolietLevel)[0];
-  if (svd) out.splice(out.length - 1, 0, { ns: 'joliet', vd: svd, joliet: true, suspSkip: null, root: rootOf(svd, 'joliet') });
-  return out;
-}
 function splitPath(path: string, image: string): string[] {
   if (typeof path !== 'string') throw new InvalidArgumentError('path must be a string', { image });
   const parts = path.split('/').filter(p => p !== '' && p !== '.');
