@@ -1,22 +1,23 @@
-// The writer's Rock Ridge serializers (rripEntries, packSystemUse, patchCe) round-tripped through the
-// SUSP and RRIP parsers, plus one hand-assembled image checked with xorriso, isoinfo and 7z. The
-// ISO 9660 serializers' round trips are in test/engine/iso9660/ with their structures.
+// Rock Ridge serialization of a directory record (src/engine/rockridge/rripWrite.ts): rripEntries,
+// packSystemUse and patchCe round-tripped through the SUSP and RRIP parsers, plus one image
+// assembled by hand from the writer's serializers and checked with xorriso, isoinfo and 7z.
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DiagnosticSink, InvalidArgumentError, UnsupportedFeatureError } from '../../src/engine/errors';
-import { MemorySource } from '../../src/engine/io/source';
-import { FILE_FLAGS, parseDirectoryRecord, readDirectory, serializeDirectoryRecord, systemUseRoom } from '../../src/engine/iso9660/directoryRecord';
-import { compareIdentifiers, encodeIsoIdentifier, isoNames } from '../../src/engine/iso9660/names';
-import { serializePathTable, type PathTableSpecEntry } from '../../src/engine/iso9660/pathTable';
-import { serializeTerminatorVd, serializeVolumeDescriptor } from '../../src/engine/iso9660/volumeDescriptor';
-import { parseRockRidge, type RockRidge } from '../../src/engine/rockridge/rrip';
-import { CE_ENTRY_LENGTH, packSystemUse, patchCe, rripEntries, type RripAttrs } from '../../src/engine/rockridge/rripWrite';
-import { detectSusp, readSuspArea, type SuspArea } from '../../src/engine/rockridge/susp';
-import { run, runText } from '../peers/run';
-import { prng } from '../util/prng';
-import { ascii as bytes, BS, noDiagnostics, T0 } from './iso9660/helpers';
+import { DiagnosticSink, InvalidArgumentError, UnsupportedFeatureError } from '../../../src/engine/errors';
+import { MemorySource } from '../../../src/engine/io/source';
+import { FILE_FLAGS, parseDirectoryRecord, readDirectory, serializeDirectoryRecord, systemUseRoom } from '../../../src/engine/iso9660/directoryRecord';
+import { compareIdentifiers, encodeIsoIdentifier, isoNames } from '../../../src/engine/iso9660/names';
+import { serializePathTable, type PathTableSpecEntry } from '../../../src/engine/iso9660/pathTable';
+import { serializeTerminatorVd, serializeVolumeDescriptor } from '../../../src/engine/iso9660/volumeDescriptor';
+import { parseRockRidge, type RockRidge } from '../../../src/engine/rockridge/rrip';
+import { CE_ENTRY_LENGTH, packSystemUse, patchCe, rripEntries, type RripAttrs } from '../../../src/engine/rockridge/rripWrite';
+import { detectSusp, readSuspArea, type SuspArea } from '../../../src/engine/rockridge/susp';
+import { run, runText } from '../../peers/run';
+import { prng } from '../../util/prng';
+import { ascii as bytes, noDiagnostics, T0 } from '../iso9660/helpers';
+import { BS } from './helpers';
 
 /** A directory record with Rock Ridge entries, its continuation area placed in a small in-memory image, read back. */
 async function rrRoundTrip(a: RripAttrs, kind: 'root-dot' | 'dot' | 'dotdot' | 'normal', id: Uint8Array, ce = { lba: 3, offset: 0 }):
