@@ -33,7 +33,7 @@ specs=()
 # then the end-to-end suites against the CLI, the sector editor's webview in Debian's Chromium
 # against a scripted host (test/webview/harness.ts), and the fuzz harness's self-tests with the
 # seeded quick slice of the campaign (~3 min; npm run fuzz -- --quick).
-for d in unit engine extension provider cli shared media e2e webview fuzz; do
+for d in engine extension provider cli shared media e2e webview fuzz; do
   if [ -d "out/test/$d" ] && [ -n "$(find "out/test/$d" -name '*.test.js' | head -1)" ]; then specs+=("out/test/$d/**/*.test.js"); fi
 done
 log=$(mktemp)

@@ -9,6 +9,7 @@ import { MemorySource, readExact } from '../../../src/engine/io/source';
 import { parseRockRidge, type RockRidge } from '../../../src/engine/rockridge/rrip';
 import { detectSusp, readSuspArea } from '../../../src/engine/rockridge/susp';
 import { looksLikeZisofs, ZisofsReader, type ReadRange, ZISOFS2_MAGIC, ZISOFS_MAGIC } from '../../../src/engine/rockridge/zisofs';
+import { bb32, entry, msgs, rrOf } from './helpers';
 
 // ---------------------------------------------------------------------------------------------
 // Hand-made zisofs files
@@ -333,5 +334,23 @@ describe('zisofs against real tool output', function () {
     const { files, sink } = await rootFiles(img);
     await checkFile(img, files.get('data.bin'), content, 'pz');
     assert.deepEqual(sink.items, []);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The ZF / Z2 System Use entry
+// ---------------------------------------------------------------------------------------------
+
+describe('ZF entry (zisofs.ts)', () => {
+  it('ZF: zisofs v1 ("pz", both-endian size) and zisofs2 (version 2, "PZ", 64-bit size), Z2 signature', () => {
+    assert.deepEqual(rrOf(entry('ZF', 1, 'pz', 4, 15, bb32(1234567))).rr.zf,
+      { algorithm: 'pz', headerSizeDiv4: 4, log2BlockSize: 15, uncompressedSize: 1234567, version: 1 });
+    const big = [0x00, 0x80, 0xca, 0x39, 0x61, 0x24, 0x00, 0x00]; // 40 TB, example of zisofs2_format.txt
+    assert.deepEqual(rrOf(entry('ZF', 2, 'PZ', 8, 17, big)).rr.zf,
+      { algorithm: 'PZ', headerSizeDiv4: 8, log2BlockSize: 17, uncompressedSize: 0x246139ca8000, version: 2 });
+    assert.equal(rrOf(entry('Z2', 2, 'PZ', 6, 17, [1, 0, 0, 0, 0, 0, 0, 0])).rr.zf?.uncompressedSize, 1);
+    const bad = rrOf(entry('ZF', 1, 'pz', 4));
+    assert.equal(bad.rr.zf, undefined);
+    assert.match(msgs(bad.sink), /ZF entry too short/);
   });
 });
